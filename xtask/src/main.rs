@@ -1,0 +1,399 @@
+//! Project tasks: `cargo xtask demo`, `cargo xtask test`, `cargo xtask lint`,
+//! `cargo xtask widget`, `cargo xtask size`.
+//!
+//! Each task installs what it is missing (the wasm32 target, the wasm-bindgen CLI of the
+//! version Cargo.lock pins, Chromium and its driver) so a fresh machine needs nothing but
+//! Rust, and a prepared one loses no time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const USAGE: &str = "usage: cargo xtask <demo [proxy flags…] | test | lint | widget | size>";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let outcome = match task.as_str() {
+        "demo" => demo(&rest),
+        "test" => test(),
+        "lint" => lint(),
+        "widget" => build_widget().map(|_| ()),
+        "size" => build_widget().and_then(|_| size_report()),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed ({status})");
+    }
+    Ok(())
+}
+
+fn say(message: &str) {
+    eprintln!("\x1b[1mxtask:\x1b[0m {message}");
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| root().join("target"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Tools
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed to add the wasm32 target")?;
+    if !String::from_utf8_lossy(&installed.stdout).contains(WASM_TARGET) {
+        say("adding the wasm32-unknown-unknown target");
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let marker = format!("name = \"{package}\"\nversion = \"");
+    let start = lock
+        .find(&marker)
+        .with_context(|| format!("{package} is not in Cargo.lock"))?
+        + marker.len();
+    let version = lock[start..].split('"').next().unwrap_or_default();
+    Ok(version.to_owned())
+}
+
+fn tool_version(program: &Path) -> Option<String> {
+    let output = Command::new(program).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// The wasm-bindgen CLI must match the library version exactly, or the generated glue and
+/// the wasm disagree. One already on PATH is used when it matches; otherwise the exact
+/// version is installed into `.tools/` (without `--locked`: its lockfile asks for a crate
+/// version the registry mirror here lacks).
+fn ensure_wasm_bindgen() -> Result<PathBuf> {
+    let wanted = locked_version("wasm-bindgen")?;
+    let local = root().join(".tools");
+    let local_bin = local.join("bin");
+    let candidates = [
+        local_bin.join("wasm-bindgen"),
+        PathBuf::from("wasm-bindgen"),
+        home_cargo_bin("wasm-bindgen"),
+    ];
+    for candidate in candidates {
+        if tool_version(&candidate).as_deref() == Some(wanted.as_str()) {
+            let directory = resolve_dir(&candidate);
+            return Ok(directory);
+        }
+    }
+    say(&format!(
+        "installing wasm-bindgen-cli {wanted} into .tools/ (about 2 minutes, once)"
+    ));
+    run(cargo()
+        .args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &format!("={wanted}"),
+            "--root",
+        ])
+        .arg(&local))?;
+    Ok(local_bin)
+}
+
+fn home_cargo_bin(program: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin").join(program)
+}
+
+/// The folder holding a program given either as a path or as a bare name on PATH.
+fn resolve_dir(program: &Path) -> PathBuf {
+    if program.is_absolute() {
+        return program.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+    std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|dir| dir.join(program).is_file())
+        .unwrap_or_default()
+}
+
+/// Debian's Chromium and ChromeDriver: the only browser this machine's registries offer,
+/// and the one the browser and end-to-end tests drive.
+fn ensure_chromium() -> Result<PathBuf> {
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    if driver.is_file() && Path::new("/usr/bin/chromium").is_file() {
+        return Ok(driver);
+    }
+    say("installing Debian's chromium and chromium-driver");
+    let apt = |args: &[&str]| {
+        let mut command = if is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    let install = ["install", "-y", "-qq", "chromium", "chromium-driver"];
+    // The first attempt sometimes fails inside dpkg; a second one completes it.
+    if apt(&install).is_err() {
+        apt(&install)?;
+    }
+    Ok(driver)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|output| output.stdout.trim_ascii() == b"0")
+        .unwrap_or(false)
+}
+
+fn with_tools_on_path(command: &mut Command, tool_dir: &Path) {
+    let mut paths = vec![tool_dir.to_path_buf()];
+    if let Some(existing) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    if let Ok(joined) = std::env::join_paths(paths) {
+        command.env("PATH", joined);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tasks
+
+/// Builds the widget into `pkg/` (ES module + wasm + TypeScript types).
+fn build_widget() -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let tools = ensure_wasm_bindgen()?;
+    say("building the widget (wasm32, size-optimised)");
+    run(cargo().args([
+        "build",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        "wasm",
+    ]))?;
+    let wasm = target_dir()
+        .join(WASM_TARGET)
+        .join("wasm")
+        .join("bgcheck.wasm");
+    let pkg = root().join("pkg");
+    run(Command::new(tools.join("wasm-bindgen"))
+        .args(["--target", "web", "--out-name", "bgcheck", "--out-dir"])
+        .arg(&pkg)
+        .arg(&wasm))?;
+    say(&format!("widget written to {}", pkg.display()));
+    Ok(pkg)
+}
+
+fn demo(proxy_args: &[String]) -> Result<()> {
+    build_widget()?;
+    say("starting the proxy with its embedded sandbox (Ctrl-C stops it)");
+    run(cargo()
+        .args(["run", "--release", "--bin", "bgcheck", "--"])
+        .args(proxy_args))
+}
+
+/// Runs a test command, echoing its output and adding up cargo's `test result:` lines.
+fn counted(command: &mut Command, tally: &mut Tally) -> Result<bool> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {command:?}"))?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut out = std::io::stdout().lock();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        writeln!(out, "{line}")?;
+        tally.read(&line);
+    }
+    drop(out);
+    Ok(child.wait()?.success())
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    fn read(&mut self, line: &str) {
+        let Some(summary) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in summary.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            if let (Some(count), Some(kind)) = (words.next(), words.next()) {
+                let count: u64 = count.parse().unwrap_or(0);
+                match kind {
+                    "passed" => self.passed += count,
+                    "failed" => self.failed += count,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn test() -> Result<()> {
+    ensure_wasm_target()?;
+    let tools = ensure_wasm_bindgen()?;
+    let driver = ensure_chromium()?;
+    let mut tally = Tally::default();
+    let mut all_ok = true;
+
+    say("native tests");
+    all_ok &= counted(cargo().args(["test", "--workspace", "--tests"]), &mut tally)?;
+
+    say("browser tests (headless Chromium)");
+    // Each run leaves a Chromium profile in TMPDIR; keep those out of the system's /tmp.
+    let scratch = target_dir().join("browser-tmp");
+    std::fs::create_dir_all(&scratch)?;
+    let mut browser = cargo();
+    browser
+        .args(["test", "--target", WASM_TARGET, "--test", "web"])
+        .env("CHROMEDRIVER", &driver)
+        .env("TMPDIR", &scratch)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            tools.join("wasm-bindgen-test-runner"),
+        );
+    with_tools_on_path(&mut browser, &tools);
+    all_ok &= counted(&mut browser, &mut tally)?;
+
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if !all_ok || tally.failed > 0 {
+        bail!("some tests failed or did not build");
+    }
+    Ok(())
+}
+
+fn lint() -> Result<()> {
+    ensure_wasm_target()?;
+    say("clippy, native");
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    say("clippy, wasm32 (the widget and the browser tests)");
+    run(cargo().args([
+        "clippy",
+        "--lib",
+        "--test",
+        "web",
+        "--target",
+        WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    say("rustfmt");
+    run(cargo().args(["fmt", "--all", "--check"]))
+}
+
+// ---------------------------------------------------------------------------------------
+// Size report
+
+fn size_report() -> Result<()> {
+    let pkg = root().join("pkg");
+    let files = ["bgcheck.js", "bgcheck_bg.wasm"];
+    println!(
+        "{:<24} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip -9", "brotli 11"
+    );
+    let mut totals = [0usize; 3];
+    for name in files {
+        let bytes = std::fs::read(pkg.join(name)).with_context(|| format!("reading pkg/{name}"))?;
+        let sizes = [bytes.len(), gzip_len(&bytes)?, brotli_len(&bytes)?];
+        for (total, size) in totals.iter_mut().zip(sizes) {
+            *total += size;
+        }
+        println!(
+            "{name:<24} {:>10} {:>10} {:>10}",
+            sizes[0], sizes[1], sizes[2]
+        );
+    }
+    println!(
+        "{:<24} {:>10} {:>10} {:>10}",
+        "total", totals[0], totals[1], totals[2]
+    );
+    println!(
+        "budget: 100 KB gzip for the complete widget; now {:.1} KB",
+        totals[1] as f64 / 1000.0
+    );
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn brotli_len(bytes: &[u8]) -> Result<usize> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out.len())
+}
