@@ -13,3 +13,6 @@ pub mod widget;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod proxy;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sandbox;

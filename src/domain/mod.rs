@@ -10,5 +10,6 @@ pub mod events;
 pub mod geo;
 pub mod hierarchy;
 pub mod karmacheck;
+pub mod order;
 pub mod time;
 pub mod validation;

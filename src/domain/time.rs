@@ -30,6 +30,25 @@ impl Timestamp {
         parse_rfc3339(text).ok_or_else(|| TimestampError(text.to_owned()))
     }
 
+    /// The UTC instant `unix_seconds` after the epoch, written `YYYY-MM-DDTHH:MM:SSZ`; the
+    /// caller reads the clock, so this stays pure.
+    pub fn from_unix_seconds(unix_seconds: i64) -> Self {
+        let days = unix_seconds.div_euclid(86_400);
+        let second_of_day = unix_seconds.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        let text = format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            second_of_day / 3600,
+            second_of_day % 3600 / 60,
+            second_of_day % 60
+        );
+        Self {
+            unix_seconds,
+            nanos: 0,
+            text,
+        }
+    }
+
     /// Seconds since 1970-01-01T00:00:00Z.
     pub fn unix_seconds(&self) -> i64 {
         self.unix_seconds
@@ -227,6 +246,25 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
+/// The calendar date of a day count since 1970-01-01 (inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +281,19 @@ mod tests {
         );
         let known = Timestamp::parse("2026-11-21T23:25:54Z").unwrap();
         assert_eq!(known.unix_seconds(), 1_795_303_554);
+    }
+
+    #[test]
+    fn formatting_a_unix_time_parses_back_to_the_same_instant() {
+        for seconds in [0, 951_782_400, 1_795_303_554, -86_401, 4_102_444_799] {
+            let formatted = Timestamp::from_unix_seconds(seconds);
+            let parsed = Timestamp::parse(formatted.as_str()).unwrap();
+            assert_eq!(parsed.unix_seconds(), seconds, "{formatted}");
+        }
+        assert_eq!(
+            Timestamp::from_unix_seconds(951_782_400).as_str(),
+            "2000-02-29T00:00:00Z"
+        );
     }
 
     #[test]

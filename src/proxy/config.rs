@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use super::secret::Secret;
+
 /// The bgcheck partner proxy: holds provider credentials, serves the widget's API, and by
 /// default embeds a sandbox that behaves like Checkr's API.
 #[derive(Debug, Clone, Parser)]
@@ -21,4 +23,41 @@ pub struct Config {
     /// Folder served at `/` for the demo page (index.html, pkg/, www/).
     #[arg(long, env = "BGCHECK_STATIC_DIR", default_value = env!("CARGO_MANIFEST_DIR"))]
     pub static_dir: PathBuf,
+
+    /// Checkr API base URL, e.g. https://api.checkr-staging.com or https://api.checkr.com.
+    /// Absent: the embedded sandbox is started and used.
+    #[arg(long, env = "BGCHECK_CHECKR_API_BASE")]
+    pub checkr_api_base: Option<String>,
+
+    /// The partner application's OAuth client id.
+    #[arg(long, env = "BGCHECK_CHECKR_CLIENT_ID")]
+    pub checkr_client_id: Option<String>,
+
+    /// The partner application's OAuth client secret (also the webhook signing key).
+    #[arg(long, env = "BGCHECK_CHECKR_CLIENT_SECRET", hide_env_values = true)]
+    pub checkr_client_secret: Option<Secret>,
+
+    /// Origins allowed to embed the widget and call the API cross-origin (comma-separated).
+    #[arg(long, env = "BGCHECK_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Address of the embedded sandbox when it runs (port 0 picks a free one).
+    #[arg(long, env = "BGCHECK_SANDBOX_LISTEN", default_value = "127.0.0.1:0")]
+    pub sandbox_listen: SocketAddr,
+}
+
+impl Config {
+    /// A configuration for tests and embedding: sandbox mode, loopback, the given data dir.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.into(),
+            static_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            checkr_api_base: None,
+            checkr_client_id: None,
+            checkr_client_secret: None,
+            allowed_origins: Vec::new(),
+            sandbox_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
 }

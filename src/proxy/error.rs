@@ -1,0 +1,150 @@
+//! The one error type of the widget API, and the JSON body every failure becomes.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::domain::validation::FieldErrors;
+
+use super::checkr::CheckrError;
+use super::orders::OrderView;
+
+/// Everything a widget call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401: no valid widget session.
+    #[error("sign in again: this session is missing or has expired")]
+    Unauthenticated,
+    /// 400: the body was not the JSON the endpoint takes.
+    #[error("{0}")]
+    MalformedRequest(String),
+    /// 422: one or more fields failed validation; nothing was sent to the provider.
+    #[error("some fields need attention")]
+    Invalid(FieldErrors),
+    /// 404: no such thing in this account.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: the request does not fit the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The provider refused or failed; `order` is the order as kept, so it can be retried.
+    #[error("{source}")]
+    Provider {
+        /// What the provider said.
+        source: CheckrError,
+        /// The order the failure belongs to, if any.
+        order: Option<Box<OrderView>>,
+    },
+    /// 500: a bug or a storage failure; details go to the log, not the browser.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<CheckrError> for ApiError {
+    fn from(source: CheckrError) -> Self {
+        ApiError::Provider {
+            source,
+            order: None,
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::MalformedRequest(rejection.body_text())
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(error: rusqlite::Error) -> Self {
+        ApiError::Internal(error.into())
+    }
+}
+
+/// The provider's own words, passed to the user as R10 asks.
+#[derive(Debug, Serialize)]
+struct ProviderDetail {
+    status: Option<u16>,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a FieldErrors>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<ProviderDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<&'a OrderView>,
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Provider { source, .. } => match source {
+                CheckrError::Rejected { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "provider_rejected")
+                }
+                CheckrError::Unavailable { .. } => {
+                    (StatusCode::BAD_GATEWAY, "provider_unavailable")
+                }
+                CheckrError::RateLimited => (StatusCode::SERVICE_UNAVAILABLE, "provider_busy"),
+                CheckrError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "provider_timeout"),
+                CheckrError::Transport(_) => (StatusCode::BAD_GATEWAY, "provider_unreachable"),
+                CheckrError::Unauthorized { .. } => {
+                    (StatusCode::BAD_GATEWAY, "provider_unauthorized")
+                }
+                CheckrError::Decode(_) => (StatusCode::BAD_GATEWAY, "provider_response_invalid"),
+            },
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let ApiError::Internal(error) = &self {
+            tracing::error!(error = %format!("{error:#}"), "internal error");
+        }
+        let provider = match &self {
+            ApiError::Provider { source, .. } => Some(ProviderDetail {
+                status: source.status(),
+                message: source.to_string(),
+            }),
+            ApiError::Unauthenticated
+            | ApiError::MalformedRequest(_)
+            | ApiError::Invalid(_)
+            | ApiError::NotFound(_)
+            | ApiError::Conflict(_)
+            | ApiError::Internal(_) => None,
+        };
+        let message = match &self {
+            ApiError::Provider { source, .. } => source.user_message(),
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            code,
+            message,
+            fields: match &self {
+                ApiError::Invalid(fields) => Some(fields),
+                _other => None,
+            },
+            provider,
+            order: match &self {
+                ApiError::Provider { order, .. } => order.as_deref(),
+                _other => None,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,533 @@
+//! Durable state: ATS accounts and their provider connection, candidates, orders.
+//!
+//! SQLite in WAL mode is the embedded default. Everything above this module goes through the
+//! methods of [`Store`], which is the seam a PostgreSQL implementation would fill for several
+//! proxies behind a load balancer; no SQL leaves this file.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::checkr::CustomerType;
+use crate::domain::events::FoldedOrder;
+use crate::domain::order::OrderStep;
+use crate::domain::validation::{OrderDraft, Region};
+
+use super::secret::Secret;
+
+/// Schema changes, applied in order at start; the index of the last applied one is stored.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE accounts (
+        id                TEXT PRIMARY KEY,
+        name              TEXT NOT NULL,
+        checkr_account_id TEXT UNIQUE,
+        access_token      TEXT,
+        customer_type     TEXT NOT NULL DEFAULT 'combined',
+        credentialed      INTEGER NOT NULL DEFAULT 0,
+        connection        TEXT NOT NULL DEFAULT 'not_connected'
+    );
+    CREATE TABLE candidates (
+        account_id          TEXT NOT NULL REFERENCES accounts(id),
+        custom_id           TEXT NOT NULL,
+        region              TEXT NOT NULL,
+        checkr_candidate_id TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        PRIMARY KEY (account_id, custom_id, region)
+    );
+    CREATE TABLE orders (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        id             TEXT NOT NULL UNIQUE,
+        account_id     TEXT NOT NULL REFERENCES accounts(id),
+        custom_id      TEXT NOT NULL,
+        region         TEXT NOT NULL,
+        ordered_by     TEXT NOT NULL,
+        draft          TEXT NOT NULL,
+        step           TEXT NOT NULL,
+        candidate_id   TEXT,
+        invitation_id  TEXT UNIQUE,
+        invitation_url TEXT,
+        failure        TEXT,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        folded         TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+    );
+    CREATE INDEX orders_by_candidate ON orders(account_id, custom_id);
+"#];
+
+/// How an ATS account stands with the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No provider account linked yet.
+    NotConnected,
+    /// Linked; ordering also needs credentialing.
+    Connected,
+    /// The customer disconnected from the provider's side.
+    Deauthorized,
+}
+
+impl ConnectionState {
+    const fn as_str(self) -> &'static str {
+        match self {
+            ConnectionState::NotConnected => "not_connected",
+            ConnectionState::Connected => "connected",
+            ConnectionState::Deauthorized => "deauthorized",
+        }
+    }
+
+    fn parse(name: &str) -> Self {
+        match name {
+            "connected" => ConnectionState::Connected,
+            "deauthorized" => ConnectionState::Deauthorized,
+            _unknown => ConnectionState::NotConnected,
+        }
+    }
+}
+
+/// An ATS customer account and its provider connection.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    /// The ATS's own account id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The linked Checkr account.
+    pub checkr_account_id: Option<String>,
+    /// The OAuth access token (or sandbox key) for that account.
+    pub access_token: Option<Secret>,
+    /// Combined or segregated recruiting and adjudication.
+    pub customer_type: CustomerType,
+    /// Whether `account.credentialed` has arrived.
+    pub credentialed: bool,
+    /// Link state.
+    pub connection: ConnectionState,
+}
+
+/// Why the last attempt of an order step failed, in the provider's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The provider's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// What went wrong, for the user.
+    pub message: String,
+}
+
+/// One order as stored.
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    /// Public id (`ord_…`).
+    pub id: String,
+    /// Owning ATS account.
+    pub account_id: String,
+    /// The ATS applicant id.
+    pub custom_id: String,
+    /// US or non-US work location.
+    pub region: Region,
+    /// The ATS user who ordered it.
+    pub ordered_by: String,
+    /// The order as submitted (never holds SSN, DOB or licence: those are refused first).
+    pub draft: OrderDraft,
+    /// Progress through the provider calls.
+    pub step: OrderStep,
+    /// The provider candidate, once created or reused.
+    pub candidate_id: Option<String>,
+    /// The provider invitation, once created.
+    pub invitation_id: Option<String>,
+    /// Where the candidate completes the invitation.
+    pub invitation_url: Option<String>,
+    /// The last failure, while the order is in a failed step.
+    pub failure: Option<Failure>,
+    /// Attempts so far (the first submit included).
+    pub attempts: u32,
+    /// The provider's status, folded from webhooks.
+    pub folded: FoldedOrder,
+    /// When it was submitted (RFC 3339).
+    pub created_at: String,
+    /// When it last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    connection: Arc<Mutex<Connection>>,
+}
+
+fn region_name(region: Region) -> &'static str {
+    match region {
+        Region::Us => "us",
+        Region::NonUs => "non_us",
+    }
+}
+
+fn parse_region(name: &str) -> Region {
+    if name == "us" {
+        Region::Us
+    } else {
+        Region::NonUs
+    }
+}
+
+fn customer_type_from(name: &str) -> CustomerType {
+    if name == CustomerType::Segregated.as_str() {
+        CustomerType::Segregated
+    } else {
+        CustomerType::Combined
+    }
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value)
+        .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))
+}
+
+const ORDER_COLUMNS: &str = "id, account_id, custom_id, region, ordered_by, draft, step, \
+    candidate_id, invitation_id, invitation_url, failure, attempts, folded, created_at, updated_at";
+
+fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRecord> {
+    let step: String = row.get(6)?;
+    let failure: Option<String> = row.get(10)?;
+    Ok(OrderRecord {
+        id: row.get(0)?,
+        account_id: row.get(1)?,
+        custom_id: row.get(2)?,
+        region: parse_region(&row.get::<_, String>(3)?),
+        ordered_by: row.get(4)?,
+        draft: json_column(&row.get::<_, String>(5)?)?,
+        step: OrderStep::parse(&step).unwrap_or(OrderStep::Drafted),
+        candidate_id: row.get(7)?,
+        invitation_id: row.get(8)?,
+        invitation_url: row.get(9)?,
+        failure: failure.as_deref().map(json_column).transpose()?,
+        attempts: row.get(11)?,
+        folded: json_column(&row.get::<_, String>(12)?)?,
+        created_at: row.get(13)?,
+        updated_at: row.get(14)?,
+    })
+}
+
+fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
+    Ok(AccountRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        checkr_account_id: row.get(2)?,
+        access_token: row.get::<_, Option<String>>(3)?.map(Secret::new),
+        customer_type: customer_type_from(&row.get::<_, String>(4)?),
+        credentialed: row.get(5)?,
+        connection: ConnectionState::parse(&row.get::<_, String>(6)?),
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let mut connection = Connection::open(path)
+            .with_context(|| format!("opening the database at {}", path.display()))?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        // In WAL mode NORMAL still survives a process crash; only an OS crash can lose the
+        // last transactions, which Checkr's redelivery covers for webhooks.
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut connection)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` on the connection off the async runtime's threads.
+    async fn call<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the database lock was poisoned"))?;
+            work(&mut guard).map_err(anyhow::Error::from)
+        })
+        .await
+        .context("database task failed")?
+    }
+
+    /// Inserts the account or replaces its fields.
+    pub async fn upsert_account(&self, account: AccountRecord) -> anyhow::Result<()> {
+        self.call(move |db| {
+            db.execute(
+                "INSERT INTO accounts (id, name, checkr_account_id, access_token, customer_type, \
+                 credentialed, connection) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT(id) DO UPDATE SET name = ?2, checkr_account_id = ?3, \
+                 access_token = ?4, customer_type = ?5, credentialed = ?6, connection = ?7",
+                params![
+                    account.id,
+                    account.name,
+                    account.checkr_account_id,
+                    account.access_token.as_ref().map(Secret::expose),
+                    account.customer_type.as_str(),
+                    account.credentialed,
+                    account.connection.as_str(),
+                ],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// The account with this ATS id.
+    pub async fn account(&self, id: &str) -> anyhow::Result<Option<AccountRecord>> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            db.query_row(
+                "SELECT id, name, checkr_account_id, access_token, customer_type, credentialed, \
+                 connection FROM accounts WHERE id = ?1",
+                [id],
+                account_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// The provider candidate already created for this applicant in this region (R7, R9).
+    pub async fn candidate(
+        &self,
+        account_id: &str,
+        custom_id: &str,
+        region: Region,
+    ) -> anyhow::Result<Option<String>> {
+        let (account_id, custom_id) = (account_id.to_owned(), custom_id.to_owned());
+        self.call(move |db| {
+            db.query_row(
+                "SELECT checkr_candidate_id FROM candidates \
+                 WHERE account_id = ?1 AND custom_id = ?2 AND region = ?3",
+                params![account_id, custom_id, region_name(region)],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// Creates an order in the `Drafted` step.
+    pub async fn insert_order(
+        &self,
+        account_id: &str,
+        ordered_by: &str,
+        custom_id: &str,
+        region: Region,
+        draft: &OrderDraft,
+        now: &str,
+    ) -> anyhow::Result<OrderRecord> {
+        let draft_json = serde_json::to_string(draft)?;
+        let folded_json = serde_json::to_string(&FoldedOrder::default())?;
+        let (account_id, ordered_by, custom_id, now) = (
+            account_id.to_owned(),
+            ordered_by.to_owned(),
+            custom_id.to_owned(),
+            now.to_owned(),
+        );
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            let next: i64 = transaction.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM orders",
+                [],
+                |row| row.get(0),
+            )?;
+            let id = format!("ord_{next:06}");
+            transaction.execute(
+                "INSERT INTO orders (seq, id, account_id, custom_id, region, ordered_by, draft, \
+                 step, folded, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                params![
+                    next,
+                    id,
+                    account_id,
+                    custom_id,
+                    region_name(region),
+                    ordered_by,
+                    draft_json,
+                    OrderStep::Drafted.as_str(),
+                    folded_json,
+                    now,
+                ],
+            )?;
+            let record = transaction.query_row(
+                &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
+                [&id],
+                order_from_row,
+            )?;
+            transaction.commit()?;
+            Ok(record)
+        })
+        .await
+    }
+
+    /// Records a created (or reused) candidate on the order and, for reuse by later orders,
+    /// against the applicant and region — in one transaction, before the invitation is tried.
+    pub async fn record_candidate(
+        &self,
+        order: &OrderRecord,
+        candidate_id: &str,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        let (order_id, account_id, custom_id, region, candidate_id, now) = (
+            order.id.clone(),
+            order.account_id.clone(),
+            order.custom_id.clone(),
+            region_name(order.region),
+            candidate_id.to_owned(),
+            now.to_owned(),
+        );
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            transaction.execute(
+                "INSERT INTO candidates (account_id, custom_id, region, checkr_candidate_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![account_id, custom_id, region, candidate_id, now],
+            )?;
+            transaction.execute(
+                "UPDATE orders SET step = ?2, candidate_id = ?3, failure = NULL, updated_at = ?4 \
+                 WHERE id = ?1",
+                params![order_id, OrderStep::CandidateCreated.as_str(), candidate_id, now],
+            )?;
+            transaction.commit()
+        })
+        .await
+    }
+
+    /// Records a created invitation and the status it starts in.
+    pub async fn record_invitation(
+        &self,
+        order_id: &str,
+        invitation_id: &str,
+        invitation_url: Option<&str>,
+        folded: &FoldedOrder,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        let folded = serde_json::to_string(folded)?;
+        let (order_id, invitation_id, invitation_url, now) = (
+            order_id.to_owned(),
+            invitation_id.to_owned(),
+            invitation_url.map(str::to_owned),
+            now.to_owned(),
+        );
+        self.call(move |db| {
+            db.execute(
+                "UPDATE orders SET step = ?2, invitation_id = ?3, invitation_url = ?4, \
+                 folded = ?5, failure = NULL, updated_at = ?6 WHERE id = ?1",
+                params![
+                    order_id,
+                    OrderStep::Invited.as_str(),
+                    invitation_id,
+                    invitation_url,
+                    folded,
+                    now
+                ],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// Records a failed step with the provider's explanation.
+    pub async fn record_failure(
+        &self,
+        order_id: &str,
+        step: OrderStep,
+        failure: &Failure,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        let (order_id, failure, now) = (order_id.to_owned(), to_json(failure)?, now.to_owned());
+        self.call(move |db| {
+            db.execute(
+                "UPDATE orders SET step = ?2, failure = ?3, updated_at = ?4 WHERE id = ?1",
+                params![order_id, step.as_str(), failure, now],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// Counts one more attempt at placing the order.
+    pub async fn count_attempt(&self, order_id: &str) -> anyhow::Result<u32> {
+        let order_id = order_id.to_owned();
+        self.call(move |db| {
+            db.query_row(
+                "UPDATE orders SET attempts = attempts + 1 WHERE id = ?1 RETURNING attempts",
+                [order_id],
+                |row| row.get(0),
+            )
+        })
+        .await
+    }
+
+    /// One order of an account.
+    pub async fn order(
+        &self,
+        account_id: &str,
+        order_id: &str,
+    ) -> anyhow::Result<Option<OrderRecord>> {
+        let (account_id, order_id) = (account_id.to_owned(), order_id.to_owned());
+        self.call(move |db| {
+            db.query_row(
+                &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE account_id = ?1 AND id = ?2"),
+                [account_id, order_id],
+                order_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// Every order of one applicant, newest first.
+    pub async fn orders_for_candidate(
+        &self,
+        account_id: &str,
+        custom_id: &str,
+    ) -> anyhow::Result<Vec<OrderRecord>> {
+        let (account_id, custom_id) = (account_id.to_owned(), custom_id.to_owned());
+        self.call(move |db| {
+            let mut statement = db.prepare(&format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE account_id = ?1 AND custom_id = ?2 \
+                 ORDER BY seq DESC"
+            ))?;
+            let rows = statement.query_map([account_id, custom_id], order_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+}
+
+fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
+    let transaction = connection.transaction()?;
+    transaction
+        .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let applied: usize = transaction.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |row| row.get(0),
+    )?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        transaction
+            .execute_batch(migration)
+            .with_context(|| format!("applying migration {}", index + 1))?;
+        transaction.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [index + 1],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(())
+}
