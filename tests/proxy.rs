@@ -3,141 +3,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+mod support;
 
-use bgcheck::proxy::checkr::ClientPolicy;
-use bgcheck::proxy::{Config, Running, start_with_policy};
 use serde_json::{Value, json};
-
-struct Harness {
-    running: Running,
-    http: reqwest::Client,
-    _data: tempfile::TempDir,
-}
-
-impl Harness {
-    async fn start() -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let policy = ClientPolicy {
-            backoff: Duration::from_millis(10),
-            ..ClientPolicy::default()
-        };
-        let running = start_with_policy(Config::for_data_dir(data.path()), policy)
-            .await
-            .unwrap();
-        Self {
-            running,
-            http: reqwest::Client::new(),
-            _data: data,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.address)
-    }
-
-    fn sandbox(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.sandbox_address.unwrap())
-    }
-
-    async fn get(&self, account: &str, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(format!("demo:{account}:rita:recruiter"))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, account: &str, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(format!("demo:{account}:rita:recruiter"))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn fault(&self, fault: Value) {
-        let response = self
-            .http
-            .post(self.sandbox("/sandbox/faults"))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "setting a sandbox fault");
-    }
-
-    async fn clear_faults(&self) {
-        self.http
-            .delete(self.sandbox("/sandbox/faults"))
-            .send()
-            .await
-            .unwrap();
-    }
-
-    /// Requests the sandbox received for an account, as `(method, path)` with their bodies.
-    async fn upstream(&self, account_id: &str) -> Vec<Value> {
-        self.http
-            .get(self.sandbox(&format!("/sandbox/requests?account_id={account_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn upstream_posts(&self, account_id: &str, path: &str) -> Vec<Value> {
-        self.upstream(account_id)
-            .await
-            .into_iter()
-            .filter(|request| request["method"] == "POST" && request["path"] == path)
-            .collect()
-    }
-
-    async fn sandbox_candidates(&self, account_id: &str) -> usize {
-        let candidates: Vec<Value> = self
-            .http
-            .get(self.sandbox(&format!("/sandbox/candidates?account_id={account_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        candidates.len()
-    }
-
-    async fn stop(self) {
-        self.running.stop().await.unwrap();
-    }
-}
-
-fn us_order(custom_id: &str, package: &str) -> Value {
-    json!({
-        "candidate": {
-            "first_name": "Jordan", "no_middle_name": true, "last_name": "Rivera",
-            "email": "jordan.rivera@example.com", "custom_id": custom_id,
-            "work_location": {"country": "US", "state": "CA", "city": "Oakland"}
-        },
-        "package": package
-    })
-}
-
-async fn first_package(harness: &Harness, account: &str) -> String {
-    let (status, catalog) = harness.get(account, "/api/catalog").await;
-    assert_eq!(status, 200, "{catalog}");
-    catalog["packages"][0]["slug"].as_str().unwrap().to_owned()
-}
+use support::{Harness, first_package, us_order};
 
 #[tokio::test]
 async fn an_account_without_hierarchy_gets_every_package_and_no_picker() {
@@ -540,7 +409,7 @@ async fn malformed_and_unauthenticated_requests_get_clear_errors() {
     let response = harness
         .http
         .post(harness.url("/api/orders"))
-        .bearer_auth("demo:blue-bakery:rita:recruiter")
+        .bearer_auth(harness.token("blue-bakery"))
         .header("content-type", "application/json")
         .body("{not json")
         .send()

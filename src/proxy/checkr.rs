@@ -472,6 +472,100 @@ impl CheckrClient {
     }
 }
 
+/// What `POST /oauth/tokens` answers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenGrant {
+    /// The customer account's access token.
+    pub access_token: String,
+    /// The customer's Checkr account id, as later named in its webhooks.
+    pub checkr_account_id: String,
+}
+
+/// The screening resources a report refers to, by the report field holding their ids.
+const SCREENING_FIELDS: [(&str, &str); 8] = [
+    ("ssn_trace_id", "ssn_traces"),
+    ("sex_offender_search_id", "sex_offender_searches"),
+    ("national_criminal_search_id", "national_criminal_searches"),
+    ("global_watchlist_search_id", "global_watchlist_searches"),
+    ("federal_criminal_search_id", "federal_criminal_searches"),
+    ("motor_vehicle_report_id", "motor_vehicle_reports"),
+    ("county_criminal_search_ids", "county_criminal_searches"),
+    ("state_criminal_search_ids", "state_criminal_searches"),
+];
+
+impl CheckrClient {
+    /// Exchanges an OAuth authorization code (R1); only the proxy ever holds the secret.
+    pub async fn exchange_code(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        code: &str,
+    ) -> Result<TokenGrant, CheckrError> {
+        let url = format!("{}/oauth/tokens", self.base);
+        let body = serde_json::json!({
+            "client_id": client_id,
+            "client_secret": client_secret.expose(),
+            "code": code,
+        });
+        let response = self
+            .send(|| self.http.post(&url).json(&body), false)
+            .await?;
+        serde_json::from_slice(&response).map_err(|error| CheckrError::Decode(error.to_string()))
+    }
+
+    /// Revokes the account's token (`POST /oauth/deauthorize`); Checkr then sends
+    /// `token.deauthorized`.
+    pub async fn deauthorize(&self, token: &Secret) -> Result<(), CheckrError> {
+        let url = format!("{}/oauth/deauthorize", self.base);
+        self.send(|| self.request(Method::POST, &url, token), false)
+            .await
+            .map(drop)
+    }
+
+    /// The `cancellation_reason_description` (or reason code) of every canceled screening of
+    /// a report, read from the screening resources, since the report itself does not carry
+    /// them.
+    pub async fn cancellation_reasons(
+        &self,
+        token: &Secret,
+        report_id: &str,
+    ) -> Result<Vec<String>, CheckrError> {
+        let report: serde_json::Value = self
+            .get(token, &format!("{}/v1/reports/{report_id}", self.base))
+            .await?;
+        let mut urls = Vec::new();
+        for (field, resource) in SCREENING_FIELDS {
+            let ids: Vec<&str> = match &report[field] {
+                serde_json::Value::String(id) => vec![id.as_str()],
+                serde_json::Value::Array(ids) => ids.iter().filter_map(|id| id.as_str()).collect(),
+                _absent => Vec::new(),
+            };
+            urls.extend(
+                ids.into_iter()
+                    .map(|id| format!("{}/v1/{resource}/{id}", self.base)),
+            );
+        }
+        let screenings: Vec<serde_json::Value> = stream::iter(urls)
+            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
+            .buffered(self.policy.page_concurrency.max(1))
+            .try_collect()
+            .await?;
+        let mut reasons: Vec<String> = screenings
+            .iter()
+            .filter(|screening| screening["status"] == "canceled")
+            .filter_map(|screening| {
+                screening["cancellation_reason_description"]
+                    .as_str()
+                    .or_else(|| screening["cancellation_reason"].as_str())
+                    .map(str::to_owned)
+            })
+            .collect();
+        reasons.sort();
+        reasons.dedup();
+        Ok(reasons)
+    }
+}
+
 enum Attempt {
     RateLimited { wait: Duration },
     Failed(CheckrError),

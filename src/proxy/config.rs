@@ -37,6 +37,37 @@ pub struct Config {
     #[arg(long, env = "BGCHECK_CHECKR_CLIENT_SECRET", hide_env_values = true)]
     pub checkr_client_secret: Option<Secret>,
 
+    /// Where Checkr's hosted sign-up and sign-in pages live (the OAuth authorize base).
+    /// Absent: https://partners.checkr.com with a Checkr API base, the sandbox without one.
+    #[arg(long, env = "BGCHECK_CHECKR_PARTNER_BASE")]
+    pub checkr_partner_base: Option<String>,
+
+    /// Base of report links shown to adjudicators.
+    #[arg(
+        long,
+        env = "BGCHECK_CHECKR_DASHBOARD_BASE",
+        default_value = "https://dashboard.checkr.com"
+    )]
+    pub checkr_dashboard_base: String,
+
+    /// The proxy's public URL, used for the OAuth redirect URI (default: http://<listen>).
+    #[arg(long, env = "BGCHECK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// 32-byte key (hex or base64) that seals access tokens at rest. Required with a Checkr
+    /// API base; the sandbox generates one in the data dir.
+    #[arg(long, env = "BGCHECK_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<Secret>,
+
+    /// Secret shared with the ATS backend: it authenticates `POST /api/sessions` and signs
+    /// widget sessions. Required with a Checkr API base; the sandbox generates one.
+    #[arg(long, env = "BGCHECK_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<Secret>,
+
+    /// Sandbox only: seconds between a sign-up and its `account.credentialed` webhook.
+    #[arg(long, env = "BGCHECK_SANDBOX_CREDENTIAL_DELAY", default_value_t = 20)]
+    pub sandbox_credential_delay: u64,
+
     /// Origins allowed to embed the widget and call the API cross-origin (comma-separated).
     #[arg(long, env = "BGCHECK_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
@@ -56,6 +87,12 @@ impl Config {
             checkr_api_base: None,
             checkr_client_id: None,
             checkr_client_secret: None,
+            checkr_partner_base: None,
+            checkr_dashboard_base: "https://dashboard.checkr.com".to_owned(),
+            public_url: None,
+            encryption_key: None,
+            session_secret: None,
+            sandbox_credential_delay: 1,
             allowed_origins: Vec::new(),
             sandbox_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }

@@ -17,6 +17,9 @@ pub enum ApiError {
     /// 401: no valid widget session.
     #[error("sign in again: this session is missing or has expired")]
     Unauthenticated,
+    /// 403: the caller's role does not allow this.
+    #[error("your role does not allow this; ask an admin")]
+    Forbidden,
     /// 400: the body was not the JSON the endpoint takes.
     #[error("{0}")]
     MalformedRequest(String),
@@ -26,6 +29,9 @@ pub enum ApiError {
     /// 404: no such thing in this account.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 409: the account cannot order yet, or any more.
+    #[error("{}", .0.message())]
+    AccountNotReady(AccountProblem),
     /// 409: the request does not fit the current state.
     #[error("{0}")]
     Conflict(String),
@@ -63,6 +69,43 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+/// Why an account cannot order (R2, R3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountProblem {
+    /// No Checkr account linked yet.
+    NotConnected,
+    /// Linked, but `account.credentialed` has not arrived.
+    AwaitingCredentialing,
+    /// The customer disconnected it from Checkr's side, or an admin unlinked it.
+    Disconnected,
+}
+
+impl AccountProblem {
+    /// The error code the widget switches on.
+    pub const fn code(self) -> &'static str {
+        match self {
+            AccountProblem::NotConnected => "not_connected",
+            AccountProblem::AwaitingCredentialing => "awaiting_credentialing",
+            AccountProblem::Disconnected => "disconnected",
+        }
+    }
+
+    /// What the user is told.
+    pub const fn message(self) -> &'static str {
+        match self {
+            AccountProblem::NotConnected => {
+                "Background checks are not set up yet: an admin needs to connect a Checkr account."
+            }
+            AccountProblem::AwaitingCredentialing => {
+                "Checkr is reviewing this account; ordering opens once it is approved (this can take 1 to 3 days)."
+            }
+            AccountProblem::Disconnected => {
+                "This account is no longer connected to Checkr. An admin can reconnect it to order again."
+            }
+        }
+    }
+}
+
 /// The provider's own words, passed to the user as R10 asks.
 #[derive(Debug, Serialize)]
 struct ProviderDetail {
@@ -86,10 +129,12 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::AccountNotReady(problem) => (StatusCode::CONFLICT, problem.code()),
             ApiError::Provider { source, .. } => match source {
                 CheckrError::Rejected { .. } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "provider_rejected")
@@ -122,10 +167,12 @@ impl IntoResponse for ApiError {
                 message: source.to_string(),
             }),
             ApiError::Unauthenticated
+            | ApiError::Forbidden
             | ApiError::MalformedRequest(_)
             | ApiError::Invalid(_)
             | ApiError::NotFound(_)
             | ApiError::Conflict(_)
+            | ApiError::AccountNotReady(_)
             | ApiError::Internal(_) => None,
         };
         let message = match &self {

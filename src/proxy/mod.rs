@@ -3,11 +3,16 @@
 
 pub mod checkr;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod identity;
+pub mod live;
+pub mod oauth;
 pub mod orders;
 pub mod secret;
+pub mod sessions;
 pub mod store;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 use tokio::task::JoinHandle;
@@ -28,14 +33,15 @@ use tower_http::trace::TraceLayer;
 
 use crate::domain::checkr::CustomerType;
 use crate::domain::time::Timestamp;
-use crate::sandbox::{Sandbox, SandboxAccount};
+use crate::sandbox::{PartnerApp, Sandbox, SandboxAccount};
 
 pub use config::Config;
 
 use self::checkr::{CheckrClient, ClientPolicy};
+use self::crypto::{Signer, Vault, load_or_create_secret};
 use self::orders::CatalogCache;
 use self::secret::Secret;
-use self::store::{AccountRecord, ConnectionState, Store};
+use self::store::{AccountRecord, ConnectionState, OrderRecord, Store};
 
 /// Shared, cheaply cloned state of a running proxy.
 #[derive(Clone)]
@@ -44,19 +50,62 @@ pub struct AppState {
     store: Store,
     checkr: CheckrClient,
     catalogs: CatalogCache,
+    sessions: Signer,
+    session_secret: Secret,
+    client_id: String,
+    client_secret: Secret,
+    partner_base: String,
+    dashboard_base: String,
+    public_url: String,
+    live: tokio::sync::broadcast::Sender<OrderRecord>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+/// Everything [`AppState`] needs that depends on where the provider is.
+pub struct Provider {
+    /// Checkr API base.
+    pub api_base: String,
+    /// Base of the hosted authorize pages.
+    pub partner_base: String,
+    /// Base of report links.
+    pub dashboard_base: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret, which also signs webhooks.
+    pub client_secret: Secret,
+    /// Key sealing tokens at rest.
+    pub encryption_key: Secret,
+    /// Secret shared with the ATS backend for widget sessions.
+    pub session_secret: Secret,
 }
 
 impl AppState {
-    /// Builds the state: opens the store in the data dir and a client for `checkr_base`.
-    pub fn new(config: Config, checkr_base: &str, policy: ClientPolicy) -> anyhow::Result<Self> {
+    /// Builds the state: opens the store in the data dir and a client for the provider.
+    pub fn new(
+        config: Config,
+        provider: Provider,
+        public_url: String,
+        policy: ClientPolicy,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
-        let store = Store::open(&config.data_dir.join("bgcheck.sqlite3"))?;
+        let vault = Vault::from_encoded_key(&provider.encryption_key)?;
+        let store = Store::open(&config.data_dir.join("bgcheck.sqlite3"), vault)?;
+        let (live, _) = tokio::sync::broadcast::channel(1_024);
         Ok(Self {
-            checkr: CheckrClient::new(checkr_base, policy)?,
+            checkr: CheckrClient::new(&provider.api_base, policy)?,
             config: Arc::new(config),
             store,
             catalogs: CatalogCache::default(),
+            sessions: Signer::new(provider.session_secret.clone()),
+            session_secret: provider.session_secret,
+            client_id: provider.client_id,
+            client_secret: provider.client_secret,
+            partner_base: provider.partner_base.trim_end_matches('/').to_owned(),
+            dashboard_base: provider.dashboard_base.trim_end_matches('/').to_owned(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            live,
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         })
     }
 
@@ -65,9 +114,43 @@ impl AppState {
         &self.store
     }
 
-    /// Demo sessions stand in for signed widget sessions, and only against the sandbox.
-    fn accepts_demo_sessions(&self) -> bool {
+    /// Where the database and generated keys live.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
+    /// Whether the proxy runs against the embedded sandbox.
+    pub fn is_sandbox(&self) -> bool {
         self.config.checkr_api_base.is_none()
+    }
+
+    /// The key Checkr signs webhooks with: the OAuth client secret.
+    fn webhook_key(&self) -> &[u8] {
+        self.client_secret.expose().as_bytes()
+    }
+
+    /// The Dashboard link of a report.
+    fn report_url(&self, report_id: &str) -> String {
+        format!("{}/reports/{report_id}", self.dashboard_base)
+    }
+
+    /// Tells live widgets that an order changed.
+    fn publish(&self, order: OrderRecord) {
+        // No live widget listening is the normal case.
+        let _ = self.live.send(order);
+    }
+
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<OrderRecord> {
+        self.live.subscribe()
+    }
+
+    /// Resolves when the proxy starts shutting down, so long-lived streams can end and
+    /// graceful shutdown does not wait on them forever.
+    fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut receiver = self.stopping.subscribe();
+        async move {
+            let _ = receiver.wait_for(|stopping| *stopping).await;
+        }
     }
 
     /// Now, as stored in records.
@@ -116,15 +199,22 @@ pub fn app(state: AppState) -> Router {
         .collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = orders::routes()
         .route("/openapi.json", get(openapi))
+        .route("/sessions", post(sessions::create_session))
+        .route("/events", get(live::events))
+        .route("/account/disconnect", post(oauth::disconnect))
+        .route("/account/settings", put(oauth::update_settings))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(cors);
     // Outermost first: trace everything, turn panics into 500s, then bound each request.
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/webhooks/checkr", post(webhooks::receive))
+        .route("/oauth/checkr/callback", get(oauth::callback))
+        .route("/demo/session", post(sessions::demo_session))
         .nest("/api", api)
         .fallback_service(demo)
         .layer(TimeoutLayer::with_status_code(
@@ -154,6 +244,7 @@ pub struct Running {
 impl Running {
     /// Stops accepting connections, drains in-flight requests, and stops the sandbox.
     pub async fn stop(self) -> anyhow::Result<()> {
+        self.state.stopping.send_replace(true);
         let _ = self.shutdown.send(());
         self.server.await??;
         if let Some(task) = self.sandbox_task {
@@ -195,28 +286,62 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 
 /// [`start`] with a chosen retry and paging policy (tests shorten the waits).
 pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::Result<Running> {
-    let (checkr_base, sandbox, sandbox_address, sandbox_task) = match &config.checkr_api_base {
-        Some(base) => (base.clone(), None, None, None),
-        None => {
-            let sandbox = Sandbox::new();
-            let listener = tokio::net::TcpListener::bind(config.sandbox_listen)
-                .await
-                .context("binding the sandbox")?;
-            let address = listener.local_addr()?;
-            let task = tokio::spawn(sandbox.clone().serve(listener));
-            (
-                format!("http://{address}"),
-                Some(sandbox),
-                Some(address),
-                Some(task),
-            )
-        }
-    };
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let address = listener.local_addr()?;
-    let state = AppState::new(config, &checkr_base, policy)?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+
+    let (provider, sandbox, sandbox_address, sandbox_task) = match &config.checkr_api_base {
+        Some(base) => (production_provider(&config, base)?, None, None, None),
+        None => {
+            let sandbox = Sandbox::new();
+            let sandbox_listener = tokio::net::TcpListener::bind(config.sandbox_listen)
+                .await
+                .context("binding the sandbox")?;
+            let sandbox_address = sandbox_listener.local_addr()?;
+            let sandbox_base = format!("http://{sandbox_address}");
+            let dir = &config.data_dir;
+            let provider = Provider {
+                api_base: sandbox_base.clone(),
+                partner_base: config
+                    .checkr_partner_base
+                    .clone()
+                    .unwrap_or_else(|| sandbox_base.clone()),
+                dashboard_base: format!("{sandbox_base}/dashboard"),
+                client_id: config
+                    .checkr_client_id
+                    .clone()
+                    .unwrap_or_else(|| "bgcheck-sandbox".to_owned()),
+                client_secret: match &config.checkr_client_secret {
+                    Some(secret) => secret.clone(),
+                    None => load_or_create_secret(&dir.join("sandbox-client-secret"), 32)?,
+                },
+                encryption_key: match &config.encryption_key {
+                    Some(key) => key.clone(),
+                    None => load_or_create_secret(&dir.join("encryption.key"), 32)?,
+                },
+                session_secret: match &config.session_secret {
+                    Some(secret) => secret.clone(),
+                    None => load_or_create_secret(&dir.join("session.secret"), 32)?,
+                },
+            };
+            sandbox.register_partner(PartnerApp {
+                client_id: provider.client_id.clone(),
+                client_secret: provider.client_secret.expose().to_owned(),
+                webhook_url: format!("{public_url}/webhooks/checkr"),
+                credential_delay: Duration::from_secs(config.sandbox_credential_delay),
+            });
+            let task = tokio::spawn(sandbox.clone().serve(sandbox_listener));
+            (provider, Some(sandbox), Some(sandbox_address), Some(task))
+        }
+    };
+    let state = AppState::new(config, provider, public_url, policy)?;
     if let Some(sandbox) = &sandbox {
         link_demo_accounts(&state, sandbox).await?;
     }
@@ -240,7 +365,44 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
     })
 }
 
+/// Against Checkr itself every credential must come from the operator.
+fn production_provider(config: &Config, api_base: &str) -> anyhow::Result<Provider> {
+    let missing = |what: &str, flag: &str| {
+        anyhow::anyhow!("{what} is required with --checkr-api-base: set {flag}")
+    };
+    Ok(Provider {
+        api_base: api_base.to_owned(),
+        partner_base: config
+            .checkr_partner_base
+            .clone()
+            .unwrap_or_else(|| "https://partners.checkr.com".to_owned()),
+        dashboard_base: config.checkr_dashboard_base.clone(),
+        client_id: config
+            .checkr_client_id
+            .clone()
+            .ok_or_else(|| missing("the OAuth client id", "--checkr-client-id"))?,
+        client_secret: config
+            .checkr_client_secret
+            .clone()
+            .ok_or_else(|| missing("the OAuth client secret", "--checkr-client-secret"))?,
+        encryption_key: config
+            .encryption_key
+            .clone()
+            .ok_or_else(|| missing("an encryption key", "--encryption-key"))?,
+        session_secret: config
+            .session_secret
+            .clone()
+            .ok_or_else(|| missing("a session secret", "--session-secret"))?,
+    })
+}
+
+/// An ATS account the demo leaves unconnected, to show the sign-up and sign-in flows.
+pub const DEMO_UNCONNECTED_ACCOUNT: (&str, &str) =
+    ("fresh-start", "Fresh Start Staffing (not connected)");
+
 async fn link_demo_accounts(state: &AppState, sandbox: &Sandbox) -> anyhow::Result<()> {
+    let (id, name) = DEMO_UNCONNECTED_ACCOUNT;
+    state.store.ensure_account(id, name).await?;
     for (id, name, data_set) in DEMO_ACCOUNTS {
         let credentials = sandbox.account(data_set);
         let customer_type = match state.store.account(id).await? {

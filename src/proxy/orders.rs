@@ -22,8 +22,9 @@ use crate::domain::validation::{
 
 use super::AppState;
 use super::checkr::CheckrError;
-use super::error::ApiError;
+use super::error::{AccountProblem, ApiError};
 use super::identity::{Identity, Role};
+use super::oauth::ConnectLinks;
 use super::secret::Secret;
 use super::store::{AccountRecord, ConnectionState, Failure, OrderRecord};
 
@@ -63,6 +64,13 @@ impl CatalogCache {
         (cached.fetched.elapsed() < CATALOG_TTL).then(|| Arc::clone(&cached.catalog))
     }
 
+    /// Drops an account's catalog, e.g. after it connects to another provider account.
+    pub fn forget(&self, account_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(account_id);
+        }
+    }
+
     fn put(&self, account_id: &str, catalog: Arc<Catalog>) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.insert(
@@ -91,23 +99,18 @@ async fn ordering_account(
         .account(&identity.account_id)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
-    let token = match (&record.connection, &record.access_token) {
+    let token = match (record.connection, &record.access_token) {
         (ConnectionState::Connected, Some(token)) => token.clone(),
-        (
-            ConnectionState::Connected
-            | ConnectionState::NotConnected
-            | ConnectionState::Deauthorized,
-            _,
-        ) => {
-            return Err(ApiError::Conflict(
-                "This account is not connected to Checkr. An admin needs to connect it first."
-                    .to_owned(),
-            ));
+        (ConnectionState::Connected | ConnectionState::NotConnected, _) => {
+            return Err(ApiError::AccountNotReady(AccountProblem::NotConnected));
+        }
+        (ConnectionState::Deauthorized, _) => {
+            return Err(ApiError::AccountNotReady(AccountProblem::Disconnected));
         }
     };
     if !record.credentialed {
-        return Err(ApiError::Conflict(
-            "Checkr has not approved this account yet; approval can take 1 to 3 days.".to_owned(),
+        return Err(ApiError::AccountNotReady(
+            AccountProblem::AwaitingCredentialing,
         ));
     }
     Ok(OrderingAccount { record, token })
@@ -141,6 +144,8 @@ struct SessionView {
     customer_type: CustomerType,
     connection: ConnectionState,
     credentialed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connect: Option<ConnectLinks>,
 }
 
 async fn session(
@@ -152,7 +157,11 @@ async fn session(
         .account(&identity.account_id)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
+    let connect = (identity.role.manages_account()
+        && !matches!(account.connection, ConnectionState::Connected))
+    .then(|| state.connect_links(&account.id));
     Ok(Json(SessionView {
+        connect,
         account_id: account.id,
         account_name: account.name,
         user_id: identity.user_id,
@@ -198,6 +207,11 @@ pub struct OrderView {
     invitation_url: Option<String>,
     badge: Badge,
     status: OrderStatus,
+    report_id: Option<String>,
+    /// A link into the Checkr Dashboard, only for users with adjudication rights (R15).
+    report_url: Option<String>,
+    /// Why screenings were canceled; shown to segregated customers only (R13).
+    cancellation_reasons: Vec<String>,
     eta: Option<String>,
     ordered_by: String,
     created_at: String,
@@ -205,8 +219,23 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    fn new(order: &OrderRecord, customer: CustomerType) -> Self {
+    /// The order as `role` may see it, for an account of type `customer`.
+    pub fn new(order: &OrderRecord, customer: CustomerType, role: Role, state: &AppState) -> Self {
         let status = order.folded.status.clone();
+        let report_id = status
+            .report
+            .as_ref()
+            .map(|report| report.id.clone())
+            .or_else(|| order.report_id.clone());
+        let report_url = report_id
+            .as_ref()
+            .filter(|_| role.sees_reports())
+            .map(|id| state.report_url(id));
+        let cancellation_reasons = if customer.shows_cancellation_reason() {
+            order.cancellation_reasons.clone()
+        } else {
+            Vec::new()
+        };
         Self {
             id: order.id.clone(),
             custom_id: order.custom_id.clone(),
@@ -222,6 +251,9 @@ impl OrderView {
             badge: order_badge(order.step, &status, customer),
             eta: status.eta().map(|day| day.to_string()),
             status,
+            report_id,
+            report_url,
+            cancellation_reasons,
             ordered_by: order.ordered_by.clone(),
             created_at: order.created_at.clone(),
             updated_at: order.updated_at.clone(),
@@ -291,7 +323,7 @@ async fn create_order(
         )
         .await?;
     tracing::info!(order = %order.id, "order created");
-    let placed = place(&state, &account, order).await?;
+    let placed = place(&state, &account, identity.role, order).await?;
     Ok((StatusCode::CREATED, Json(placed)))
 }
 
@@ -314,7 +346,7 @@ async fn retry_order(
     let catalog = load_catalog(&state, &account).await?;
     validate_against(&order.draft, &catalog)?;
     tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
-    Ok(Json(place(&state, &account, order).await?))
+    Ok(Json(place(&state, &account, identity.role, order).await?))
 }
 
 /// Carries the order through the remaining provider calls, recording each outcome before
@@ -322,6 +354,7 @@ async fn retry_order(
 async fn place(
     state: &AppState,
     account: &OrderingAccount,
+    role: Role,
     mut order: OrderRecord,
 ) -> Result<OrderView, ApiError> {
     state.store.count_attempt(&order.id).await?;
@@ -347,8 +380,8 @@ async fn place(
                 {
                     Ok(created) => created.id,
                     Err(error) => {
-                        return fail(state, order, OrderStep::CandidateFailed, error, customer)
-                            .await;
+                        let viewer = (customer, role);
+                        return fail(state, order, OrderStep::CandidateFailed, error, viewer).await;
                     }
                 }
             }
@@ -375,7 +408,14 @@ async fn place(
     {
         Ok(invitation) => invitation,
         Err(error) => {
-            return fail(state, order, OrderStep::InvitationFailed, error, customer).await;
+            return fail(
+                state,
+                order,
+                OrderStep::InvitationFailed,
+                error,
+                (customer, role),
+            )
+            .await;
         }
     };
     order.folded.status.invitation = Some(InvitationState {
@@ -394,9 +434,9 @@ async fn place(
         )
         .await?;
     tracing::info!(order = %order.id, invitation = %invitation.id, "invitation created");
-    reload(state, &order)
-        .await
-        .map(|order| OrderView::new(&order, customer))
+    let order = reload(state, &order).await?;
+    state.publish(order.clone());
+    Ok(OrderView::new(&order, customer, role, state))
 }
 
 async fn fail(
@@ -404,7 +444,7 @@ async fn fail(
     order: OrderRecord,
     step: OrderStep,
     error: CheckrError,
-    customer: CustomerType,
+    (customer, role): (CustomerType, Role),
 ) -> Result<OrderView, ApiError> {
     tracing::warn!(order = %order.id, step = step.as_str(), status = ?error.status(), error = %error, "order step failed");
     let failure = Failure {
@@ -416,9 +456,10 @@ async fn fail(
         .record_failure(&order.id, step, &failure, &state.now())
         .await?;
     let order = reload(state, &order).await?;
+    state.publish(order.clone());
     Err(ApiError::Provider {
         source: error,
-        order: Some(Box::new(OrderView::new(&order, customer))),
+        order: Some(Box::new(OrderView::new(&order, customer, role, state))),
     })
 }
 
@@ -447,7 +488,7 @@ async fn candidate_orders(
     Ok(Json(
         orders
             .iter()
-            .map(|order| OrderView::new(order, account.customer_type))
+            .map(|order| OrderView::new(order, account.customer_type, identity.role, &state))
             .collect(),
     ))
 }

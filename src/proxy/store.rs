@@ -12,14 +12,16 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::checkr::CustomerType;
-use crate::domain::events::FoldedOrder;
+use crate::domain::events::{Event, EventKind, FoldedOrder};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{OrderDraft, Region};
 
+use super::crypto::{Vault, digest};
 use super::secret::Secret;
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE accounts (
         id                TEXT PRIMARY KEY,
         name              TEXT NOT NULL,
@@ -56,7 +58,27 @@ const MIGRATIONS: &[&str] = &[r#"
         updated_at     TEXT NOT NULL
     );
     CREATE INDEX orders_by_candidate ON orders(account_id, custom_id);
-"#];
+"#,
+    r#"
+    ALTER TABLE accounts ADD COLUMN token_digest TEXT;
+    CREATE UNIQUE INDEX accounts_by_token_digest ON accounts(token_digest);
+    ALTER TABLE orders ADD COLUMN report_id TEXT;
+    ALTER TABLE orders ADD COLUMN cancellation_reasons TEXT;
+    CREATE INDEX orders_by_report ON orders(report_id);
+    CREATE INDEX orders_by_provider_candidate ON orders(candidate_id);
+    CREATE TABLE webhook_events (
+        id          TEXT PRIMARY KEY,
+        type        TEXT NOT NULL,
+        account_id  TEXT,
+        object_id   TEXT,
+        created_at  TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        payload     TEXT NOT NULL
+    );
+    CREATE INDEX webhook_events_by_object ON webhook_events(object_id);
+"#,
+];
 
 /// How an ATS account stands with the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,12 +171,18 @@ pub struct OrderRecord {
     pub created_at: String,
     /// When it last changed (RFC 3339).
     pub updated_at: String,
+    /// The provider report, once an event named it.
+    pub report_id: Option<String>,
+    /// Why screenings were canceled, read from the provider's screening resources.
+    pub cancellation_reasons: Vec<String>,
 }
 
-/// Handle to the database; cheap to clone.
+/// Handle to the database; cheap to clone. Access tokens pass through its [`Vault`], so the
+/// file never holds one readably.
 #[derive(Clone)]
 pub struct Store {
     connection: Arc<Mutex<Connection>>,
+    vault: Vault,
 }
 
 fn region_name(region: Region) -> &'static str {
@@ -192,7 +220,8 @@ fn to_json<T: Serialize>(value: &T) -> rusqlite::Result<String> {
 }
 
 const ORDER_COLUMNS: &str = "id, account_id, custom_id, region, ordered_by, draft, step, \
-    candidate_id, invitation_id, invitation_url, failure, attempts, folded, created_at, updated_at";
+    candidate_id, invitation_id, invitation_url, failure, attempts, folded, created_at, updated_at, \
+    report_id, cancellation_reasons";
 
 fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRecord> {
     let step: String = row.get(6)?;
@@ -213,24 +242,35 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRecord> {
         folded: json_column(&row.get::<_, String>(12)?)?,
         created_at: row.get(13)?,
         updated_at: row.get(14)?,
+        report_id: row.get(15)?,
+        cancellation_reasons: row
+            .get::<_, Option<String>>(16)?
+            .as_deref()
+            .map(json_column)
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 
-fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
-    Ok(AccountRecord {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        checkr_account_id: row.get(2)?,
-        access_token: row.get::<_, Option<String>>(3)?.map(Secret::new),
-        customer_type: customer_type_from(&row.get::<_, String>(4)?),
-        credentialed: row.get(5)?,
-        connection: ConnectionState::parse(&row.get::<_, String>(6)?),
-    })
+/// The account with its token still sealed; [`Store::account`] opens it.
+fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AccountRecord, Option<String>)> {
+    Ok((
+        AccountRecord {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            checkr_account_id: row.get(2)?,
+            access_token: None,
+            customer_type: customer_type_from(&row.get::<_, String>(4)?),
+            credentialed: row.get(5)?,
+            connection: ConnectionState::parse(&row.get::<_, String>(6)?),
+        },
+        row.get(3)?,
+    ))
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
+    pub fn open(path: &Path, vault: Vault) -> anyhow::Result<Self> {
         let mut connection = Connection::open(path)
             .with_context(|| format!("opening the database at {}", path.display()))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -242,6 +282,7 @@ impl Store {
         migrate(&mut connection)?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
+            vault,
         })
     }
 
@@ -264,20 +305,31 @@ impl Store {
 
     /// Inserts the account or replaces its fields.
     pub async fn upsert_account(&self, account: AccountRecord) -> anyhow::Result<()> {
+        let sealed = account
+            .access_token
+            .as_ref()
+            .map(|token| self.vault.seal(token.expose()))
+            .transpose()?;
+        let token_digest = account
+            .access_token
+            .as_ref()
+            .map(|token| digest(token.expose()));
         self.call(move |db| {
             db.execute(
                 "INSERT INTO accounts (id, name, checkr_account_id, access_token, customer_type, \
-                 credentialed, connection) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 credentialed, connection, token_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
                  ON CONFLICT(id) DO UPDATE SET name = ?2, checkr_account_id = ?3, \
-                 access_token = ?4, customer_type = ?5, credentialed = ?6, connection = ?7",
+                 access_token = ?4, customer_type = ?5, credentialed = ?6, connection = ?7, \
+                 token_digest = ?8",
                 params![
                     account.id,
                     account.name,
                     account.checkr_account_id,
-                    account.access_token.as_ref().map(Secret::expose),
+                    sealed,
                     account.customer_type.as_str(),
                     account.credentialed,
                     account.connection.as_str(),
+                    token_digest,
                 ],
             )
             .map(drop)
@@ -285,19 +337,56 @@ impl Store {
         .await
     }
 
+    /// Creates the account if the ATS names one this proxy has not seen; never changes an
+    /// existing one.
+    pub async fn ensure_account(&self, id: &str, name: &str) -> anyhow::Result<()> {
+        let (id, name) = (id.to_owned(), name.to_owned());
+        self.call(move |db| {
+            db.execute(
+                "INSERT INTO accounts (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
+                params![id, name],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// Changes how the account's users are told about results.
+    pub async fn set_customer_type(
+        &self,
+        id: &str,
+        customer_type: CustomerType,
+    ) -> anyhow::Result<bool> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            db.execute(
+                "UPDATE accounts SET customer_type = ?2 WHERE id = ?1",
+                params![id, customer_type.as_str()],
+            )
+            .map(|changed| changed == 1)
+        })
+        .await
+    }
+
     /// The account with this ATS id.
     pub async fn account(&self, id: &str) -> anyhow::Result<Option<AccountRecord>> {
         let id = id.to_owned();
-        self.call(move |db| {
-            db.query_row(
-                "SELECT id, name, checkr_account_id, access_token, customer_type, credentialed, \
-                 connection FROM accounts WHERE id = ?1",
-                [id],
-                account_from_row,
-            )
-            .optional()
+        let row = self
+            .call(move |db| {
+                db.query_row(
+                    "SELECT id, name, checkr_account_id, access_token, customer_type, \
+                     credentialed, connection FROM accounts WHERE id = ?1",
+                    [id],
+                    account_from_row,
+                )
+                .optional()
+            })
+            .await?;
+        row.map(|(mut account, sealed)| {
+            account.access_token = sealed.map(|sealed| self.vault.open(&sealed)).transpose()?;
+            Ok(account)
         })
-        .await
+        .transpose()
     }
 
     /// The provider candidate already created for this applicant in this region (R7, R9).
@@ -508,6 +597,276 @@ impl Store {
         })
         .await
     }
+}
+
+/// What recording a webhook event did.
+#[derive(Debug)]
+pub enum EventRecorded {
+    /// Stored (and applied where it concerns an account or order); these orders changed.
+    Stored {
+        /// Orders whose state changed, as they now stand.
+        changed: Vec<OrderRecord>,
+    },
+    /// This event id was recorded before; nothing was done again.
+    Duplicate,
+    /// `account.credentialed` for an account this proxy has no token for yet: nothing was
+    /// stored, so the provider's redelivery will be processed once the token is.
+    UnknownAccount,
+}
+
+impl Store {
+    /// Records a webhook event and applies it, in one transaction: when this returns
+    /// `Ok`, the event is durable and its effects are visible together.
+    pub async fn record_event(
+        &self,
+        event: Event,
+        raw: String,
+        now: String,
+    ) -> anyhow::Result<EventRecorded> {
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            let object_id = event.data.object.id.clone();
+            let inserted = transaction.execute(
+                "INSERT INTO webhook_events (id, type, account_id, object_id, created_at, received_at, \
+                 outcome, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'stored', ?7) ON CONFLICT(id) DO NOTHING",
+                params![
+                    event.id,
+                    event.type_name,
+                    event.account_id,
+                    object_id,
+                    event.created_at.as_str(),
+                    now,
+                    raw,
+                ],
+            )?;
+            if inserted == 0 {
+                return Ok(EventRecorded::Duplicate);
+            }
+            let outcome = apply_event(&transaction, &event, &now)?;
+            if matches!(outcome, EventRecorded::UnknownAccount) {
+                transaction.rollback()?;
+            } else {
+                transaction.commit()?;
+            }
+            Ok(outcome)
+        })
+        .await
+    }
+
+    /// Stores why screenings of an order's report were canceled.
+    pub async fn set_cancellation_reasons(
+        &self,
+        order_id: &str,
+        reasons: Vec<String>,
+    ) -> anyhow::Result<Option<OrderRecord>> {
+        let order_id = order_id.to_owned();
+        let reasons = serde_json::to_string(&reasons)?;
+        self.call(move |db| {
+            db.execute(
+                "UPDATE orders SET cancellation_reasons = ?2 WHERE id = ?1",
+                params![order_id, reasons],
+            )?;
+            db.query_row(
+                &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"),
+                [order_id],
+                order_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// Links the ATS account to a provider account after OAuth; ordering waits for
+    /// `account.credentialed` unless it already arrived for that provider account.
+    pub async fn connect_account(
+        &self,
+        id: &str,
+        checkr_account_id: &str,
+        token: &Secret,
+    ) -> anyhow::Result<()> {
+        let sealed = self.vault.seal(token.expose())?;
+        let token_digest = digest(token.expose());
+        let (id, checkr_account_id) = (id.to_owned(), checkr_account_id.to_owned());
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            // Another ATS account that held this provider account gives it up.
+            transaction.execute(
+                "UPDATE accounts SET checkr_account_id = NULL WHERE checkr_account_id = ?1 AND id <> ?2",
+                params![checkr_account_id, id],
+            )?;
+            let already_credentialed: bool = transaction
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE type = 'account.credentialed' \
+                     AND account_id = ?1)",
+                    [&checkr_account_id],
+                    |row| row.get(0),
+                )?;
+            transaction.execute(
+                "UPDATE accounts SET checkr_account_id = ?2, access_token = ?3, token_digest = ?4, \
+                 connection = 'connected', credentialed = ?5 WHERE id = ?1",
+                params![id, checkr_account_id, sealed, token_digest, already_credentialed],
+            )?;
+            transaction.commit()
+        })
+        .await
+    }
+
+    /// Marks the account disconnected and forgets its token.
+    pub async fn disconnect_account(&self, id: &str) -> anyhow::Result<()> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            db.execute(
+                "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
+                 token_digest = NULL, credentialed = 0 WHERE id = ?1",
+                [id],
+            )
+            .map(drop)
+        })
+        .await
+    }
+}
+
+fn load_order(
+    transaction: &rusqlite::Transaction<'_>,
+    condition: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<Option<OrderRecord>> {
+    transaction
+        .query_row(
+            &format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE {condition} ORDER BY seq DESC LIMIT 1"
+            ),
+            args,
+            order_from_row,
+        )
+        .optional()
+}
+
+fn save_folded(
+    transaction: &rusqlite::Transaction<'_>,
+    order: &OrderRecord,
+    now: &str,
+) -> rusqlite::Result<()> {
+    transaction.execute(
+        "UPDATE orders SET folded = ?2, report_id = ?3, updated_at = ?4 WHERE id = ?1",
+        params![order.id, to_json(&order.folded)?, order.report_id, now],
+    )?;
+    Ok(())
+}
+
+/// Folds every stored event about `object_id` into `order` (events that arrived before the
+/// order could be linked to them).
+fn replay_stored(
+    transaction: &rusqlite::Transaction<'_>,
+    order: &mut OrderRecord,
+    object_id: &str,
+) -> rusqlite::Result<()> {
+    let mut statement =
+        transaction.prepare("SELECT payload FROM webhook_events WHERE object_id = ?1")?;
+    let payloads: Vec<String> = statement
+        .query_map([object_id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for payload in payloads {
+        if let Ok(event) = serde_json::from_str::<Event>(&payload) {
+            order.folded.apply(&event);
+        }
+    }
+    Ok(())
+}
+
+fn apply_event(
+    transaction: &rusqlite::Transaction<'_>,
+    event: &Event,
+    now: &str,
+) -> rusqlite::Result<EventRecorded> {
+    let object = &event.data.object;
+    let provider_account = event.account_id.clone().unwrap_or_default();
+    // Orders are only ever touched through the provider account the event came from.
+    let scope = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = ?1)";
+    let mut changed = Vec::new();
+    match event.kind() {
+        EventKind::AccountCredentialed => {
+            let updated = transaction.execute(
+                "UPDATE accounts SET credentialed = 1 WHERE checkr_account_id = ?1",
+                [&provider_account],
+            )?;
+            if updated == 0 {
+                return Ok(EventRecorded::UnknownAccount);
+            }
+        }
+        EventKind::TokenDeauthorized => {
+            // account_id here is the partner's own account; the revoked token names the customer.
+            if let Some(access_code) = &object.access_code {
+                transaction.execute(
+                    "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
+                     token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
+                    [digest(access_code)],
+                )?;
+            }
+        }
+        EventKind::InvitationCreated
+        | EventKind::InvitationCompleted
+        | EventKind::InvitationExpired
+        | EventKind::InvitationDeleted => {
+            let Some(invitation_id) = &object.id else {
+                return Ok(EventRecorded::Stored { changed });
+            };
+            if let Some(mut order) = load_order(
+                transaction,
+                &format!("invitation_id = ?2 AND {scope}"),
+                params![provider_account, invitation_id],
+            )? {
+                order.folded.apply(event);
+                if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
+                    order.report_id = Some(report_id.clone());
+                    replay_stored(transaction, &mut order, report_id)?;
+                }
+                save_folded(transaction, &order, now)?;
+                changed.push(order);
+            }
+        }
+        EventKind::ReportCreated
+        | EventKind::ReportUpdated
+        | EventKind::ReportUpgraded
+        | EventKind::ReportCompleted
+        | EventKind::ReportCanceled
+        | EventKind::ReportSuspended
+        | EventKind::ReportResumed
+        | EventKind::ReportDisputed
+        | EventKind::ReportPreAdverseAction
+        | EventKind::ReportPostAdverseAction
+        | EventKind::ReportEngaged => {
+            let Some(report_id) = &object.id else {
+                return Ok(EventRecorded::Stored { changed });
+            };
+            let linked = load_order(
+                transaction,
+                &format!("report_id = ?2 AND {scope}"),
+                params![provider_account, report_id],
+            )?;
+            // A report event can beat invitation.completed: link it by candidate and package.
+            let order = match linked {
+                Some(order) => Some(order),
+                None => load_order(
+                    transaction,
+                    &format!("report_id IS NULL AND candidate_id = ?2 AND json_extract(draft, '$.package') = ?3 \
+                              AND step = 'invited' AND {scope}"),
+                    params![provider_account, object.candidate_id, object.package],
+                )?
+                .map(|mut order| {
+                    order.report_id = Some(report_id.clone());
+                    order
+                }),
+            };
+            if let Some(mut order) = order {
+                replay_stored(transaction, &mut order, report_id)?;
+                save_folded(transaction, &order, now)?;
+                changed.push(order);
+            }
+        }
+        EventKind::Other => {}
+    }
+    Ok(EventRecorded::Stored { changed })
 }
 
 fn migrate(connection: &mut Connection) -> anyhow::Result<()> {

@@ -19,7 +19,10 @@ mod data;
 mod error;
 mod lifecycle;
 mod model;
+mod partner;
 mod state;
+
+pub use partner::PartnerApp;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -85,6 +88,7 @@ pub struct SandboxEvent {
 #[derive(Clone)]
 pub struct Sandbox {
     state: Arc<Mutex<State>>,
+    partner: Arc<Mutex<partner::Partner>>,
 }
 
 impl Default for Sandbox {
@@ -104,6 +108,7 @@ impl Sandbox {
     pub fn new() -> Self {
         Self {
             state: Arc::new(Mutex::new(State::new())),
+            partner: Arc::new(Mutex::new(partner::Partner::default())),
         }
     }
 
@@ -111,12 +116,17 @@ impl Sandbox {
     pub fn router(&self) -> axum::Router {
         api::routes(self.clone())
             .merge(control::routes())
+            .merge(partner::routes())
             .with_state(self.clone())
     }
 
     /// Serves [`Self::router`] on `listener` until the task is dropped or aborted.
+    /// Also delivers events as signed webhooks to the registered partner app.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        let delivery = tokio::spawn(self.clone().deliver_forever());
+        let served = axum::serve(listener, self.router()).await;
+        delivery.abort();
+        served
     }
 
     /// Credentials of the seeded account with this data set (fixed, so a demo can print them).

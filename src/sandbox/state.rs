@@ -243,6 +243,11 @@ impl State {
         )
     }
 
+    /// Revokes a key (an OAuth deauthorization); returns the account it belonged to.
+    pub(crate) fn revoke_key(&mut self, api_key: &str) -> Option<String> {
+        self.keys.remove(api_key)
+    }
+
     pub(crate) fn account_for_key(&self, api_key: &str) -> Option<String> {
         self.keys.get(api_key).cloned()
     }

@@ -1,48 +1,1055 @@
-//! The widget's root component.
+//! The widget's components. They only wire signals to the DOM; the rules live in
+//! [`super::model`] and the domain module.
+
+use std::rc::Rc;
+use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::HtmlElement;
 
-/// Whether the proxy answered.
-#[derive(Debug, Clone, PartialEq)]
-enum ProxyState {
-    Checking,
-    Reachable,
-    Unreachable(String),
+use crate::domain::badge::Badge;
+use crate::domain::checkr::CustomerType;
+use crate::domain::geo::{COUNTRIES, US_STATES};
+use crate::domain::order::OrderStep;
+use crate::domain::validation::{Field, OrderRules};
+
+use super::api::{CatalogView, Client, Order, Problem, Session, decode_order};
+use super::host::{View, emit};
+use super::model::{AccountView, OrderForm, Picker, Prefill, badge_of, package_name, upsert};
+use super::transport::Listener;
+
+/// How often the orders are refreshed when the live stream is unavailable.
+const POLL_ORDERS: Duration = Duration::from_secs(15);
+/// How often the session is re-read while an admin connects the account.
+const POLL_SESSION: Duration = Duration::from_secs(5);
+
+/// Something loaded from the proxy.
+#[derive(Clone, PartialEq)]
+enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(Problem),
 }
 
-async fn check_proxy(proxy_url: &str) -> ProxyState {
-    let url = format!("{}/healthz", proxy_url.trim_end_matches('/'));
-    match gloo_net::http::Request::get(&url).send().await {
-        Ok(response) if response.ok() => ProxyState::Reachable,
-        Ok(response) => {
-            ProxyState::Unreachable(format!("the proxy answered {}", response.status()))
+/// What every component reaches: cheap, copyable handles.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    client: StoredValue<Rc<Client>, LocalStorage>,
+    host: StoredValue<HtmlElement, LocalStorage>,
+    root: StoredValue<HtmlElement, LocalStorage>,
+    view: View,
+    prefill: RwSignal<Prefill>,
+    session: RwSignal<Load<Session>>,
+    orders: RwSignal<Load<Vec<Order>>>,
+    catalog: RwSignal<Load<CatalogView>>,
+    announced_ready: StoredValue<bool>,
+}
+
+impl Ctx {
+    /// Handles for one mounted widget.
+    pub fn new(
+        client: Rc<Client>,
+        host: HtmlElement,
+        root: HtmlElement,
+        view: View,
+        prefill: RwSignal<Prefill>,
+    ) -> Self {
+        Self {
+            client: StoredValue::new_local(client),
+            host: StoredValue::new_local(host),
+            root: StoredValue::new_local(root),
+            view,
+            prefill,
+            session: RwSignal::new(Load::Loading),
+            orders: RwSignal::new(Load::Loading),
+            catalog: RwSignal::new(Load::Loading),
+            announced_ready: StoredValue::new(false),
         }
-        Err(error) => ProxyState::Unreachable(error.to_string()),
+    }
+
+    fn client(&self) -> Option<Rc<Client>> {
+        self.client.try_get_value()
+    }
+
+    fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
+        self.host.try_with_value(|host| emit(host, name, detail));
+    }
+
+    fn report(&self, problem: &Problem) {
+        self.emit(
+            "bgcheck:error",
+            &[
+                ("code", JsValue::from_str(problem.code())),
+                ("message", JsValue::from_str(&problem.message())),
+            ],
+        );
+    }
+
+    fn ready(&self) {
+        if self.announced_ready.try_get_value() == Some(false) {
+            self.announced_ready.set_value(true);
+            // Leptos renders after the current task: announce once the form is on screen.
+            let ctx = *self;
+            set_timeout(move || ctx.emit("bgcheck:ready", &[]), Duration::ZERO);
+        }
+    }
+
+    fn customer(&self) -> CustomerType {
+        match self.session.try_get_untracked() {
+            Some(Load::Ready(session)) => session.customer_type,
+            _ => CustomerType::default(),
+        }
+    }
+
+    fn custom_id(&self) -> Option<String> {
+        self.prefill
+            .try_with_untracked(|prefill| prefill.custom_id.clone())
+            .flatten()
+            .filter(|id| !id.trim().is_empty())
+    }
+
+    /// Moves focus to the input of `field` once the DOM shows its error.
+    fn focus(&self, field: Field) {
+        let root = self.root;
+        set_timeout(
+            move || {
+                root.try_with_value(|root| focus_field(root, field));
+            },
+            Duration::ZERO,
+        );
+    }
+
+    fn load_session(self) {
+        self.session.set(Load::Loading);
+        let Some(client) = self.client() else { return };
+        spawn_local(async move {
+            let loaded = client.session().await;
+            self.apply_session(loaded);
+        });
+    }
+
+    fn apply_session(self, loaded: Result<Session, Problem>) {
+        match loaded {
+            Ok(session) => {
+                if self
+                    .session
+                    .try_with_untracked(|now| *now != Load::Ready(session.clone()))
+                    == Some(true)
+                {
+                    self.session.set(Load::Ready(session));
+                }
+            }
+            Err(problem) => {
+                self.report(&problem);
+                self.session.set(Load::Failed(problem));
+            }
+        }
+    }
+
+    fn load_orders(self, quietly: bool) {
+        let Some(custom_id) = self.custom_id() else {
+            return;
+        };
+        let Some(client) = self.client() else { return };
+        if !quietly {
+            self.orders.set(Load::Loading);
+        }
+        spawn_local(async move {
+            match client.orders(&custom_id).await {
+                Ok(fresh) => {
+                    let before = match self.orders.try_get_untracked() {
+                        Some(Load::Ready(before)) => before,
+                        _ => Vec::new(),
+                    };
+                    for order in &fresh {
+                        let known = before.iter().find(|old| old.id == order.id);
+                        if known
+                            .is_some_and(|old| old.step != order.step || old.status != order.status)
+                        {
+                            self.announce_status(order);
+                        }
+                    }
+                    self.orders.set(Load::Ready(fresh));
+                    if self.view == View::Status {
+                        self.ready();
+                    }
+                }
+                Err(problem) if quietly => {
+                    // A failed background refresh keeps the list the user is reading.
+                    let _ = problem;
+                }
+                Err(problem) => {
+                    self.report(&problem);
+                    self.orders.set(Load::Failed(problem));
+                }
+            }
+        });
+    }
+
+    fn announce_status(&self, order: &Order) {
+        let badge = badge_of(order, self.customer());
+        self.emit(
+            "bgcheck:status",
+            &[
+                ("orderId", JsValue::from_str(&order.id)),
+                ("label", JsValue::from_str(badge.label)),
+                ("final", JsValue::from_bool(badge.is_final)),
+            ],
+        );
+    }
+
+    fn announce_ordered(&self, order: &Order) {
+        self.emit(
+            "bgcheck:ordered",
+            &[
+                ("orderId", JsValue::from_str(&order.id)),
+                (
+                    "candidateId",
+                    order
+                        .candidate_id
+                        .as_deref()
+                        .map_or(JsValue::NULL, JsValue::from_str),
+                ),
+                ("customId", JsValue::from_str(&order.custom_id)),
+                ("package", JsValue::from_str(&order.package)),
+            ],
+        );
+    }
+
+    /// Folds an order the proxy sent into the list; true when its status changed.
+    fn merge(&self, order: Order) -> bool {
+        let mut changed = false;
+        self.orders.update(|load| match load {
+            Load::Ready(orders) => changed = upsert(orders, order),
+            Load::Loading | Load::Failed(_) => {
+                *load = Load::Ready(vec![order]);
+                changed = true;
+            }
+        });
+        changed
     }
 }
 
-/// The background-check widget.
+fn focus_field(root: &HtmlElement, field: Field) {
+    let mut selector = String::from("[data-field=\"");
+    selector.push_str(field.as_str());
+    selector.push_str("\"]");
+    let Ok(found) = root.query_selector_all(&selector) else {
+        return;
+    };
+    // The node picker has one select per level; the deepest one is the one to fill in.
+    let last = found.length().saturating_sub(1);
+    if let Some(element) = found
+        .item(last)
+        .and_then(|node| node.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// The whole widget: account state first, then the orders and, for `<bgcheck-order>`, the form.
 #[component]
 pub fn Widget(
-    /// Base URL of the bgcheck proxy; empty means the page's own origin.
-    proxy_url: String,
+    /// Handles for this mounted widget.
+    ctx: Ctx,
 ) -> impl IntoView {
-    let (state, set_state) = signal(ProxyState::Checking);
-    leptos::task::spawn_local(async move {
-        set_state.set(check_proxy(&proxy_url).await);
-    });
+    ctx.load_session();
     view! {
         <section class="bgc-card" aria-labelledby="bgc-title">
             <h2 id="bgc-title" class="bgc-title">"Background checks"</h2>
-            <p class="bgc-status" role="status">
-                {move || match state.get() {
-                    ProxyState::Checking => "Connecting…".to_owned(),
-                    ProxyState::Reachable => "Connected to the background-check service.".to_owned(),
-                    ProxyState::Unreachable(why) => {
-                        format!("The background-check service cannot be reached ({why}).")
-                    }
-                }}
-            </p>
+            {move || match ctx.session.get() {
+                Load::Loading => view! { <p class="bgc-muted" role="status">"Loading…"</p> }.into_any(),
+                Load::Failed(problem) => view! {
+                    <ProblemView problem retry=Callback::new(move |()| ctx.load_session())/>
+                }
+                .into_any(),
+                Load::Ready(session) => view! { <Account ctx session/> }.into_any(),
+            }}
         </section>
+    }
+}
+
+#[component]
+fn Account(ctx: Ctx, session: Session) -> impl IntoView {
+    let account = AccountView::of(&session);
+    let state = match account.clone() {
+        AccountView::Ready => None,
+        AccountView::NotConnected(links) => Some(
+            view! {
+                <div class="bgc-notice" role="status">
+                    <p>"This account is not connected to Checkr yet."</p>
+                    {match links {
+                        Some(links) => view! { <Connect ctx links/> }.into_any(),
+                        None => view! { <p class="bgc-muted">"Ask an admin to connect the account to order background checks."</p> }.into_any(),
+                    }}
+                </div>
+            }
+            .into_any(),
+        ),
+        AccountView::AwaitingApproval => Some(
+            view! {
+                <div class="bgc-notice" role="status">
+                    <p>"Checkr is reviewing this account. Approval can take 1–3 days; ordering opens as soon as it is approved."</p>
+                </div>
+            }
+            .into_any(),
+        ),
+        AccountView::Disconnected(links) => Some(
+            view! {
+                <div class="bgc-notice bgc-notice-attention" role="status">
+                    <p>"This account is no longer connected to Checkr, so new checks cannot be ordered. Existing orders are still shown."</p>
+                    {match links {
+                        Some(links) => view! { <Connect ctx links reconnect=true/> }.into_any(),
+                        None => view! { <p class="bgc-muted">"Ask an admin to reconnect the account."</p> }.into_any(),
+                    }}
+                </div>
+            }
+            .into_any(),
+        ),
+    };
+    let ordering = account == AccountView::Ready && ctx.view == View::Order;
+    if !ordering {
+        ctx.ready();
+    }
+    view! {
+        {state}
+        <Orders ctx/>
+        {ordering.then(|| view! { <OrderPanel ctx/> })}
+    }
+}
+
+#[component]
+fn Connect(
+    ctx: Ctx,
+    links: super::api::ConnectLinks,
+    #[prop(optional)] reconnect: bool,
+) -> impl IntoView {
+    let polling = StoredValue::new_local(None::<IntervalHandle>);
+    on_cleanup(move || {
+        if let Some(Some(handle)) = polling.try_update_value(Option::take) {
+            handle.clear();
+        }
+    });
+    let open = move |url: String| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.open_with_url_and_target_and_features(&url, "_blank", "noopener");
+        }
+        if polling.try_with_value(Option::is_some) == Some(false)
+            && let Ok(handle) = set_interval_with_handle(
+                move || {
+                    if let Some(client) = ctx.client() {
+                        spawn_local(async move {
+                            if let Ok(session) = client.session().await {
+                                ctx.apply_session(Ok(session));
+                            }
+                        });
+                    }
+                },
+                POLL_SESSION,
+            )
+        {
+            polling.set_value(Some(handle));
+        }
+    };
+    let signup = links.signup_url;
+    let signin = links.signin_url;
+    let open_signup = open;
+    view! {
+        <p>"An admin connects the account once. Sign-up approval can take 1–3 days."</p>
+        <div class="bgc-actions">
+            <button type="button" class="bgc-button bgc-primary" on:click=move |_| open_signup(signup.clone())>
+                {if reconnect { "Reconnect: sign up with Checkr" } else { "Sign up with Checkr" }}
+            </button>
+            <button type="button" class="bgc-button" on:click=move |_| open(signin.clone())>
+                {if reconnect { "Reconnect: sign in to Checkr" } else { "Sign in to Checkr" }}
+            </button>
+        </div>
+        <p class="bgc-muted">"The Checkr pages open in a new tab; this panel updates by itself once the account is connected."</p>
+    }
+}
+
+#[component]
+fn ProblemView(problem: Problem, retry: Callback<()>) -> impl IntoView {
+    let retryable = problem.is_retryable();
+    view! {
+        <div class="bgc-problem" role="alert">
+            <p>{problem.message()}</p>
+            {retryable.then(|| view! {
+                <button type="button" class="bgc-button" on:click=move |_| retry.run(())>"Try again"</button>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn Orders(ctx: Ctx) -> impl IntoView {
+    if ctx.custom_id().is_none() {
+        return view! {
+            <p class="bgc-muted">"No applicant is selected, so there are no orders to show."</p>
+        }
+        .into_any();
+    }
+    ctx.load_orders(false);
+    live_updates(ctx);
+    let retrying = RwSignal::new(None::<String>);
+    let retry_problem = RwSignal::new(None::<(String, Problem)>);
+    view! {
+        <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
+            <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
+            {move || match ctx.orders.get() {
+                Load::Loading => view! { <p class="bgc-muted" role="status">"Loading orders…"</p> }.into_any(),
+                Load::Failed(problem) => view! {
+                    <ProblemView problem retry=Callback::new(move |()| ctx.load_orders(false))/>
+                }
+                .into_any(),
+                Load::Ready(orders) if orders.is_empty() => view! {
+                    <p class="bgc-muted">"No background checks ordered for this candidate yet."</p>
+                }
+                .into_any(),
+                Load::Ready(orders) => {
+                    let customer = ctx.customer();
+                    view! {
+                        <ul class="bgc-list">
+                            {orders
+                                .into_iter()
+                                .map(|order| view! { <OrderRow ctx order customer retrying retry_problem/> })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+/// The live status stream, falling back to polling when it cannot be opened or breaks.
+fn live_updates(ctx: Ctx) {
+    let polling = StoredValue::new_local(None::<IntervalHandle>);
+    let start_polling = move || {
+        if polling.try_with_value(Option::is_some) == Some(false)
+            && let Ok(handle) = set_interval_with_handle(move || ctx.load_orders(true), POLL_ORDERS)
+        {
+            polling.set_value(Some(handle));
+        }
+    };
+    let stream = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
+    on_cleanup(move || {
+        if let Some(Some(handle)) = polling.try_update_value(Option::take) {
+            handle.clear();
+        }
+        stream.try_update_value(Option::take);
+    });
+    let Some(client) = ctx.client() else { return };
+    let Some(url) = client.events_url() else {
+        start_polling();
+        return;
+    };
+    let custom_id = ctx.custom_id().unwrap_or_default();
+    let listener = Listener {
+        on_order: Rc::new(move |value| {
+            if let Some(order) = decode_order(value)
+                && order.custom_id == custom_id
+            {
+                let announce = order.clone();
+                if ctx.merge(order) {
+                    ctx.announce_status(&announce);
+                }
+            }
+        }),
+        on_broken: Rc::new(start_polling),
+    };
+    match client.transport().listen(&url, listener) {
+        Some(guard) => stream.set_value(Some(guard)),
+        None => start_polling(),
+    }
+}
+
+#[component]
+fn OrderRow(
+    ctx: Ctx,
+    order: Order,
+    customer: CustomerType,
+    retrying: RwSignal<Option<String>>,
+    retry_problem: RwSignal<Option<(String, Problem)>>,
+) -> impl IntoView {
+    let badge: Badge = badge_of(&order, customer);
+    let name = ctx
+        .catalog
+        .with_untracked(|load| match load {
+            Load::Ready(view) => Some(package_name(Some(&view.catalog), &order.package)),
+            Load::Loading | Load::Failed(_) => None,
+        })
+        .unwrap_or_else(|| order.package.clone());
+    let mut tone = String::from("bgc-badge bgc-tone-");
+    tone.push_str(badge.tone.as_str());
+    let reasons = (customer.shows_cancellation_reason() && !order.cancellation_reasons.is_empty())
+        .then(|| order.cancellation_reasons.join("; "));
+    let failure = order.can_retry.then(|| {
+        order.failure.as_ref().map_or_else(
+            || match order.step {
+                OrderStep::Drafted | OrderStep::CandidateCreated => {
+                    "Sending was interrupted before the invitation went out.".to_owned()
+                }
+                OrderStep::CandidateFailed | OrderStep::InvitationFailed | OrderStep::Invited => {
+                    "The invitation was not sent.".to_owned()
+                }
+            },
+            |failure| failure.message.clone(),
+        )
+    });
+    let id = order.id.clone();
+    let busy_id = order.id.clone();
+    let problem_id = order.id.clone();
+    let retry = move |_| {
+        let Some(client) = ctx.client() else { return };
+        let id = id.clone();
+        retrying.set(Some(id.clone()));
+        retry_problem.set(None);
+        spawn_local(async move {
+            match client.retry(&id).await {
+                Ok(order) => {
+                    let placed = order.step == OrderStep::Invited;
+                    ctx.merge(order.clone());
+                    if placed {
+                        ctx.announce_ordered(&order);
+                        ctx.announce_status(&order);
+                    }
+                }
+                Err(problem) => {
+                    ctx.report(&problem);
+                    if let Problem::Api { body, .. } = &problem
+                        && let Some(order) = body.order.clone()
+                    {
+                        ctx.merge(order);
+                    }
+                    retry_problem.set(Some((id, problem)));
+                }
+            }
+            retrying.set(None);
+        });
+    };
+    view! {
+        <li class="bgc-order" data-order=order.id.clone()>
+            <div class="bgc-order-head">
+                <span class="bgc-order-name">{name}</span>
+                <span class=tone data-badge="">
+                    {badge.label}
+                    {badge.canceled_indicator.then(|| view! {
+                        <span class="bgc-indicator" role="img" aria-label="Includes canceled screenings" title="Includes canceled screenings">" ⚠"</span>
+                    })}
+                </span>
+            </div>
+            {order.eta.clone().map(|eta| view! { <p class="bgc-eta">"Estimated completion: " {eta}</p> })}
+            {reasons.map(|reasons| view! { <p class="bgc-reason">"Cancellation reason: " {reasons}</p> })}
+            {order.report_url.clone().map(|url| view! {
+                <p><a class="bgc-link" href=url target="_blank" rel="noopener noreferrer">"Open the report in the Checkr Dashboard"</a></p>
+            })}
+            {failure.map(|why| view! {
+                <div class="bgc-failure">
+                    <p>"Not sent: " {why}</p>
+                    <button
+                        type="button"
+                        class="bgc-button"
+                        data-retry=""
+                        disabled=move || retrying.with(|busy| busy.as_deref() == Some(busy_id.as_str()))
+                        on:click=retry
+                    >
+                        {
+                            let busy_id = order.id.clone();
+                            move || if retrying.with(|busy| busy.as_deref() == Some(busy_id.as_str())) { "Retrying…" } else { "Retry" }
+                        }
+                    </button>
+                </div>
+            })}
+            {move || retry_problem.with(|problem| match problem {
+                Some((id, problem)) if *id == problem_id => Some(view! { <p class="bgc-error" role="alert">{problem.message()}</p> }),
+                _ => None,
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn OrderPanel(ctx: Ctx) -> impl IntoView {
+    let load = move || {
+        ctx.catalog.set(Load::Loading);
+        let Some(client) = ctx.client() else { return };
+        spawn_local(async move {
+            match client.catalog().await {
+                Ok(view) => {
+                    ctx.catalog.set(Load::Ready(view));
+                    ctx.ready();
+                }
+                Err(problem) => {
+                    ctx.report(&problem);
+                    ctx.catalog.set(Load::Failed(problem));
+                }
+            }
+        });
+    };
+    load();
+    view! {
+        {move || match ctx.catalog.get() {
+            Load::Loading => view! { <p class="bgc-muted" role="status">"Loading packages…"</p> }.into_any(),
+            Load::Failed(problem) => view! { <ProblemView problem retry=Callback::new(move |()| load())/> }.into_any(),
+            Load::Ready(catalog) => view! { <OrderForm ctx catalog/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
+    let rules = OrderRules {
+        node_required: catalog.node_required || catalog.catalog.node_required(),
+    };
+    let form = RwSignal::new(OrderForm::new(rules, &ctx.prefill.get_untracked()));
+    // The host may change the prefill after mounting (`update`).
+    Effect::new(move |first: Option<()>| {
+        let prefill = ctx.prefill.get();
+        if first.is_some() {
+            form.update(|form| form.prefill(&prefill));
+        }
+    });
+    let catalog = StoredValue::new(catalog);
+    let sending = RwSignal::new(false);
+    let problem = RwSignal::new(None::<Problem>);
+    let placed = RwSignal::new(None::<Order>);
+    let readonly_id = ctx.custom_id().is_some();
+
+    let send = move || {
+        let draft = match form.try_update(OrderForm::submit) {
+            Some(Ok(draft)) => draft,
+            Some(Err(first)) => {
+                if let Some(field) = first {
+                    ctx.focus(field);
+                }
+                return;
+            }
+            None => return,
+        };
+        let Some(client) = ctx.client() else { return };
+        sending.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            match client.place(&draft).await {
+                Ok(order) => {
+                    ctx.merge(order.clone());
+                    ctx.announce_ordered(&order);
+                    placed.set(Some(order));
+                }
+                Err(failed) => {
+                    ctx.report(&failed);
+                    if let Problem::Api { body, .. } = &failed {
+                        let (fields, other) = body.field_errors();
+                        if !fields.is_empty() || !other.is_empty() {
+                            let first = form
+                                .try_update(|form| form.server_errors(fields, other))
+                                .flatten();
+                            if let Some(field) = first {
+                                ctx.focus(field);
+                            }
+                        }
+                        if let Some(order) = body.order.clone() {
+                            ctx.merge(order);
+                        }
+                    }
+                    problem.set(Some(failed));
+                }
+            }
+            sending.set(false);
+        });
+    };
+
+    let summary = move || {
+        let errors: Vec<(Field, String)> = form.with(|form| {
+            form.errors
+                .iter()
+                .map(|(field, message)| (*field, message.clone()))
+                .chain(
+                    form.other_errors
+                        .iter()
+                        .map(|message| (Field::Ssn, message.clone())),
+                )
+                .collect()
+        });
+        let failure = problem.get();
+        if errors.is_empty() && failure.is_none() {
+            return None;
+        }
+        Some(view! {
+            <div class="bgc-summary" role="alert">
+                {failure.map(|failure| {
+                    let retryable = failure.is_retryable();
+                    view! {
+                        <p>{failure.message()}</p>
+                        {retryable.then(|| view! {
+                            <button type="button" class="bgc-button" on:click=move |_| send()>"Try again"</button>
+                        })}
+                    }
+                })}
+                {(!errors.is_empty()).then(|| view! {
+                    <p>"Please fix the following:"</p>
+                    <ul>
+                        {errors.into_iter().map(|(field, message)| view! {
+                            <li>{field.label()} ": " {message}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </div>
+        })
+    };
+
+    view! {
+        {move || match placed.get() {
+            Some(order) => {
+                let badge = badge_of(&order, ctx.customer());
+                let name = catalog.with_value(|view| package_name(Some(&view.catalog), &order.package));
+                view! {
+                    <div class="bgc-notice bgc-notice-positive" role="status">
+                        <p>"Ordered " {name} ". Status: " {badge.label} "."</p>
+                        <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
+                            form.update(OrderForm::another);
+                            problem.set(None);
+                            placed.set(None);
+                        }>"Order another check"</button>
+                    </div>
+                }
+                .into_any()
+            }
+            None => view! {
+                <form class="bgc-form" novalidate=true on:submit=move |event| {
+                    event.prevent_default();
+                    if !sending.get_untracked() {
+                        send();
+                    }
+                }>
+                    <h3 class="bgc-subtitle">"Order a background check"</h3>
+                    {summary}
+                    <fieldset class="bgc-group">
+                        <legend>"What to order"</legend>
+                        <NodePicker form catalog/>
+                        <PackageSelect form catalog/>
+                    </fieldset>
+                    <fieldset class="bgc-group">
+                        <legend>"Candidate"</legend>
+                        <TextField form field=Field::FirstName kind="text" autocomplete="off"/>
+                        <TextField form field=Field::MiddleName kind="text" autocomplete="off"/>
+                        <div class="bgc-check">
+                            <input
+                                id="bgc-no-middle-name"
+                                type="checkbox"
+                                prop:checked=move || form.with(|form| form.draft.candidate.no_middle_name)
+                                on:change=move |event| form.update(|form| form.set_no_middle_name(event_target_checked(&event)))
+                            />
+                            <label for="bgc-no-middle-name">"No middle name"</label>
+                        </div>
+                        <TextField form field=Field::LastName kind="text" autocomplete="off"/>
+                        <TextField form field=Field::Email kind="email" autocomplete="off"/>
+                        <TextField form field=Field::Phone kind="tel" autocomplete="off"/>
+                        <TextField form field=Field::Zipcode kind="text" autocomplete="off"/>
+                        <TextField form field=Field::CustomId kind="text" autocomplete="off" readonly=readonly_id/>
+                    </fieldset>
+                    <fieldset class="bgc-group">
+                        <legend>"Work location"</legend>
+                        <CodeSelect form field=Field::Country choices=COUNTRIES/>
+                        {move || form.with(|form| form.draft.candidate.work_location.region() == crate::domain::validation::Region::Us)
+                            .then(|| view! { <CodeSelect form field=Field::State choices=US_STATES/> })}
+                        <TextField form field=Field::City kind="text" autocomplete="off"/>
+                    </fieldset>
+                    <div class="bgc-actions">
+                        <button type="submit" class="bgc-button bgc-primary" disabled=move || sending.get() aria-busy=move || if sending.get() { "true" } else { "false" }>
+                            {move || if sending.get() { "Ordering…" } else { "Order check" }}
+                        </button>
+                        {move || sending.get().then(|| view! {
+                            <span class="bgc-progress" role="status"><span class="bgc-spinner" aria-hidden="true"></span>"Sending the order…"</span>
+                        })}
+                    </div>
+                </form>
+            }
+            .into_any(),
+        }}
+    }
+}
+
+fn id_for(field: Field) -> String {
+    ["bgc-", field.as_str()].concat()
+}
+
+fn error_id_for(field: Field) -> String {
+    ["bgc-", field.as_str(), "-error"].concat()
+}
+
+/// Whether the form asks for `field` even though the domain allows leaving it out.
+const fn is_optional(field: Field) -> bool {
+    match field {
+        Field::Phone | Field::Zipcode | Field::City => true,
+        // A middle name or the "No middle name" box is required.
+        Field::MiddleName
+        | Field::FirstName
+        | Field::LastName
+        | Field::Email
+        | Field::CustomId
+        | Field::Country
+        | Field::State
+        | Field::Package
+        | Field::Node
+        | Field::Ssn
+        | Field::DriverLicense
+        | Field::Dob => false,
+    }
+}
+
+#[component]
+fn FieldError(form: RwSignal<OrderForm>, field: Field) -> impl IntoView {
+    view! {
+        <p id=error_id_for(field) class="bgc-error" aria-live="polite">
+            {move || form.with(|form| form.errors.get(&field).cloned())}
+        </p>
+    }
+}
+
+#[component]
+fn TextField(
+    form: RwSignal<OrderForm>,
+    field: Field,
+    kind: &'static str,
+    autocomplete: &'static str,
+    #[prop(optional)] readonly: bool,
+) -> impl IntoView {
+    let invalid = move || form.with(|form| form.errors.contains_key(&field));
+    view! {
+        <div class="bgc-field">
+            <label for=id_for(field)>
+                {field.label()}
+                {is_optional(field).then_some(view! { <span class="bgc-muted">" (optional)"</span> })}
+            </label>
+            <input
+                id=id_for(field)
+                data-field=field.as_str()
+                type=kind
+                autocomplete=autocomplete
+                readonly=readonly
+                aria-invalid=move || if invalid() { "true" } else { "false" }
+                aria-describedby=error_id_for(field)
+                prop:value=move || form.with(|form| form.value(field))
+                prop:disabled=move || field == Field::MiddleName && form.with(|form| form.draft.candidate.no_middle_name)
+                on:input=move |event| form.update(|form| form.set(field, event_target_value(&event)))
+                on:blur=move |_| form.update(|form| form.blur(field))
+            />
+            <FieldError form field/>
+        </div>
+    }
+}
+
+#[component]
+fn CodeSelect(
+    form: RwSignal<OrderForm>,
+    field: Field,
+    choices: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    let current = form.with_untracked(|form| form.value(field));
+    view! {
+        <div class="bgc-field">
+            <label for=id_for(field)>{field.label()}</label>
+            <select
+                id=id_for(field)
+                data-field=field.as_str()
+                aria-invalid=move || if form.with(|form| form.errors.contains_key(&field)) { "true" } else { "false" }
+                aria-describedby=error_id_for(field)
+                prop:value=move || form.with(|form| form.value(field))
+                on:change=move |event| form.update(|form| {
+                    form.set(field, event_target_value(&event));
+                    form.blur(field);
+                })
+            >
+                <option value="" selected=current.is_empty()>"Choose…"</option>
+                {choices.iter().map(|(code, name)| view! {
+                    <option value=*code selected=current == *code>{*name}</option>
+                }).collect_view()}
+            </select>
+            <FieldError form field/>
+        </div>
+    }
+}
+
+#[component]
+fn PackageSelect(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> impl IntoView {
+    let node = Memo::new(move |_| form.with(|form| form.draft.node.clone()));
+    let options = move || {
+        let node = node.get();
+        let current = form.with_untracked(|form| form.draft.package.clone());
+        catalog.with_value(|view| {
+            view.catalog
+                .offered_packages(node.as_deref())
+                .into_iter()
+                .map(|package| {
+                    let mut text = package.name.clone();
+                    if let Some(price) = package.price_display() {
+                        text.push_str(" — ");
+                        text.push_str(&price);
+                    }
+                    let selected = package.slug == current;
+                    view! { <option value=package.slug.clone() selected=selected>{text}</option> }
+                })
+                .collect_view()
+        })
+    };
+    let empty = catalog.with_value(|view| view.catalog.packages.is_empty());
+    view! {
+        <div class="bgc-field">
+            <label for=id_for(Field::Package)>"Package"</label>
+            {empty.then(|| view! { <p class="bgc-muted">"This account has no packages to order."</p> })}
+            <select
+                id=id_for(Field::Package)
+                data-field="package"
+                required=true
+                aria-invalid=move || if form.with(|form| form.errors.contains_key(&Field::Package)) { "true" } else { "false" }
+                aria-describedby=error_id_for(Field::Package)
+                prop:value=move || form.with(|form| form.draft.package.clone())
+                on:change=move |event| form.update(|form| {
+                    form.set(Field::Package, event_target_value(&event));
+                    form.blur(Field::Package);
+                })
+            >
+                <option value="">"Choose a package…"</option>
+                {options}
+            </select>
+            <FieldError form field=Field::Package/>
+        </div>
+    }
+}
+
+#[component]
+fn NodePicker(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> impl IntoView {
+    let Some(picker) = catalog.with_value(|view| Picker::of(&view.catalog)) else {
+        return ().into_any();
+    };
+    let picker = StoredValue::new(picker);
+    let filters = RwSignal::new(Vec::<String>::new());
+    let levels = Memo::new(move |_| {
+        let selected = form.with(|form| form.draft.node.clone());
+        filters
+            .with(|filters| picker.with_value(|picker| picker.levels(selected.as_deref(), filters)))
+    });
+    let depths = move || (0..levels.with(Vec::len)).collect::<Vec<_>>();
+    view! {
+        <div class="bgc-picker" role="group" aria-label="Account node">
+            <For each=depths key=|depth| *depth let:depth>
+                <PickerLevel form catalog picker filters levels depth/>
+            </For>
+            <FieldError form field=Field::Node/>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn PickerLevel(
+    form: RwSignal<OrderForm>,
+    catalog: StoredValue<CatalogView>,
+    picker: StoredValue<Picker>,
+    filters: RwSignal<Vec<String>>,
+    levels: Memo<Vec<super::model::LevelView>>,
+    depth: usize,
+) -> impl IntoView {
+    let level = Memo::new(move |_| levels.with(|levels| levels.get(depth).cloned()));
+    let mut select_id = String::from("bgc-node-");
+    select_id.push_str(&depth.to_string());
+    let mut filter_id = select_id.clone();
+    filter_id.push_str("-filter");
+    let label = move || {
+        level.with(|level| {
+            level
+                .as_ref()
+                .map(|level| level.label.clone())
+                .unwrap_or_default()
+        })
+    };
+    let filterable =
+        move || level.with(|level| level.as_ref().is_some_and(|level| level.filterable));
+    let filter_id_for_label = filter_id.clone();
+    let options = move || {
+        level.with(|level| {
+            level.as_ref().map(|level| {
+                level
+                    .options
+                    .iter()
+                    .map(|(id, name)| {
+                        let selected = level.selected.as_deref() == Some(id.as_str());
+                        view! { <option value=id.clone() selected=selected>{name.clone()}</option> }
+                    })
+                    .collect_view()
+            })
+        })
+    };
+    let count = move || {
+        level.with(|level| {
+            level
+                .as_ref()
+                .filter(|level| level.filterable)
+                .map(|level| {
+                    let mut text = level.matching.to_string();
+                    text.push_str(" of ");
+                    text.push_str(&level.total.to_string());
+                    text.push_str(" match");
+                    if level.matching > level.options.len() {
+                        text.push_str("; type to narrow the list");
+                    }
+                    text
+                })
+        })
+    };
+    view! {
+        <div class="bgc-field">
+            <label for=select_id.clone()>{label}</label>
+            {move || filterable().then(|| {
+                let filter_id = filter_id_for_label.clone();
+                view! {
+                    <input
+                        id=filter_id
+                        class="bgc-filter"
+                        type="search"
+                        placeholder="Type to filter"
+                        aria-label=move || ["Filter ", label().as_str()].concat()
+                        prop:value=move || filters.with(|filters| filters.get(depth).cloned().unwrap_or_default())
+                        on:input=move |event| {
+                            let text = event_target_value(&event);
+                            filters.update(|filters| {
+                                if filters.len() <= depth {
+                                    filters.resize(depth + 1, String::new());
+                                }
+                                if let Some(slot) = filters.get_mut(depth) {
+                                    *slot = text;
+                                }
+                            });
+                        }
+                    />
+                    <p class="bgc-muted bgc-count" aria-live="polite">{count}</p>
+                }
+            })}
+            <select
+                id=select_id
+                data-field="node"
+                data-depth=depth
+                aria-describedby=error_id_for(Field::Node)
+                on:change=move |event| {
+                    let choice = event_target_value(&event);
+                    let current = form.with_untracked(|form| form.draft.node.clone());
+                    let next = picker.with_value(|picker| picker.choose(current.as_deref(), depth, &choice));
+                    filters.update(|filters| filters.truncate(depth + 1));
+                    catalog.with_value(|view| form.update(|form| {
+                        form.choose_node(next, &view.catalog);
+                        form.blur(Field::Node);
+                    }));
+                }
+            >
+                <option value="" selected=move || level.with(|level| level.as_ref().is_some_and(|level| level.selected.is_none()))>"Choose…"</option>
+                {options}
+            </select>
+        </div>
     }
 }

@@ -1,79 +1,243 @@
 //! The embeddable widget: mounted into a shadow root so the host page's styles neither leak in
-//! nor get overridden.
+//! nor get overridden, reachable as `mount(element, options)` and as the custom elements
+//! `<bgcheck-order>` and `<bgcheck-status>`.
 
+pub mod api;
 mod app;
+pub mod host;
+pub mod model;
+pub mod transport;
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
+use app::Ctx;
 pub use app::Widget;
+use host::{MountOptions, View};
+use model::Prefill;
+use transport::{BrowserTransport, Transport};
 
-const STYLES: &str = include_str!("../../www/widget.css");
-
-/// What the host passes to [`mount`].
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MountOptions {
-    /// Base URL of the bgcheck proxy; empty means the page's own origin.
-    #[serde(default)]
-    pub proxy_url: String,
+#[wasm_bindgen(typescript_custom_section)]
+const OPTIONS_TYPE: &str = r#"
+/** Options for `mount`; the custom elements take the same values as kebab-case attributes. */
+export interface MountOptions {
+  /** Base URL of the bgcheck proxy; empty or absent means the page's own origin. */
+  proxyUrl?: string;
+  /** A widget session token the host already holds. */
+  sessionToken?: string;
+  /** A host endpoint (POST, same-origin cookies) answering `{"token": "..."}`; also used to renew an expired token. */
+  sessionPath?: string;
+  /** The ATS applicant id; the field is read-only when given. */
+  customId?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  /** ISO 3166-1 alpha-2 work country. */
+  country?: string;
+  /** US state code, when the country is US. */
+  state?: string;
+  city?: string;
+  /** "order" (form and orders, the default) or "status" (orders only). */
+  view?: "order" | "status";
+  /** CSP nonce: styles go into a `<style nonce>` instead of a constructed stylesheet. */
+  nonce?: string;
 }
 
-/// A mounted widget; dropping it or calling [`WidgetHandle::unmount`] removes it.
-#[wasm_bindgen]
-pub struct WidgetHandle {
+/** `detail` of the widget's events, which bubble out of its shadow root. */
+export interface BgcheckEventMap {
+  "bgcheck:ready": CustomEvent<{}>;
+  "bgcheck:ordered": CustomEvent<{ orderId: string; candidateId: string | null; customId: string; package: string }>;
+  "bgcheck:status": CustomEvent<{ orderId: string; label: string; final: boolean }>;
+  "bgcheck:error": CustomEvent<{ code: string; message: string }>;
+}
+"#;
+
+struct Mounted {
     host: HtmlElement,
-    mounted: Option<Box<dyn std::any::Any>>,
+    options: MountOptions,
+    transport: Rc<dyn Transport>,
+    prefill: Option<RwSignal<Prefill>>,
+    view: Option<Box<dyn Any>>,
 }
 
-#[wasm_bindgen]
-impl WidgetHandle {
-    /// Removes the widget's DOM and disposes its reactive state.
-    pub fn unmount(&mut self) {
-        self.mounted = None;
+impl Mounted {
+    fn render(&mut self) -> Result<(), JsValue> {
+        self.clear();
+        let root = match self.host.shadow_root() {
+            Some(root) => root,
+            None => self
+                .host
+                .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+        };
+        host::style(&root, self.options.nonce.as_deref())?;
+        let document = self
+            .host
+            .owner_document()
+            .ok_or_else(|| JsValue::from_str("element is not in a document"))?;
+        let container: HtmlElement = document.create_element("div")?.unchecked_into();
+        container.set_class_name("bgc");
+        root.append_child(&container)?;
+
+        let client = Rc::new(api::Client::new(
+            &self.options.proxy_url,
+            self.options.credentials(),
+            Rc::clone(&self.transport),
+        ));
+        let prefill_slot = Rc::new(RefCell::new(None));
+        let slot = Rc::clone(&prefill_slot);
+        let prefill = self.options.prefill();
+        let view = self.options.view;
+        let host = self.host.clone();
+        let inner = container.clone();
+        let handle = mount_to(container, move || {
+            let prefill = RwSignal::new(prefill);
+            slot.replace(Some(prefill));
+            let ctx = Ctx::new(client, host, inner, view, prefill);
+            view! { <Widget ctx/> }
+        });
+        self.prefill = prefill_slot.take();
+        self.view = Some(Box::new(handle));
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        // Dropping the mount handle disposes the reactive owner, which runs every
+        // `on_cleanup`: timers stop and the live stream closes.
+        self.view = None;
+        self.prefill = None;
         if let Some(root) = self.host.shadow_root() {
             root.set_inner_html("");
+            root.set_adopted_style_sheets(&js_sys::Array::new());
         }
     }
 }
 
-/// Mounts the widget into `element`. `options` is a plain object (see [`MountOptions`]).
+/// A mounted widget; [`WidgetHandle::unmount`] removes it.
 #[wasm_bindgen]
-pub fn mount(element: HtmlElement, options: JsValue) -> Result<WidgetHandle, JsValue> {
-    let options: MountOptions = if options.is_undefined() || options.is_null() {
-        MountOptions::default()
-    } else {
-        serde_wasm_bindgen::from_value(options)?
-    };
-    let root = match element.shadow_root() {
-        Some(root) => root,
-        None => element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
-    };
-    root.set_inner_html("");
-    let document = element
-        .owner_document()
-        .ok_or_else(|| JsValue::from_str("element is not in a document"))?;
-    let style = document.create_element("style")?;
-    style.set_text_content(Some(STYLES));
-    root.append_child(&style)?;
-    let container: HtmlElement = document.create_element("div")?.unchecked_into();
-    container.set_class_name("bgc");
-    root.append_child(&container)?;
+pub struct WidgetHandle {
+    mounted: Rc<RefCell<Mounted>>,
+}
 
-    let handle = mount_to(
-        container,
-        move || view! { <Widget proxy_url=options.proxy_url/> },
-    );
-    Ok(WidgetHandle {
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Removes the widget's DOM, its timers and its live stream.
+    pub fn unmount(&mut self) {
+        self.mounted.borrow_mut().clear();
+    }
+
+    /// Applies new options: new prefill values go into the form; a different proxy, session,
+    /// applicant or view re-renders the widget.
+    pub fn update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MountOptions")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        self.apply(MountOptions::from_js(options)?)
+    }
+}
+
+impl WidgetHandle {
+    /// [`WidgetHandle::update`] with options already read.
+    pub fn apply(&self, options: MountOptions) -> Result<(), JsValue> {
+        let mut mounted = self.mounted.borrow_mut();
+        let remount = mounted.options.needs_remount(&options) || mounted.view.is_none();
+        let prefill = options.prefill();
+        mounted.options = options;
+        match (remount, mounted.prefill) {
+            (false, Some(signal)) => {
+                signal.set(prefill);
+                Ok(())
+            }
+            (true, _) | (false, None) => mounted.render(),
+        }
+    }
+}
+
+/// Mounts the widget into `element` with the browser's network.
+#[wasm_bindgen]
+pub fn mount(
+    element: HtmlElement,
+    #[wasm_bindgen(unchecked_param_type = "MountOptions | undefined")] options: JsValue,
+) -> Result<WidgetHandle, JsValue> {
+    mount_with(
+        element,
+        MountOptions::from_js(options)?,
+        Rc::new(BrowserTransport),
+    )
+}
+
+/// Mounts the widget into `element`, sending every request through `transport`.
+pub fn mount_with(
+    element: HtmlElement,
+    options: MountOptions,
+    transport: Rc<dyn Transport>,
+) -> Result<WidgetHandle, JsValue> {
+    let mut mounted = Mounted {
         host: element,
-        mounted: Some(Box::new(handle)),
+        options,
+        transport,
+        prefill: None,
+        view: None,
+    };
+    mounted.render()?;
+    Ok(WidgetHandle {
+        mounted: Rc::new(RefCell::new(mounted)),
     })
 }
 
-/// Installs the panic hook so a bug shows in the console instead of a silent dead widget.
+thread_local! {
+    /// The widgets the custom elements mounted, by host element.
+    static ELEMENTS: RefCell<Vec<(HtmlElement, WidgetHandle)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn element_connected(element: HtmlElement, view: View) {
+    let options = MountOptions::from_attributes(&element, view);
+    element_disconnected(element.clone());
+    match mount_with(element.clone(), options, Rc::new(BrowserTransport)) {
+        Ok(handle) => ELEMENTS.with_borrow_mut(|elements| elements.push((element, handle))),
+        Err(error) => web_sys::console::error_1(&error),
+    }
+}
+
+fn element_disconnected(element: HtmlElement) {
+    let removed = ELEMENTS.with_borrow_mut(|elements| {
+        elements
+            .iter()
+            .position(|(host, _)| *host == element)
+            .map(|index| elements.swap_remove(index))
+    });
+    if let Some((_, mut handle)) = removed {
+        handle.unmount();
+    }
+}
+
+fn element_changed(element: HtmlElement, view: View) {
+    let options = MountOptions::from_attributes(&element, view);
+    let applied = ELEMENTS.with_borrow(|elements| {
+        elements
+            .iter()
+            .find(|(host, _)| *host == element)
+            .map(|(_, handle)| handle.apply(options.clone()))
+    });
+    if let Some(Err(error)) = applied {
+        web_sys::console::error_1(&error);
+    }
+}
+
+/// Defines `<bgcheck-order>` and `<bgcheck-status>`; safe to call more than once.
+#[wasm_bindgen(js_name = defineElements)]
+pub fn define_elements() {
+    host::define_elements(element_connected, element_disconnected, element_changed);
+}
+
+/// Installs the panic hook and defines the custom elements as soon as the module loads.
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+    define_elements();
 }

@@ -1,0 +1,448 @@
+//! The proxy's widget API as the widget sees it: wire types and a client that keeps the
+//! session token fresh.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+
+use crate::domain::checkr::{CustomerType, OrderStatus};
+use crate::domain::hierarchy::Catalog;
+use crate::domain::order::OrderStep;
+use crate::domain::validation::{Field, FieldErrors, OrderDraft};
+
+use super::transport::{HttpRequest, HttpResponse, Method, Transport};
+
+/// What an ATS user may do in the widget.
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Orders checks and follows their status.
+    Recruiter,
+    /// Also sees report links.
+    Adjudicator,
+    /// Also connects the provider account.
+    Admin,
+}
+
+/// How the customer account stands with the provider.
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// Never connected.
+    NotConnected,
+    /// Connected (ordering also needs credentialing).
+    Connected,
+    /// The provider revoked the connection.
+    Deauthorized,
+}
+
+/// Where an admin starts the provider's sign-up or sign-in flow.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct ConnectLinks {
+    /// The sign-up flow, for accounts new to the provider.
+    pub signup_url: String,
+    /// The sign-in flow, for accounts the provider already knows.
+    pub signin_url: String,
+}
+
+/// `GET /api/session`.
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct Session {
+    /// The customer account's display name.
+    #[serde(default)]
+    pub account_name: String,
+    /// The caller's role.
+    pub role: Role,
+    /// Combined or segregated recruiting and adjudication.
+    #[serde(default)]
+    pub customer_type: CustomerType,
+    /// The account's connection.
+    pub connection: Connection,
+    /// Whether the provider approved the account for ordering.
+    #[serde(default)]
+    pub credentialed: bool,
+    /// Present for admins while the account can be (re)connected.
+    #[serde(default)]
+    pub connect: Option<ConnectLinks>,
+}
+
+/// `GET /api/catalog`.
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct CatalogView {
+    /// Packages and hierarchy.
+    #[serde(flatten)]
+    pub catalog: Catalog,
+    /// Whether an order must name a node.
+    #[serde(default)]
+    pub node_required: bool,
+}
+
+/// Why a provider call failed, as the order keeps it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct Failure {
+    /// The provider's HTTP status, when it answered.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// What went wrong, in the provider's words.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// One order as the proxy reports it.
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct Order {
+    /// The proxy's order id.
+    pub id: String,
+    /// The ATS applicant id.
+    #[serde(default)]
+    pub custom_id: String,
+    /// The package slug.
+    #[serde(default)]
+    pub package: String,
+    /// The provider's candidate id, once created.
+    #[serde(default)]
+    pub candidate_id: Option<String>,
+    /// Our side of placing the order.
+    pub step: OrderStep,
+    /// Whether Retry is offered.
+    #[serde(default)]
+    pub can_retry: bool,
+    /// The last provider failure, when a step failed.
+    #[serde(default)]
+    pub failure: Option<Failure>,
+    /// The provider's state, from which the badge is derived.
+    #[serde(default)]
+    pub status: OrderStatus,
+    /// Estimated completion day, already formatted.
+    #[serde(default)]
+    pub eta: Option<String>,
+    /// Dashboard link; only sent to users with adjudication rights.
+    #[serde(default)]
+    pub report_url: Option<String>,
+    /// Why screenings were canceled; only sent for segregated customers.
+    #[serde(default)]
+    pub cancellation_reasons: Vec<String>,
+}
+
+/// The provider's own words about a failure.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct ProviderDetail {
+    /// The provider's HTTP status, when it answered.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Its message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The proxy's error body.
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code such as `invalid` or `conflict`.
+    #[serde(default)]
+    pub code: String,
+    /// A message for the user.
+    #[serde(default)]
+    pub message: String,
+    /// Field name to message, when validation failed.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// What the provider said, when it refused.
+    #[serde(default)]
+    pub provider: Option<ProviderDetail>,
+    /// The order as kept, when a provider call failed part-way.
+    #[serde(default)]
+    pub order: Option<Order>,
+}
+
+impl ErrorBody {
+    /// The field errors the widget can place beside its inputs, and the messages for names
+    /// it has no input for (shown in the summary instead).
+    pub fn field_errors(&self) -> (FieldErrors, Vec<String>) {
+        let mut known = FieldErrors::new();
+        let mut other = Vec::new();
+        for (name, message) in &self.fields {
+            match Field::ALL.iter().find(|field| field.as_str() == name) {
+                Some(field) => known.insert(*field, message.as_str()),
+                None => other.push(message.clone()),
+            }
+        }
+        (known, other)
+    }
+}
+
+/// Why a call failed.
+#[derive(Clone, PartialEq)]
+pub enum Problem {
+    /// No answer at all: offer to try again.
+    Network,
+    /// The proxy answered with an error.
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The decoded body (empty fields when it was not our shape).
+        body: Box<ErrorBody>,
+    },
+}
+
+impl Problem {
+    /// The machine-readable code sent with `bgcheck:error`.
+    pub fn code(&self) -> &str {
+        match self {
+            Problem::Network => "network",
+            Problem::Api { body, .. } if !body.code.is_empty() => &body.code,
+            Problem::Api { .. } => "http",
+        }
+    }
+
+    /// One sentence for the user.
+    pub fn message(&self) -> String {
+        match self {
+            Problem::Network => {
+                "The background-check service could not be reached. Check the connection and try again."
+                    .to_owned()
+            }
+            Problem::Api { body, .. } => {
+                let mut text = if body.message.is_empty() {
+                    "The background-check service refused the request.".to_owned()
+                } else {
+                    body.message.clone()
+                };
+                if let Some(provider) = &body.provider
+                    && !provider.message.is_empty()
+                    && provider.message != body.message
+                {
+                    text.push_str(" Provider said: ");
+                    text.push_str(&provider.message);
+                    if let Some(status) = provider.status {
+                        text.push_str(" (HTTP ");
+                        text.push_str(&status.to_string());
+                        text.push(')');
+                    }
+                }
+                text
+            }
+        }
+    }
+
+    /// Whether trying the same call again may help.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Problem::Network => true,
+            Problem::Api { status, .. } => *status >= 500,
+        }
+    }
+}
+
+/// Where the widget gets its session token.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Credentials {
+    /// A token handed over by the host.
+    pub token: Option<String>,
+    /// The host's endpoint that mints one (POST, same-origin cookies, answers `{"token"}`).
+    pub session_path: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MintedToken {
+    token: String,
+}
+
+/// Calls the proxy with a bearer token, fetching a new token once when the proxy says 401.
+pub struct Client {
+    base: String,
+    credentials: Credentials,
+    token: RefCell<Option<String>>,
+    transport: Rc<dyn Transport>,
+}
+
+impl Client {
+    /// A client for the proxy at `base` (empty: the page's origin).
+    pub fn new(base: &str, credentials: Credentials, transport: Rc<dyn Transport>) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: RefCell::new(credentials.token.clone()),
+            credentials,
+            transport,
+        }
+    }
+
+    /// The transport, for the live status stream.
+    pub fn transport(&self) -> &Rc<dyn Transport> {
+        &self.transport
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        let mut url = String::with_capacity(self.base.len() + path.len());
+        url.push_str(&self.base);
+        url.push_str(path);
+        url
+    }
+
+    /// The URL of the live status stream; `None` until a token is known.
+    pub fn events_url(&self) -> Option<String> {
+        let token = self.token.borrow().clone()?;
+        let mut url = self.url("/api/events?token=");
+        url.push_str(&String::from(js_sys::encode_uri_component(&token)));
+        Some(url)
+    }
+
+    async fn mint_token(&self) -> Result<Option<String>, Problem> {
+        let Some(path) = &self.credentials.session_path else {
+            return Ok(None);
+        };
+        let response = self
+            .transport
+            .send(HttpRequest {
+                method: Method::Post,
+                url: path.clone(),
+                bearer: None,
+                body: Some("{}".to_owned()),
+                with_credentials: true,
+            })
+            .await
+            .map_err(|_| Problem::Network)?;
+        if !(200..300).contains(&response.status) {
+            return Err(api_problem(response));
+        }
+        let minted: MintedToken =
+            serde_wasm_bindgen::from_value(response.body).map_err(|_| Problem::Api {
+                status: response.status,
+                body: Box::new(ErrorBody {
+                    code: "unauthenticated".to_owned(),
+                    message:
+                        "The host page did not hand over a session for the background-check widget."
+                            .to_owned(),
+                    fields: BTreeMap::new(),
+                    provider: None,
+                    order: None,
+                }),
+            })?;
+        self.token.replace(Some(minted.token.clone()));
+        Ok(Some(minted.token))
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        token: Option<String>,
+    ) -> Result<HttpResponse, Problem> {
+        self.transport
+            .send(HttpRequest {
+                method,
+                url: self.url(path),
+                bearer: token,
+                body: body.map(str::to_owned),
+                with_credentials: false,
+            })
+            .await
+            .map_err(|_| Problem::Network)
+    }
+
+    /// Sends a call and decodes a 2xx answer as `T`.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<T, Problem> {
+        let mut token = self.token.borrow().clone();
+        if token.is_none() {
+            token = self.mint_token().await?;
+        }
+        let mut response = self.send_once(method, path, body, token).await?;
+        // An expired token is renewed once; a second 401 is the host's problem to show.
+        if response.status == 401 && self.credentials.session_path.is_some() {
+            let fresh = self.mint_token().await?;
+            response = self.send_once(method, path, body, fresh).await?;
+        }
+        if !(200..300).contains(&response.status) {
+            return Err(api_problem(response));
+        }
+        serde_wasm_bindgen::from_value(response.body).map_err(|_| Problem::Api {
+            status: response.status,
+            body: Box::new(ErrorBody {
+                code: "malformed_response".to_owned(),
+                message:
+                    "The background-check service sent an answer this widget does not understand."
+                        .to_owned(),
+                fields: BTreeMap::new(),
+                provider: None,
+                order: None,
+            }),
+        })
+    }
+
+    /// `GET /api/session`.
+    pub async fn session(&self) -> Result<Session, Problem> {
+        self.call(Method::Get, "/api/session", None).await
+    }
+
+    /// `GET /api/catalog`.
+    pub async fn catalog(&self) -> Result<CatalogView, Problem> {
+        self.call(Method::Get, "/api/catalog", None).await
+    }
+
+    /// `POST /api/orders`.
+    pub async fn place(&self, draft: &OrderDraft) -> Result<Order, Problem> {
+        let body = to_json(draft);
+        self.call(Method::Post, "/api/orders", Some(&body)).await
+    }
+
+    /// `POST /api/orders/{id}/retry`.
+    pub async fn retry(&self, order_id: &str) -> Result<Order, Problem> {
+        let mut path = String::from("/api/orders/");
+        path.push_str(&String::from(js_sys::encode_uri_component(order_id)));
+        path.push_str("/retry");
+        self.call(Method::Post, &path, None).await
+    }
+
+    /// `GET /api/candidates/{custom_id}/orders`.
+    pub async fn orders(&self, custom_id: &str) -> Result<Vec<Order>, Problem> {
+        let mut path = String::from("/api/candidates/");
+        path.push_str(&String::from(js_sys::encode_uri_component(custom_id)));
+        path.push_str("/orders");
+        self.call(Method::Get, &path, None).await
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .ok()
+        .and_then(|js| js_sys::JSON::stringify(&js).ok())
+        .and_then(|text| text.as_string())
+        .unwrap_or_else(|| "{}".to_owned())
+}
+
+fn api_problem(response: HttpResponse) -> Problem {
+    let body = serde_wasm_bindgen::from_value::<ErrorBody>(response.body).unwrap_or(ErrorBody {
+        code: String::new(),
+        message: String::new(),
+        fields: BTreeMap::new(),
+        provider: None,
+        order: None,
+    });
+    Problem::Api {
+        status: response.status,
+        body: Box::new(body),
+    }
+}
+
+/// Decodes one live `order` event.
+pub fn decode_order(value: JsValue) -> Option<Order> {
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// Whether `value` is absent or null.
+pub fn is_nothing(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}

@@ -1,0 +1,224 @@
+//! A running proxy and its embedded sandbox for integration tests: real HTTP on loopback
+//! port 0, a real SQLite file in a temp dir.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use bgcheck::proxy::checkr::ClientPolicy;
+use bgcheck::proxy::identity::{Identity, Role};
+use bgcheck::proxy::{Config, Running, start_with_policy};
+use serde_json::{Value, json};
+
+/// A running proxy with its sandbox, a temp data dir, and an HTTP client.
+pub struct Harness {
+    pub running: Running,
+    pub http: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let policy = ClientPolicy {
+            backoff: Duration::from_millis(10),
+            ..ClientPolicy::default()
+        };
+        let running = start_with_policy(Config::for_data_dir(data.path()), policy)
+            .await
+            .unwrap();
+        Self {
+            running,
+            http: reqwest::Client::new(),
+            _data: data,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.running.address)
+    }
+
+    pub fn sandbox(&self, path: &str) -> String {
+        format!("http://{}{path}", self.running.sandbox_address.unwrap())
+    }
+
+    pub fn token(&self, account: &str) -> String {
+        self.token_as(account, Role::Recruiter)
+    }
+
+    pub fn token_as(&self, account: &str, role: Role) -> String {
+        let identity = Identity {
+            account_id: account.to_owned(),
+            user_id: format!("{role:?}").to_lowercase(),
+            role,
+        };
+        self.running.state.mint_session(&identity).0
+    }
+
+    pub async fn get_as(&self, account: &str, role: Role, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token_as(account, role))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send_as(
+        &self,
+        account: &str,
+        role: Role,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let response = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(self.token_as(account, role))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Runs a lifecycle step on the sandbox invitation.
+    pub async fn step(&self, invitation_id: &str, step: &str) -> Value {
+        let response = self
+            .http
+            .post(self.sandbox(&format!("/sandbox/invitations/{invitation_id}/steps")))
+            .json(&json!({"step": step, "eta": "2026-12-04T00:00:00Z"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "step {step}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// The applicant's orders as `role` sees them, once `done` holds for the newest one
+    /// (webhooks arrive asynchronously); panics after a few seconds.
+    pub async fn wait_for(
+        &self,
+        account: &str,
+        role: Role,
+        custom_id: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let path = format!("/api/candidates/{custom_id}/orders");
+        for _ in 0..100 {
+            let (_, orders) = self.get_as(account, role, &path).await;
+            if orders.get(0).is_some_and(&done) {
+                return orders[0].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (_, orders) = self.get_as(account, role, &path).await;
+        panic!("the order never reached the expected state: {orders}");
+    }
+
+    pub async fn get(&self, account: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token(account))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, account: &str, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.token(account))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn fault(&self, fault: Value) {
+        let response = self
+            .http
+            .post(self.sandbox("/sandbox/faults"))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "setting a sandbox fault");
+    }
+
+    pub async fn clear_faults(&self) {
+        self.http
+            .delete(self.sandbox("/sandbox/faults"))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Requests the sandbox received for an account, as `(method, path)` with their bodies.
+    pub async fn upstream(&self, account_id: &str) -> Vec<Value> {
+        self.http
+            .get(self.sandbox(&format!("/sandbox/requests?account_id={account_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn upstream_posts(&self, account_id: &str, path: &str) -> Vec<Value> {
+        self.upstream(account_id)
+            .await
+            .into_iter()
+            .filter(|request| request["method"] == "POST" && request["path"] == path)
+            .collect()
+    }
+
+    pub async fn sandbox_candidates(&self, account_id: &str) -> usize {
+        let candidates: Vec<Value> = self
+            .http
+            .get(self.sandbox(&format!("/sandbox/candidates?account_id={account_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        candidates.len()
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await.unwrap();
+    }
+}
+
+pub fn us_order(custom_id: &str, package: &str) -> Value {
+    json!({
+        "candidate": {
+            "first_name": "Jordan", "no_middle_name": true, "last_name": "Rivera",
+            "email": "jordan.rivera@example.com", "custom_id": custom_id,
+            "work_location": {"country": "US", "state": "CA", "city": "Oakland"}
+        },
+        "package": package
+    })
+}
+
+pub async fn first_package(harness: &Harness, account: &str) -> String {
+    let (status, catalog) = harness.get(account, "/api/catalog").await;
+    assert_eq!(status, 200, "{catalog}");
+    catalog["packages"][0]["slug"].as_str().unwrap().to_owned()
+}

@@ -1,0 +1,1128 @@
+//! The widget in headless Chromium, with the network stubbed at its transport: account
+//! states, the node picker, validation, ordering, retry, status badges, live updates and
+//! unmounting.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+// Only the rows and `fold` are used here; the vectors' own checks run in tests/web.rs.
+#[allow(dead_code)]
+#[macro_use]
+#[path = "vectors/checkr.rs"]
+mod vectors;
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use bgcheck::domain::checkr::CustomerType;
+use bgcheck::widget::host::MountOptions;
+use bgcheck::widget::transport::{
+    HttpRequest, HttpResponse, Listener, Method, NetworkError, Sent, Transport,
+};
+use bgcheck::widget::{WidgetHandle, mount_with};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PROXY: &str = "http://proxy.test";
+
+// ---------------------------------------------------------------------------------------
+// The stub transport
+
+#[derive(Clone)]
+enum Reply {
+    Json(u16, String),
+    Slow(u16, String, i32),
+    Offline,
+}
+
+struct Route {
+    method: Method,
+    url: String,
+    replies: Vec<Reply>,
+}
+
+/// Answers requests from a table; the last reply of a route repeats.
+#[derive(Default)]
+struct Stub {
+    routes: RefCell<Vec<Route>>,
+    sent: RefCell<Vec<HttpRequest>>,
+    live: RefCell<Option<Listener>>,
+    stream_open: Rc<Cell<bool>>,
+    refuse_stream: Cell<bool>,
+}
+
+impl Stub {
+    fn new() -> Rc<Self> {
+        Rc::new(Self::default())
+    }
+
+    fn on(&self, method: Method, path: &str, reply: Reply) -> &Self {
+        let url = if path.starts_with('/') && !path.starts_with("/host") {
+            format!("{PROXY}{path}")
+        } else {
+            path.to_owned()
+        };
+        let mut routes = self.routes.borrow_mut();
+        match routes
+            .iter_mut()
+            .find(|route| route.method == method && route.url == url)
+        {
+            Some(route) => route.replies.push(reply),
+            None => routes.push(Route {
+                method,
+                url,
+                replies: vec![reply],
+            }),
+        }
+        self
+    }
+
+    fn get(&self, path: &str, status: u16, json: &str) -> &Self {
+        self.on(Method::Get, path, Reply::Json(status, json.to_owned()))
+    }
+
+    fn post(&self, path: &str, status: u16, json: &str) -> &Self {
+        self.on(Method::Post, path, Reply::Json(status, json.to_owned()))
+    }
+
+    fn requests(&self, method: Method, path: &str) -> Vec<HttpRequest> {
+        let url = format!("{PROXY}{path}");
+        self.sent
+            .borrow()
+            .iter()
+            .filter(|request| request.method == method && request.url == url)
+            .cloned()
+            .collect()
+    }
+
+    fn push_live(&self, json: &str) {
+        let listener = self.live.borrow();
+        let listener = listener
+            .as_ref()
+            .expect("the widget listens for live events");
+        (listener.on_order)(js_sys::JSON::parse(json).unwrap());
+    }
+}
+
+struct StreamGuard(Rc<Cell<bool>>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+impl Transport for Stub {
+    fn send(&self, request: HttpRequest) -> Sent {
+        self.sent.borrow_mut().push(request.clone());
+        let reply = {
+            let mut routes = self.routes.borrow_mut();
+            routes
+                .iter_mut()
+                .find(|route| route.method == request.method && route.url == request.url)
+                .map(|route| {
+                    if route.replies.len() > 1 {
+                        route.replies.remove(0)
+                    } else {
+                        route.replies[0].clone()
+                    }
+                })
+        };
+        Box::pin(async move {
+            let (status, json) = match reply {
+                None => (
+                    404,
+                    r#"{"code":"not_found","message":"no stub"}"#.to_owned(),
+                ),
+                Some(Reply::Offline) => return Err(NetworkError),
+                Some(Reply::Json(status, json)) => (status, json),
+                Some(Reply::Slow(status, json, ms)) => {
+                    sleep(ms).await;
+                    (status, json)
+                }
+            };
+            Ok(HttpResponse {
+                status,
+                body: js_sys::JSON::parse(&json).unwrap(),
+            })
+        })
+    }
+
+    fn listen(&self, _url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+        if self.refuse_stream.get() {
+            return None;
+        }
+        self.live.replace(Some(listener));
+        self.stream_open.set(true);
+        Some(Box::new(StreamGuard(Rc::clone(&self.stream_open))))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+
+fn session(role: &str, customer: &str, connection: &str, credentialed: bool) -> String {
+    let connect = if role == "admin" {
+        r#","connect":{"signup_url":"https://signup.test/","signin_url":"https://signin.test/"}"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"account_id":"acme","account_name":"Acme","user_id":"u1","role":"{role}","customer_type":"{customer}","connection":"{connection}","credentialed":{credentialed}{connect}}}"#
+    )
+}
+
+fn ready_session() -> String {
+    session("recruiter", "combined", "connected", true)
+}
+
+const PACKAGES: &str = r#"[{"slug":"basic","name":"Basic","price":2900},{"slug":"pro","name":"Pro","price":7900},{"slug":"intl","name":"International"}]"#;
+
+fn catalog(hierarchy: &str, node_required: bool) -> String {
+    format!(r#"{{"packages":{PACKAGES},"hierarchy":{hierarchy},"node_required":{node_required}}}"#)
+}
+
+const NOT_ENABLED: &str = r#"{"kind":"not_enabled"}"#;
+const NO_NODES: &str = r#"{"kind":"nodes","nodes":[]}"#;
+const TREE: &str = r#"{"kind":"nodes","nodes":[
+  {"custom_id":"west","name":"West","tier":"Region","packages":["basic"]},
+  {"custom_id":"east","name":"East","tier":"Region","packages":[]},
+  {"custom_id":"sf","name":"San Francisco","tier":"Branch","parent_custom_id":"west","packages":["basic"]},
+  {"custom_id":"la","name":"Los Angeles","tier":"Branch","parent_custom_id":"west","packages":["basic","pro"]}
+]}"#;
+
+fn order_json(id: &str, step: &str, extra: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"invitation_url":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
+        step != "invited"
+    )
+}
+
+/// A stub for a ready account with no hierarchy and no orders yet.
+fn ready_stub(hierarchy: &str, node_required: bool) -> Rc<Stub> {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(hierarchy, node_required))
+        .get("/api/candidates/A-1042/orders", 200, "[]");
+    stub
+}
+
+fn options() -> MountOptions {
+    MountOptions {
+        proxy_url: PROXY.to_owned(),
+        session_token: Some("demo:acme:u1:recruiter".to_owned()),
+        custom_id: Some("A-1042".to_owned()),
+        ..MountOptions::default()
+    }
+}
+
+struct Mounted {
+    host: HtmlElement,
+    root: ShadowRoot,
+    handle: WidgetHandle,
+    events: Rc<RefCell<Vec<(String, JsValue)>>>,
+    _listeners: Vec<Closure<dyn Fn(web_sys::CustomEvent)>>,
+}
+
+async fn mount(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let mut listeners = Vec::new();
+    for name in [
+        "bgcheck:ready",
+        "bgcheck:ordered",
+        "bgcheck:status",
+        "bgcheck:error",
+    ] {
+        let events = Rc::clone(&events);
+        let listener =
+            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                assert!(
+                    event.bubbles() && event.composed(),
+                    "widget events bubble out of the shadow root"
+                );
+                events.borrow_mut().push((event.type_(), event.detail()));
+            });
+        host.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+            .unwrap();
+        listeners.push(listener);
+    }
+    let transport: Rc<dyn Transport> = stub.clone();
+    let handle = mount_with(host.clone(), options, transport).expect("mounts");
+    settle().await;
+    let root = host.shadow_root().expect("a shadow root");
+    Mounted {
+        host,
+        root,
+        handle,
+        events,
+        _listeners: listeners,
+    }
+}
+
+impl Mounted {
+    fn text(&self) -> String {
+        self.root.text_content().unwrap_or_default()
+    }
+
+    fn find(&self, selector: &str) -> Option<web_sys::Element> {
+        self.root.query_selector(selector).unwrap()
+    }
+
+    fn all(&self, selector: &str) -> Vec<web_sys::Element> {
+        let list = self.root.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|node| node.unchecked_into())
+            .collect()
+    }
+
+    fn input(&self, field: &str) -> HtmlInputElement {
+        self.find(&format!("input[data-field=\"{field}\"]"))
+            .unwrap_or_else(|| panic!("an input for {field}"))
+            .unchecked_into()
+    }
+
+    fn select(&self, selector: &str) -> HtmlSelectElement {
+        self.find(selector)
+            .unwrap_or_else(|| panic!("a select {selector}"))
+            .unchecked_into()
+    }
+
+    fn type_into(&self, field: &str, value: &str) {
+        let input = self.input(field);
+        input.set_value(value);
+        fire(&input, "input");
+    }
+
+    fn choose(&self, selector: &str, value: &str) {
+        let select = self.select(selector);
+        select.set_value(value);
+        assert_eq!(select.value(), value, "{selector} offers {value}");
+        fire(&select, "change");
+    }
+
+    fn click(&self, selector: &str) {
+        let button: HtmlElement = self
+            .find(selector)
+            .unwrap_or_else(|| panic!("a {selector}"))
+            .unchecked_into();
+        button.click();
+    }
+
+    fn button_with(&self, text: &str) -> HtmlElement {
+        self.all("button")
+            .into_iter()
+            .find(|button| button.text_content().unwrap_or_default().contains(text))
+            .unwrap_or_else(|| panic!("a button saying {text:?} in {:?}", self.text()))
+            .unchecked_into()
+    }
+
+    fn option_values(&self, selector: &str) -> Vec<String> {
+        self.all(&format!("{selector} option"))
+            .into_iter()
+            .map(|option| option.get_attribute("value").unwrap_or_default())
+            .filter(|value| !value.is_empty())
+            .collect()
+    }
+
+    fn events(&self, name: &str) -> Vec<JsValue> {
+        self.events
+            .borrow()
+            .iter()
+            .filter(|(kind, _)| kind == name)
+            .map(|(_, detail)| detail.clone())
+            .collect()
+    }
+
+    fn fill_valid_candidate(&self) {
+        self.type_into("first_name", "Jordan");
+        let no_middle: HtmlInputElement =
+            self.find("#bgc-no-middle-name").unwrap().unchecked_into();
+        no_middle.set_checked(true);
+        fire(&no_middle, "change");
+        self.type_into("last_name", "Rivera");
+        self.type_into("email", "jordan@example.com");
+        self.choose("select[data-field=\"country\"]", "US");
+    }
+
+    async fn fill_valid_order(&self) {
+        self.fill_valid_candidate();
+        settle().await;
+        self.choose("select[data-field=\"state\"]", "CA");
+        self.type_into("city", "Oakland");
+        self.choose("select[data-field=\"package\"]", "basic");
+        settle().await;
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.handle.unmount();
+        self.host.remove();
+    }
+}
+
+fn fire(target: &web_sys::EventTarget, name: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict(name, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+fn prop(value: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Lets the stubbed requests resolve and Leptos flush its DOM updates (after a macrotask).
+async fn settle() {
+    for _ in 0..6 {
+        sleep(0).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Account states
+
+#[wasm_bindgen_test]
+async fn not_connected_admin_sees_sign_up_and_sign_in_buttons() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "not_connected", false),
+    )
+    .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(widget.text().contains("not connected"), "{}", widget.text());
+    widget.button_with("Sign up with Checkr");
+    widget.button_with("Sign in to Checkr");
+    assert!(
+        widget.find("form").is_none(),
+        "no ordering before the account is connected"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn not_connected_recruiter_is_told_to_ask_an_admin() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", "combined", "not_connected", false),
+    )
+    .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(widget.text().contains("Ask an admin"), "{}", widget.text());
+    assert!(
+        widget.all("button").is_empty(),
+        "recruiters get no connect buttons"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn awaiting_credentialing_says_approval_takes_one_to_three_days() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "connected", false),
+    )
+    .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget.text().contains("Approval can take 1–3 days"),
+        "{}",
+        widget.text()
+    );
+    assert!(widget.find("form").is_none());
+    assert!(stub.requests(Method::Get, "/api/catalog").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn deauthorized_account_shows_a_friendly_message_and_a_reconnect_path() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "deauthorized", true),
+    )
+    .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget.text().contains("no longer connected"),
+        "{}",
+        widget.text()
+    );
+    widget.button_with("Reconnect");
+    assert!(widget.find("form").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn ready_account_shows_the_form_and_announces_ready() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    assert!(widget.find("form").is_some(), "{}", widget.text());
+    assert_eq!(widget.events("bgcheck:ready").len(), 1);
+    assert!(widget.text().contains("No background checks ordered"));
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_session_load_is_shown_and_can_be_tried_again() {
+    let stub = Stub::new();
+    stub.on(Method::Get, "/api/session", Reply::Offline)
+        .get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget.text().contains("could not be reached"),
+        "{}",
+        widget.text()
+    );
+    assert_eq!(prop(&widget.events("bgcheck:error")[0], "code"), "network");
+    widget.button_with("Try again").click();
+    settle().await;
+    assert!(widget.find("form").is_some(), "{}", widget.text());
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_token_is_renewed_once_through_the_session_path() {
+    let stub = Stub::new();
+    stub.post("/host/session", 200, r#"{"token":"fresh"}"#)
+        .get(
+            "/api/session",
+            401,
+            r#"{"code":"unauthenticated","message":"expired"}"#,
+        )
+        .get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(
+        &stub,
+        MountOptions {
+            session_token: Some("stale".to_owned()),
+            session_path: Some("/host/session".to_owned()),
+            ..options()
+        },
+    )
+    .await;
+    let calls = stub.requests(Method::Get, "/api/session");
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].bearer.as_deref(), Some("stale"));
+    assert_eq!(calls[1].bearer.as_deref(), Some("fresh"));
+    let minted = stub
+        .sent
+        .borrow()
+        .iter()
+        .find(|r| r.url == "/host/session")
+        .cloned()
+        .unwrap();
+    assert!(
+        minted.with_credentials,
+        "the host's session endpoint gets its cookies"
+    );
+    assert!(widget.find("form").is_some(), "{}", widget.text());
+}
+
+// ---------------------------------------------------------------------------------------
+// Node picker (R5) and packages
+
+#[wasm_bindgen_test]
+async fn no_hierarchy_means_no_picker_and_every_package() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    assert!(widget.find("[data-field=\"node\"]").is_none());
+    assert_eq!(
+        widget.option_values("select[data-field=\"package\"]"),
+        ["basic", "pro", "intl"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn hierarchy_without_nodes_means_no_picker_and_every_package() {
+    let stub = ready_stub(NO_NODES, false);
+    let widget = mount(&stub, options()).await;
+    assert!(widget.find("[data-field=\"node\"]").is_none());
+    assert_eq!(
+        widget.option_values("select[data-field=\"package\"]"),
+        ["basic", "pro", "intl"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn nodes_give_cascading_selects_labelled_by_tier_that_refilter_packages() {
+    let stub = ready_stub(TREE, true);
+    let widget = mount(&stub, options()).await;
+    let label = widget.find("label[for=\"bgc-node-0\"]").unwrap();
+    assert_eq!(label.text_content().unwrap(), "Region");
+    assert_eq!(widget.option_values("#bgc-node-0"), ["west", "east"]);
+    assert_eq!(widget.all("[data-field=\"node\"]").len(), 1);
+
+    widget.choose("#bgc-node-0", "west");
+    settle().await;
+    assert_eq!(
+        widget
+            .find("label[for=\"bgc-node-1\"]")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Branch"
+    );
+    assert_eq!(widget.option_values("#bgc-node-1"), ["sf", "la"]);
+    assert_eq!(
+        widget.option_values("select[data-field=\"package\"]"),
+        ["basic"],
+        "west offers only its packages"
+    );
+
+    widget.choose("#bgc-node-1", "la");
+    settle().await;
+    assert_eq!(
+        widget.option_values("select[data-field=\"package\"]"),
+        ["basic", "pro"]
+    );
+
+    widget.choose("#bgc-node-0", "east");
+    settle().await;
+    assert_eq!(
+        widget.option_values("select[data-field=\"package\"]"),
+        ["basic", "pro", "intl"],
+        "a node without packages offers every package"
+    );
+    assert!(widget.find("#bgc-node-1").is_none(), "east has no children");
+}
+
+#[wasm_bindgen_test]
+async fn a_package_the_new_node_does_not_offer_is_cleared() {
+    let stub = ready_stub(TREE, true);
+    let widget = mount(&stub, options()).await;
+    widget.choose("#bgc-node-0", "east");
+    settle().await;
+    widget.choose("select[data-field=\"package\"]", "pro");
+    settle().await;
+    widget.choose("#bgc-node-0", "west");
+    settle().await;
+    assert_eq!(widget.select("select[data-field=\"package\"]").value(), "");
+}
+
+#[wasm_bindgen_test]
+async fn a_level_with_ten_thousand_nodes_gets_type_to_filter() {
+    let nodes: Vec<String> = (0..10_000)
+        .map(|i| format!(r#"{{"custom_id":"store-{i}","name":"Store {i}","tier":"Store"}}"#))
+        .collect();
+    let hierarchy = format!(r#"{{"kind":"nodes","nodes":[{}]}}"#, nodes.join(","));
+    let stub = ready_stub(&hierarchy, true);
+    let started = js_sys::Date::now();
+    let widget = mount(&stub, options()).await;
+    let elapsed = js_sys::Date::now() - started;
+    assert!(
+        elapsed < 3_000.0,
+        "the picker renders quickly ({elapsed} ms)"
+    );
+    let filter = widget.find("input.bgc-filter").expect("a filter box");
+    assert!(
+        widget.option_values("#bgc-node-0").len() <= 200,
+        "the select holds a bounded number of options"
+    );
+    let filter: HtmlInputElement = filter.unchecked_into();
+    filter.set_value("Store 9999");
+    fire(&filter, "input");
+    settle().await;
+    assert_eq!(widget.option_values("#bgc-node-0"), ["store-9999"]);
+    widget.choose("#bgc-node-0", "store-9999");
+    settle().await;
+    assert_eq!(widget.select("#bgc-node-0").value(), "store-9999");
+}
+
+// ---------------------------------------------------------------------------------------
+// The candidate form
+
+#[wasm_bindgen_test]
+async fn the_form_asks_for_no_ssn_dob_or_licence_and_labels_every_input() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    let text = widget.text().to_lowercase();
+    for banned in ["social security", "date of birth", "licen"] {
+        assert!(!text.contains(banned), "the form mentions {banned}");
+    }
+    for control in widget.all("input, select") {
+        let id = control.id();
+        let labelled = control.get_attribute("aria-label").is_some()
+            || (!id.is_empty() && widget.find(&format!("label[for=\"{id}\"]")).is_some());
+        assert!(labelled, "control {id:?} has a label");
+    }
+    let custom_id = widget.input("custom_id");
+    assert_eq!(custom_id.value(), "A-1042");
+    assert!(
+        custom_id.read_only(),
+        "the host's applicant id is read-only"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_field_is_checked_when_left_and_fixed_as_typed() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.type_into("email", "jordan@");
+    fire(&widget.input("email"), "blur");
+    settle().await;
+    let error = widget
+        .find("#bgc-email-error")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(!error.is_empty(), "an invalid email gets a message");
+    assert_eq!(
+        widget
+            .input("email")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    widget.type_into("email", "jordan@example.com");
+    settle().await;
+    assert_eq!(
+        widget
+            .find("#bgc-email-error")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        ""
+    );
+}
+
+#[wasm_bindgen_test]
+async fn submitting_an_empty_form_lists_the_problems_and_focuses_the_first() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let summary = widget
+        .find(".bgc-summary")
+        .expect("a summary")
+        .text_content()
+        .unwrap();
+    assert!(
+        summary.contains("Enter the candidate's first name"),
+        "{summary}"
+    );
+    assert!(summary.contains("Package"), "{summary}");
+    assert!(
+        stub.requests(Method::Post, "/api/orders").is_empty(),
+        "nothing is sent"
+    );
+    let focused = widget.root.active_element().expect("something has focus");
+    assert_eq!(
+        focused.get_attribute("data-field").as_deref(),
+        Some("first_name")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_state_is_asked_only_for_us_work_locations() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    assert!(widget.find("select[data-field=\"state\"]").is_none());
+    widget.choose("select[data-field=\"country\"]", "US");
+    settle().await;
+    assert!(
+        widget
+            .option_values("select[data-field=\"state\"]")
+            .contains(&"CA".to_owned())
+    );
+    widget.choose("select[data-field=\"country\"]", "CA");
+    settle().await;
+    assert!(widget.find("select[data-field=\"state\"]").is_none());
+    assert!(widget.option_values("select[data-field=\"country\"]").len() >= 249);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ordering, errors and retry
+
+#[wasm_bindgen_test]
+async fn a_valid_order_is_sent_and_announced() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.on(
+        Method::Post,
+        "/api/orders",
+        Reply::Slow(201, order_json("ord_1", "invited", ""), 80),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let submit: web_sys::HtmlButtonElement = widget
+        .find("button[type=\"submit\"]")
+        .unwrap()
+        .unchecked_into();
+    assert!(submit.disabled(), "submit is disabled while sending");
+    assert!(
+        widget.text().contains("Sending the order"),
+        "{}",
+        widget.text()
+    );
+    sleep(120).await;
+    settle().await;
+
+    let sent = stub.requests(Method::Post, "/api/orders");
+    assert_eq!(sent.len(), 1);
+    let body = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    let candidate = prop(&body, "candidate");
+    assert_eq!(prop(&candidate, "first_name"), "Jordan");
+    assert_eq!(prop(&candidate, "custom_id"), "A-1042");
+    assert_eq!(prop(&prop(&candidate, "work_location"), "state"), "CA");
+    assert_eq!(prop(&body, "package"), "basic");
+    assert_eq!(sent[0].bearer.as_deref(), Some("demo:acme:u1:recruiter"));
+
+    let ordered = widget.events("bgcheck:ordered");
+    assert_eq!(ordered.len(), 1);
+    assert_eq!(prop(&ordered[0], "orderId"), "ord_1");
+    assert_eq!(prop(&ordered[0], "candidateId"), "cand_1");
+    assert_eq!(prop(&ordered[0], "package"), "basic");
+    assert!(
+        widget.text().contains("Invitation Sent"),
+        "{}",
+        widget.text()
+    );
+
+    widget.button_with("Order another check").click();
+    settle().await;
+    assert_eq!(
+        widget.input("first_name").value(),
+        "Jordan",
+        "the candidate is kept"
+    );
+    assert_eq!(widget.select("select[data-field=\"package\"]").value(), "");
+}
+
+#[wasm_bindgen_test]
+async fn proxy_field_errors_are_shown_beside_their_fields() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post(
+        "/api/orders",
+        422,
+        r#"{"code":"invalid","message":"some fields need attention","fields":{"email":"The provider refuses this address"}}"#,
+    );
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let error = widget
+        .find("#bgc-email-error")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(error, "The provider refuses this address");
+    assert_eq!(prop(&widget.events("bgcheck:error")[0], "code"), "invalid");
+}
+
+#[wasm_bindgen_test]
+async fn a_network_failure_offers_to_try_again() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.on(Method::Post, "/api/orders", Reply::Offline).post(
+        "/api/orders",
+        201,
+        &order_json("ord_1", "invited", ""),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    assert!(
+        widget.text().contains("could not be reached"),
+        "{}",
+        widget.text()
+    );
+    widget.button_with("Try again").click();
+    settle().await;
+    assert_eq!(stub.requests(Method::Post, "/api/orders").len(), 2);
+    assert_eq!(widget.events("bgcheck:ordered").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_invitation_shows_why_and_retry_places_it() {
+    let failed = order_json(
+        "ord_9",
+        "invitation_failed",
+        r#","failure":{"status":400,"message":"Package not available for this node"}"#,
+    )
+    .replace(r#""failure":null,"#, "");
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post(
+        "/api/orders",
+        422,
+        &format!(
+            r#"{{"code":"provider_rejected","message":"Checkr refused the invitation.","provider":{{"status":400,"message":"Package not available for this node"}},"order":{failed}}}"#
+        ),
+    )
+    .post("/api/orders/ord_9/retry", 200, &order_json("ord_9", "invited", ""));
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let text = widget.text();
+    assert!(
+        text.contains("Package not available for this node"),
+        "{text}"
+    );
+    assert!(text.contains("Not Sent"), "{text}");
+    widget.click("button[data-retry]");
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Post, "/api/orders/ord_9/retry").len(),
+        1
+    );
+    let text = widget.text();
+    assert!(text.contains("Invitation Sent"), "{text}");
+    assert!(widget.find("button[data-retry]").is_none());
+    assert_eq!(
+        prop(&widget.events("bgcheck:ordered")[0], "orderId"),
+        "ord_9"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Orders and live status
+
+#[wasm_bindgen_test]
+async fn the_report_link_is_shown_only_when_the_proxy_sends_one() {
+    let stub = Stub::new();
+    let orders = format!(
+        "[{},{}]",
+        order_json(
+            "ord_a",
+            "invited",
+            r#","report_url":"https://dashboard.test/reports/rpt_1""#
+        ),
+        order_json("ord_b", "invited", "")
+    );
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, &orders);
+    let widget = mount(&stub, options()).await;
+    let links = widget.all("a.bgc-link");
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        links[0].get_attribute("href").as_deref(),
+        Some("https://dashboard.test/reports/rpt_1")
+    );
+    assert!(widget.find("[data-order=\"ord_a\"] a").is_some());
+    assert!(widget.find("[data-order=\"ord_b\"] a").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn eta_and_cancellation_reasons_are_shown_to_segregated_customers() {
+    let stub = Stub::new();
+    let orders = format!(
+        "[{}]",
+        order_json(
+            "ord_a",
+            "invited",
+            r#","cancellation_reasons":["Candidate did not respond"]"#
+        )
+        .replace(r#""eta":null"#, r#""eta":"Nov 27, 2026""#)
+    );
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", "segregated", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, &orders);
+    let widget = mount(&stub, options()).await;
+    let text = widget.text();
+    assert!(
+        text.contains("Estimated completion: Nov 27, 2026"),
+        "{text}"
+    );
+    assert!(text.contains("Candidate did not respond"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn a_live_event_updates_the_badge_and_announces_the_status() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get(
+            "/api/candidates/A-1042/orders",
+            200,
+            &format!("[{}]", order_json("ord_1", "invited", "")),
+        );
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget.text().contains("Invitation Sent"),
+        "{}",
+        widget.text()
+    );
+    let completed = order_json("ord_1", "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"invitation":{"id":"inv_1","status":"completed"}}"#,
+    );
+    stub.push_live(&completed);
+    settle().await;
+    let badge = widget.find("[data-order=\"ord_1\"] [data-badge]").unwrap();
+    assert!(badge.text_content().unwrap().starts_with("Pending"));
+    let status = widget.events("bgcheck:status");
+    assert_eq!(status.len(), 1);
+    assert_eq!(prop(&status[0], "label"), "Pending");
+    assert_eq!(prop(&status[0], "final"), false);
+}
+
+#[wasm_bindgen_test]
+async fn unmount_removes_the_dom_and_closes_the_live_stream() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let mut widget = mount(&stub, options()).await;
+    assert!(
+        stub.stream_open.get(),
+        "the live stream is open while mounted"
+    );
+    assert!(widget.find("form").is_some());
+    widget.handle.unmount();
+    settle().await;
+    assert!(!stub.stream_open.get(), "unmount closes the live stream");
+    assert_eq!(
+        widget.root.child_element_count(),
+        0,
+        "unmount removes the DOM"
+    );
+    assert_eq!(
+        widget.host.inner_html(),
+        "",
+        "nothing was ever put in the host page's DOM"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn update_changes_the_prefill_without_losing_the_form() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.type_into("last_name", "Rivera");
+    widget
+        .handle
+        .apply(MountOptions {
+            first_name: Some("Sam".to_owned()),
+            ..options()
+        })
+        .unwrap();
+    settle().await;
+    assert_eq!(widget.input("first_name").value(), "Sam");
+    assert_eq!(widget.input("last_name").value(), "Rivera");
+}
+
+#[wasm_bindgen_test]
+async fn the_custom_element_mounts_from_its_attributes_and_is_never_blank() {
+    bgcheck::widget::define_elements();
+    let document = web_sys::window().unwrap().document().unwrap();
+    let element: HtmlElement = document
+        .create_element("bgcheck-status")
+        .unwrap()
+        .unchecked_into();
+    // The test server has no proxy: the widget must say so rather than stay empty.
+    element.set_attribute("proxy-url", "").unwrap();
+    element
+        .set_attribute("session-token", "demo:acme:u1:recruiter")
+        .unwrap();
+    element.set_attribute("custom-id", "A-1042").unwrap();
+    document.body().unwrap().append_child(&element).unwrap();
+    sleep(200).await;
+    let root = element
+        .shadow_root()
+        .expect("the element renders into a shadow root");
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("Background checks"), "{text}");
+    assert!(
+        text.len() > "Background checks".len(),
+        "more than a title: {text}"
+    );
+    element.remove();
+    settle().await;
+    assert_eq!(
+        root.child_element_count(),
+        0,
+        "removing the element unmounts the widget"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A badge for every row of the seed's status table
+
+async fn badge_for(row: &vectors::Row, customer: CustomerType) -> (String, bool) {
+    let steps: Vec<usize> = (0..row.path.len()).collect();
+    let folded = vectors::fold(row, &steps);
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let status = serde::Serialize::serialize(&folded.status, &serializer).unwrap();
+    let order = js_sys::JSON::parse(&order_json("ord_1", "invited", "")).unwrap();
+    js_sys::Reflect::set(&order, &JsValue::from_str("status"), &status).unwrap();
+    let orders = js_sys::JSON::stringify(&js_sys::Array::of1(&order))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let customer_name = match customer {
+        CustomerType::Combined => "combined",
+        CustomerType::Segregated => "segregated",
+    };
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", customer_name, "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, &orders);
+    let widget = mount(
+        &stub,
+        MountOptions {
+            view: bgcheck::widget::host::View::Status,
+            ..options()
+        },
+    )
+    .await;
+    let badge = widget.find("[data-badge]").expect("a badge");
+    let indicator = badge.query_selector(".bgc-indicator").unwrap().is_some();
+    let label = badge.text_content().unwrap().replace(" ⚠", "");
+    (label, indicator)
+}
+
+macro_rules! badge_case {
+    ($name:ident, $row:expr) => {
+        #[wasm_bindgen_test]
+        async fn $name() {
+            let row = $row;
+            let (combined, indicator) = super::badge_for(&row, CustomerType::Combined).await;
+            assert_eq!(combined, row.combined, "combined customers' badge");
+            assert_eq!(
+                indicator, row.indicator,
+                "the canceled-screenings indicator"
+            );
+            let (segregated, _) = super::badge_for(&row, CustomerType::Segregated).await;
+            assert_eq!(segregated, row.segregated, "segregated customers' badge");
+        }
+    };
+}
+
+mod badges {
+    use super::{CustomerType, vectors};
+    use wasm_bindgen_test::wasm_bindgen_test;
+    checkr_rows!(badge_case);
+}
