@@ -222,8 +222,14 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: method and path only. Query strings are left out because some
+/// carry credentials (the live stream's session token, the OAuth code and state).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// A running proxy (and its sandbox, when it uses one).
