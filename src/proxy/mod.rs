@@ -4,6 +4,7 @@
 pub mod checkr;
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod live;
@@ -215,6 +216,8 @@ pub fn app(state: AppState) -> Router {
         .route("/webhooks/checkr", post(webhooks::receive))
         .route("/oauth/checkr/callback", get(oauth::callback))
         .route("/demo/session", post(sessions::demo_session))
+        .route("/demo/deauthorize", post(demo::deauthorize))
+        .route("/demo/sandbox/{*path}", axum::routing::any(demo::sandbox_control))
         .nest("/api", api)
         .fallback_service(demo)
         .layer(TimeoutLayer::with_status_code(
