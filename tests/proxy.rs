@@ -311,12 +311,7 @@ async fn a_rate_limit_burst_upstream_is_waited_out() {
         .await;
     let (status, catalog) = harness.get("blue-bakery", "/api/catalog").await;
     assert_eq!(status, 200, "{catalog}");
-    let statuses: Vec<Value> = harness
-        .upstream("acct_no_hierarchy")
-        .await
-        .iter()
-        .map(|r| r["status"].clone())
-        .collect();
+    let statuses = harness.upstream_statuses("acct_no_hierarchy").await;
     assert!(
         statuses.contains(&json!(429)),
         "the sandbox did answer 429: {statuses:?}"
@@ -332,12 +327,7 @@ async fn upstream_server_errors_on_reads_are_retried() {
         .await;
     let (status, catalog) = harness.get("blue-bakery", "/api/catalog").await;
     assert_eq!(status, 200, "{catalog}");
-    let statuses: Vec<Value> = harness
-        .upstream("acct_no_hierarchy")
-        .await
-        .iter()
-        .map(|r| r["status"].clone())
-        .collect();
+    let statuses = harness.upstream_statuses("acct_no_hierarchy").await;
     assert!(
         statuses.contains(&json!(500)),
         "the sandbox did fail: {statuses:?}"

@@ -289,26 +289,14 @@ impl CheckrClient {
     }
 
     async fn send_once(&self, request: RequestBuilder) -> Result<Vec<u8>, Attempt> {
-        let response = request.send().await.map_err(|error| {
-            Attempt::Failed(if error.is_timeout() {
-                CheckrError::Timeout
-            } else {
-                CheckrError::Transport(without_url(&error))
-            })
-        })?;
+        let response = request.send().await.map_err(transport_failure)?;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(Attempt::RateLimited {
                 wait: reset_wait(response.headers()),
             });
         }
-        let body = response.bytes().await.map_err(|error| {
-            Attempt::Failed(if error.is_timeout() {
-                CheckrError::Timeout
-            } else {
-                CheckrError::Transport(without_url(&error))
-            })
-        })?;
+        let body = response.bytes().await.map_err(transport_failure)?;
         if status.is_success() {
             return Ok(body.to_vec());
         }
@@ -584,6 +572,14 @@ fn reset_wait(headers: &reqwest::header::HeaderMap) -> Duration {
         .and_then(|value| value.trim().parse::<f64>().ok())
         .map(|reset| Duration::from_secs_f64((reset - now).max(0.0)))
         .map_or(Duration::from_secs(1), |wait| wait.max(MINIMUM))
+}
+
+fn transport_failure(error: reqwest::Error) -> Attempt {
+    Attempt::Failed(if error.is_timeout() {
+        CheckrError::Timeout
+    } else {
+        CheckrError::Transport(without_url(&error))
+    })
 }
 
 /// reqwest's messages include the URL; ours carry ids only, but keep logs to the cause.

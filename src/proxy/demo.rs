@@ -34,7 +34,8 @@ pub async fn sandbox_control(
         .send()
         .await
         .map_err(|error| ApiError::Internal(error.into()))?;
-    let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)

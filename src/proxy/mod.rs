@@ -217,7 +217,10 @@ pub fn app(state: AppState) -> Router {
         .route("/oauth/checkr/callback", get(oauth::callback))
         .route("/demo/session", post(sessions::demo_session))
         .route("/demo/deauthorize", post(demo::deauthorize))
-        .route("/demo/sandbox/{*path}", axum::routing::any(demo::sandbox_control))
+        .route(
+            "/demo/sandbox/{*path}",
+            axum::routing::any(demo::sandbox_control),
+        )
         .nest("/api", api)
         .fallback_service(demo)
         .layer(TimeoutLayer::with_status_code(

@@ -97,6 +97,15 @@ impl Sandbox {
         self.with_partner(|partner| partner.app = Some(app));
     }
 
+    fn is_partner(&self, client_id: &str) -> bool {
+        self.with_partner(|partner| {
+            partner
+                .app
+                .as_ref()
+                .is_some_and(|app| app.client_id == client_id)
+        })
+    }
+
     pub(crate) fn with_partner<T>(&self, work: impl FnOnce(&mut Partner) -> T) -> T {
         let mut guard = self
             .partner
@@ -201,12 +210,7 @@ async fn authorize_page(
     Path((client_id, flow)): Path<(String, Flow)>,
     Query(query): Query<AuthorizeQuery>,
 ) -> Response {
-    let known = sandbox.with_partner(|partner| {
-        partner
-            .app
-            .as_ref()
-            .is_some_and(|app| app.client_id == client_id)
-    });
+    let known = sandbox.is_partner(&client_id);
     if !known {
         return (
             StatusCode::NOT_FOUND,
@@ -286,12 +290,7 @@ async fn authorize(
     Path((client_id, flow)): Path<(String, Flow)>,
     Form(form): Form<AuthorizeForm>,
 ) -> Response {
-    let known = sandbox.with_partner(|partner| {
-        partner
-            .app
-            .as_ref()
-            .is_some_and(|app| app.client_id == client_id)
-    });
+    let known = sandbox.is_partner(&client_id);
     if !known || form.redirect_uri.is_empty() {
         return (
             StatusCode::BAD_REQUEST,

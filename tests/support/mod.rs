@@ -180,6 +180,15 @@ impl Harness {
             .unwrap()
     }
 
+    /// The HTTP statuses the sandbox answered an account with, in order.
+    pub async fn upstream_statuses(&self, account_id: &str) -> Vec<Value> {
+        self.upstream(account_id)
+            .await
+            .iter()
+            .map(|request| request["status"].clone())
+            .collect()
+    }
+
     pub async fn upstream_posts(&self, account_id: &str, path: &str) -> Vec<Value> {
         self.upstream(account_id)
             .await
