@@ -5,8 +5,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
 use crate::domain::checkr::{CustomerType, OrderStatus};
@@ -14,11 +12,11 @@ use crate::domain::hierarchy::Catalog;
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{Field, FieldErrors, OrderDraft};
 
+use super::decode;
 use super::transport::{HttpRequest, HttpResponse, Method, Transport};
 
 /// What an ATS user may do in the widget.
-#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Orders checks and follows their status.
     Recruiter,
@@ -29,8 +27,7 @@ pub enum Role {
 }
 
 /// How the customer account stands with the provider.
-#[derive(Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Connection {
     /// Never connected.
     NotConnected,
@@ -41,7 +38,7 @@ pub enum Connection {
 }
 
 /// Where an admin starts the provider's sign-up or sign-in flow.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConnectLinks {
     /// The sign-up flow, for accounts new to the provider.
     pub signup_url: String,
@@ -50,112 +47,88 @@ pub struct ConnectLinks {
 }
 
 /// `GET /api/session`.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct Session {
     /// The customer account's display name.
-    #[serde(default)]
     pub account_name: String,
     /// The caller's role.
     pub role: Role,
     /// Combined or segregated recruiting and adjudication.
-    #[serde(default)]
     pub customer_type: CustomerType,
     /// The account's connection.
     pub connection: Connection,
     /// Whether the provider approved the account for ordering.
-    #[serde(default)]
     pub credentialed: bool,
     /// Present for admins while the account can be (re)connected.
-    #[serde(default)]
     pub connect: Option<ConnectLinks>,
 }
 
 /// `GET /api/catalog`.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct CatalogView {
     /// Packages and hierarchy.
-    #[serde(flatten)]
     pub catalog: Catalog,
     /// Whether an order must name a node.
-    #[serde(default)]
     pub node_required: bool,
 }
 
 /// Why a provider call failed, as the order keeps it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Failure {
     /// The provider's HTTP status, when it answered.
-    #[serde(default)]
     pub status: Option<u16>,
     /// What went wrong, in the provider's words.
-    #[serde(default)]
     pub message: String,
 }
 
 /// One order as the proxy reports it.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct Order {
     /// The proxy's order id.
     pub id: String,
     /// The ATS applicant id.
-    #[serde(default)]
     pub custom_id: String,
     /// The package slug.
-    #[serde(default)]
     pub package: String,
     /// The provider's candidate id, once created.
-    #[serde(default)]
     pub candidate_id: Option<String>,
     /// Our side of placing the order.
     pub step: OrderStep,
     /// Whether Retry is offered.
-    #[serde(default)]
     pub can_retry: bool,
     /// The last provider failure, when a step failed.
-    #[serde(default)]
     pub failure: Option<Failure>,
     /// The provider's state, from which the badge is derived.
-    #[serde(default)]
     pub status: OrderStatus,
     /// Estimated completion day, already formatted.
-    #[serde(default)]
     pub eta: Option<String>,
     /// Dashboard link; only sent to users with adjudication rights.
-    #[serde(default)]
     pub report_url: Option<String>,
     /// Why screenings were canceled; only sent for segregated customers.
-    #[serde(default)]
     pub cancellation_reasons: Vec<String>,
 }
 
 /// The provider's own words about a failure.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderDetail {
     /// The provider's HTTP status, when it answered.
-    #[serde(default)]
     pub status: Option<u16>,
     /// Its message.
-    #[serde(default)]
     pub message: String,
 }
 
 /// The proxy's error body.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct ErrorBody {
     /// A stable code such as `invalid` or `conflict`.
-    #[serde(default)]
     pub code: String,
     /// A message for the user.
-    #[serde(default)]
     pub message: String,
     /// Field name to message, when validation failed.
-    #[serde(default)]
     pub fields: BTreeMap<String, String>,
     /// What the provider said, when it refused.
-    #[serde(default)]
     pub provider: Option<ProviderDetail>,
     /// The order as kept, when a provider call failed part-way.
-    #[serde(default)]
     pub order: Option<Order>,
 }
 
@@ -247,11 +220,6 @@ pub struct Credentials {
     pub session_path: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct MintedToken {
-    token: String,
-}
-
 /// Calls the proxy with a bearer token, fetching a new token once when the proxy says 401.
 pub struct Client {
     base: String,
@@ -310,21 +278,20 @@ impl Client {
         if !(200..300).contains(&response.status) {
             return Err(api_problem(response));
         }
-        let minted: MintedToken =
-            serde_wasm_bindgen::from_value(response.body).map_err(|_| Problem::Api {
-                status: response.status,
-                body: Box::new(ErrorBody {
-                    code: "unauthenticated".to_owned(),
-                    message:
-                        "The host page did not hand over a session for the background-check widget."
-                            .to_owned(),
-                    fields: BTreeMap::new(),
-                    provider: None,
-                    order: None,
-                }),
-            })?;
-        self.token.replace(Some(minted.token.clone()));
-        Ok(Some(minted.token))
+        let minted = decode::minted_token(&response.body).ok_or_else(|| Problem::Api {
+            status: response.status,
+            body: Box::new(ErrorBody {
+                code: "unauthenticated".to_owned(),
+                message:
+                    "The host page did not hand over a session for the background-check widget."
+                        .to_owned(),
+                fields: BTreeMap::new(),
+                provider: None,
+                order: None,
+            }),
+        })?;
+        self.token.replace(Some(minted.clone()));
+        Ok(Some(minted))
     }
 
     async fn send_once(
@@ -346,12 +313,13 @@ impl Client {
             .map_err(|_| Problem::Network)
     }
 
-    /// Sends a call and decodes a 2xx answer as `T`.
-    pub async fn call<T: DeserializeOwned>(
+    /// Sends a call and decodes a 2xx answer with `decode`.
+    pub async fn call<T>(
         &self,
         method: Method,
         path: &str,
         body: Option<&str>,
+        decode: fn(&JsValue) -> Option<T>,
     ) -> Result<T, Problem> {
         let mut token = self.token.borrow().clone();
         if token.is_none() {
@@ -366,7 +334,7 @@ impl Client {
         if !(200..300).contains(&response.status) {
             return Err(api_problem(response));
         }
-        serde_wasm_bindgen::from_value(response.body).map_err(|_| Problem::Api {
+        decode(&response.body).ok_or_else(|| Problem::Api {
             status: response.status,
             body: Box::new(ErrorBody {
                 code: "malformed_response".to_owned(),
@@ -382,18 +350,21 @@ impl Client {
 
     /// `GET /api/session`.
     pub async fn session(&self) -> Result<Session, Problem> {
-        self.call(Method::Get, "/api/session", None).await
+        self.call(Method::Get, "/api/session", None, decode::session)
+            .await
     }
 
     /// `GET /api/catalog`.
     pub async fn catalog(&self) -> Result<CatalogView, Problem> {
-        self.call(Method::Get, "/api/catalog", None).await
+        self.call(Method::Get, "/api/catalog", None, decode::catalog)
+            .await
     }
 
     /// `POST /api/orders`.
     pub async fn place(&self, draft: &OrderDraft) -> Result<Order, Problem> {
-        let body = to_json(draft);
-        self.call(Method::Post, "/api/orders", Some(&body)).await
+        let body = decode::draft_json(draft);
+        self.call(Method::Post, "/api/orders", Some(&body), decode::order)
+            .await
     }
 
     /// `POST /api/orders/{id}/retry`.
@@ -401,7 +372,7 @@ impl Client {
         let mut path = String::from("/api/orders/");
         path.push_str(&String::from(js_sys::encode_uri_component(order_id)));
         path.push_str("/retry");
-        self.call(Method::Post, &path, None).await
+        self.call(Method::Post, &path, None, decode::order).await
     }
 
     /// `GET /api/candidates/{custom_id}/orders`.
@@ -409,22 +380,15 @@ impl Client {
         let mut path = String::from("/api/candidates/");
         path.push_str(&String::from(js_sys::encode_uri_component(custom_id)));
         path.push_str("/orders");
-        self.call(Method::Get, &path, None).await
+        self.call(Method::Get, &path, None, |value| {
+            decode::items(value, decode::order)
+        })
+        .await
     }
 }
 
-fn to_json(value: &impl serde::Serialize) -> String {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    value
-        .serialize(&serializer)
-        .ok()
-        .and_then(|js| js_sys::JSON::stringify(&js).ok())
-        .and_then(|text| text.as_string())
-        .unwrap_or_else(|| "{}".to_owned())
-}
-
 fn api_problem(response: HttpResponse) -> Problem {
-    let body = serde_wasm_bindgen::from_value::<ErrorBody>(response.body).unwrap_or(ErrorBody {
+    let body = decode::error_body(&response.body).unwrap_or(ErrorBody {
         code: String::new(),
         message: String::new(),
         fields: BTreeMap::new(),
@@ -439,7 +403,7 @@ fn api_problem(response: HttpResponse) -> Problem {
 
 /// Decodes one live `order` event.
 pub fn decode_order(value: JsValue) -> Option<Order> {
-    serde_wasm_bindgen::from_value(value).ok()
+    decode::order(&value)
 }
 
 /// Whether `value` is absent or null.

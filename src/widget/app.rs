@@ -4,6 +4,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
+use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
@@ -260,12 +261,11 @@ pub fn Widget(
         <section class="bgc-card" aria-labelledby="bgc-title">
             <h2 id="bgc-title" class="bgc-title">"Background checks"</h2>
             {move || match ctx.session.get() {
-                Load::Loading => view! { <p class="bgc-muted" role="status">"Loading…"</p> }.into_any(),
-                Load::Failed(problem) => view! {
+                Load::Loading => EitherOf3::A(view! { <p class="bgc-muted" role="status">"Loading…"</p> }),
+                Load::Failed(problem) => EitherOf3::B(view! {
                     <ProblemView problem retry=Callback::new(move |()| ctx.load_session())/>
-                }
-                .into_any(),
-                Load::Ready(session) => view! { <Account ctx session/> }.into_any(),
+                }),
+                Load::Ready(session) => EitherOf3::C(view! { <Account ctx session/> }),
             }}
         </section>
     }
@@ -274,41 +274,34 @@ pub fn Widget(
 #[component]
 fn Account(ctx: Ctx, session: Session) -> impl IntoView {
     let account = AccountView::of(&session);
+    // One notice shape for every account state keeps a single rendering routine in the wasm.
     let state = match account.clone() {
         AccountView::Ready => None,
-        AccountView::NotConnected(links) => Some(
-            view! {
-                <div class="bgc-notice" role="status">
-                    <p>"This account is not connected to Checkr yet."</p>
-                    {match links {
-                        Some(links) => view! { <Connect ctx links/> }.into_any(),
-                        None => view! { <p class="bgc-muted">"Ask an admin to connect the account to order background checks."</p> }.into_any(),
-                    }}
-                </div>
-            }
-            .into_any(),
-        ),
-        AccountView::AwaitingApproval => Some(
-            view! {
-                <div class="bgc-notice" role="status">
-                    <p>"Checkr is reviewing this account. Approval can take 1–3 days; ordering opens as soon as it is approved."</p>
-                </div>
-            }
-            .into_any(),
-        ),
-        AccountView::Disconnected(links) => Some(
-            view! {
-                <div class="bgc-notice bgc-notice-attention" role="status">
-                    <p>"This account is no longer connected to Checkr, so new checks cannot be ordered. Existing orders are still shown."</p>
-                    {match links {
-                        Some(links) => view! { <Connect ctx links reconnect=true/> }.into_any(),
-                        None => view! { <p class="bgc-muted">"Ask an admin to reconnect the account."</p> }.into_any(),
-                    }}
-                </div>
-            }
-            .into_any(),
-        ),
-    };
+        AccountView::NotConnected(links) => Some(Notice {
+            class: "bgc-notice",
+            text: "This account is not connected to Checkr yet.",
+            links,
+            reconnect: false,
+            without_links: Some(
+                "Ask an admin to connect the account to order background checks.",
+            ),
+        }),
+        AccountView::AwaitingApproval => Some(Notice {
+            class: "bgc-notice",
+            text: "Checkr is reviewing this account. Approval can take 1–3 days; ordering opens as soon as it is approved.",
+            links: None,
+            reconnect: false,
+            without_links: None,
+        }),
+        AccountView::Disconnected(links) => Some(Notice {
+            class: "bgc-notice bgc-notice-attention",
+            text: "This account is no longer connected to Checkr, so new checks cannot be ordered. Existing orders are still shown.",
+            links,
+            reconnect: true,
+            without_links: Some("Ask an admin to reconnect the account."),
+        }),
+    }
+    .map(|notice| notice.view(ctx));
     let ordering = account == AccountView::Ready && ctx.view == View::Order;
     if !ordering {
         ctx.ready();
@@ -317,6 +310,33 @@ fn Account(ctx: Ctx, session: Session) -> impl IntoView {
         {state}
         <Orders ctx/>
         {ordering.then(|| view! { <OrderPanel ctx/> })}
+    }
+}
+
+/// What the account's state tells the user, and the connect buttons when an admin may use them.
+struct Notice {
+    class: &'static str,
+    text: &'static str,
+    links: Option<super::api::ConnectLinks>,
+    reconnect: bool,
+    /// Shown instead of the buttons when the user may not connect the account.
+    without_links: Option<&'static str>,
+}
+
+impl Notice {
+    fn view(self, ctx: Ctx) -> impl IntoView {
+        let reconnect = self.reconnect;
+        let fallback = match self.links {
+            Some(_) => None,
+            None => self.without_links,
+        };
+        view! {
+            <div class=self.class role="status">
+                <p>{self.text}</p>
+                {self.links.map(|links| view! { <Connect ctx links reconnect/> })}
+                {fallback.map(|text| view! { <p class="bgc-muted">{text}</p> })}
+            </div>
+        }
     }
 }
 
@@ -386,44 +406,39 @@ fn ProblemView(problem: Problem, retry: Callback<()>) -> impl IntoView {
 #[component]
 fn Orders(ctx: Ctx) -> impl IntoView {
     if ctx.custom_id().is_none() {
-        return view! {
+        return Either::Left(view! {
             <p class="bgc-muted">"No applicant is selected, so there are no orders to show."</p>
-        }
-        .into_any();
+        });
     }
     ctx.load_orders(false);
     live_updates(ctx);
     let retrying = RwSignal::new(None::<String>);
     let retry_problem = RwSignal::new(None::<(String, Problem)>);
-    view! {
+    Either::Right(view! {
         <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
             <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
             {move || match ctx.orders.get() {
-                Load::Loading => view! { <p class="bgc-muted" role="status">"Loading orders…"</p> }.into_any(),
-                Load::Failed(problem) => view! {
+                Load::Loading => EitherOf4::A(view! { <p class="bgc-muted" role="status">"Loading orders…"</p> }),
+                Load::Failed(problem) => EitherOf4::B(view! {
                     <ProblemView problem retry=Callback::new(move |()| ctx.load_orders(false))/>
-                }
-                .into_any(),
-                Load::Ready(orders) if orders.is_empty() => view! {
+                }),
+                Load::Ready(orders) if orders.is_empty() => EitherOf4::C(view! {
                     <p class="bgc-muted">"No background checks ordered for this candidate yet."</p>
-                }
-                .into_any(),
+                }),
                 Load::Ready(orders) => {
                     let customer = ctx.customer();
-                    view! {
+                    EitherOf4::D(view! {
                         <ul class="bgc-list">
                             {orders
                                 .into_iter()
                                 .map(|order| view! { <OrderRow ctx order customer retrying retry_problem/> })
                                 .collect_view()}
                         </ul>
-                    }
-                    .into_any()
+                    })
                 }
             }}
         </section>
-    }
-    .into_any()
+    })
 }
 
 /// The live status stream, falling back to polling when it cannot be opened or breaks.
@@ -594,9 +609,9 @@ fn OrderPanel(ctx: Ctx) -> impl IntoView {
     load();
     view! {
         {move || match ctx.catalog.get() {
-            Load::Loading => view! { <p class="bgc-muted" role="status">"Loading packages…"</p> }.into_any(),
-            Load::Failed(problem) => view! { <ProblemView problem retry=Callback::new(move |()| load())/> }.into_any(),
-            Load::Ready(catalog) => view! { <OrderForm ctx catalog/> }.into_any(),
+            Load::Loading => EitherOf3::A(view! { <p class="bgc-muted" role="status">"Loading packages…"</p> }),
+            Load::Failed(problem) => EitherOf3::B(view! { <ProblemView problem retry=Callback::new(move |()| load())/> }),
+            Load::Ready(catalog) => EitherOf3::C(view! { <OrderForm ctx catalog/> }),
         }}
     }
 }
@@ -708,7 +723,7 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
             Some(order) => {
                 let badge = badge_of(&order, ctx.customer());
                 let name = catalog.with_value(|view| package_name(Some(&view.catalog), &order.package));
-                view! {
+                Either::Left(view! {
                     <div class="bgc-notice bgc-notice-positive" role="status">
                         <p>"Ordered " {name} ". Status: " {badge.label} "."</p>
                         <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
@@ -717,10 +732,9 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                             placed.set(None);
                         }>"Order another check"</button>
                     </div>
-                }
-                .into_any()
+                })
             }
-            None => view! {
+            None => Either::Right(view! {
                 <form class="bgc-form" novalidate=true on:submit=move |event| {
                     event.prevent_default();
                     if !sending.get_untracked() {
@@ -769,8 +783,7 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                         })}
                     </div>
                 </form>
-            }
-            .into_any(),
+            }),
         }}
     }
 }
@@ -803,6 +816,35 @@ const fn is_optional(field: Field) -> bool {
     }
 }
 
+// The bindings every input and select shares. Made by these functions, each is one closure
+// type, so the wasm carries one copy of its rendering code instead of one per component.
+
+/// `aria-invalid` of `field`'s control.
+fn aria_invalid(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
+    move || {
+        if form.with(|form| form.errors.contains_key(&field)) {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
+/// The current value of `field`'s control.
+fn field_value(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> String + Copy {
+    move || form.with(|form| form.value(field))
+}
+
+/// A select's change: store the choice and check it at once.
+fn select_changed(form: RwSignal<OrderForm>, field: Field) -> impl Fn(web_sys::Event) + Copy {
+    move |event| {
+        form.update(|form| {
+            form.set(field, event_target_value(&event));
+            form.blur(field);
+        })
+    }
+}
+
 #[component]
 fn FieldError(form: RwSignal<OrderForm>, field: Field) -> impl IntoView {
     view! {
@@ -820,7 +862,6 @@ fn TextField(
     autocomplete: &'static str,
     #[prop(optional)] readonly: bool,
 ) -> impl IntoView {
-    let invalid = move || form.with(|form| form.errors.contains_key(&field));
     view! {
         <div class="bgc-field">
             <label for=id_for(field)>
@@ -833,9 +874,9 @@ fn TextField(
                 type=kind
                 autocomplete=autocomplete
                 readonly=readonly
-                aria-invalid=move || if invalid() { "true" } else { "false" }
+                aria-invalid=aria_invalid(form, field)
                 aria-describedby=error_id_for(field)
-                prop:value=move || form.with(|form| form.value(field))
+                prop:value=field_value(form, field)
                 prop:disabled=move || field == Field::MiddleName && form.with(|form| form.draft.candidate.no_middle_name)
                 on:input=move |event| form.update(|form| form.set(field, event_target_value(&event)))
                 on:blur=move |_| form.update(|form| form.blur(field))
@@ -858,13 +899,10 @@ fn CodeSelect(
             <select
                 id=id_for(field)
                 data-field=field.as_str()
-                aria-invalid=move || if form.with(|form| form.errors.contains_key(&field)) { "true" } else { "false" }
+                aria-invalid=aria_invalid(form, field)
                 aria-describedby=error_id_for(field)
-                prop:value=move || form.with(|form| form.value(field))
-                on:change=move |event| form.update(|form| {
-                    form.set(field, event_target_value(&event));
-                    form.blur(field);
-                })
+                prop:value=field_value(form, field)
+                on:change=select_changed(form, field)
             >
                 <option value="" selected=current.is_empty()>"Choose…"</option>
                 {choices.iter().map(|(code, name)| view! {
@@ -907,13 +945,10 @@ fn PackageSelect(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -
                 id=id_for(Field::Package)
                 data-field="package"
                 required=true
-                aria-invalid=move || if form.with(|form| form.errors.contains_key(&Field::Package)) { "true" } else { "false" }
+                aria-invalid=aria_invalid(form, Field::Package)
                 aria-describedby=error_id_for(Field::Package)
-                prop:value=move || form.with(|form| form.draft.package.clone())
-                on:change=move |event| form.update(|form| {
-                    form.set(Field::Package, event_target_value(&event));
-                    form.blur(Field::Package);
-                })
+                prop:value=field_value(form, Field::Package)
+                on:change=select_changed(form, Field::Package)
             >
                 <option value="">"Choose a package…"</option>
                 {options}
@@ -926,7 +961,7 @@ fn PackageSelect(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -
 #[component]
 fn NodePicker(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> impl IntoView {
     let Some(picker) = catalog.with_value(|view| Picker::of(&view.catalog)) else {
-        return ().into_any();
+        return Either::Left(());
     };
     let picker = StoredValue::new(picker);
     let filters = RwSignal::new(Vec::<String>::new());
@@ -936,15 +971,14 @@ fn NodePicker(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> i
             .with(|filters| picker.with_value(|picker| picker.levels(selected.as_deref(), filters)))
     });
     let depths = move || (0..levels.with(Vec::len)).collect::<Vec<_>>();
-    view! {
+    Either::Right(view! {
         <div class="bgc-picker" role="group" aria-label="Account node">
             <For each=depths key=|depth| *depth let:depth>
                 <PickerLevel form catalog picker filters levels depth/>
             </For>
             <FieldError form field=Field::Node/>
         </div>
-    }
-    .into_any()
+    })
 }
 
 #[component]

@@ -1,17 +1,16 @@
 //! What the widget exchanges with the host page: options, attributes, styles and events.
 
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement, ShadowRoot};
 
 use super::api::Credentials;
+use super::decode;
 use super::model::Prefill;
 
 const STYLES: &str = include_str!("../../www/widget.css");
 
 /// Which part of the widget to show.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub enum View {
     /// The order form and this candidate's orders (`<bgcheck-order>`).
     #[default]
@@ -21,8 +20,7 @@ pub enum View {
 }
 
 /// What the host passes to `mount` (camelCase keys) or sets as attributes (kebab-case).
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct MountOptions {
     /// Base URL of the proxy; empty means the page's own origin.
     pub proxy_url: String,
@@ -71,7 +69,32 @@ impl MountOptions {
         if value.is_undefined() || value.is_null() {
             return Ok(Self::default());
         }
-        serde_wasm_bindgen::from_value(value).map_err(JsValue::from)
+        if !value.is_object() {
+            return Err(invalid("object"));
+        }
+        let text = |key: &str| match decode::field(&value, key) {
+            None => Ok(None),
+            Some(found) => found.as_string().map(Some).ok_or_else(|| invalid(key)),
+        };
+        let view = match text("view")?.as_deref() {
+            None | Some("order") => View::Order,
+            Some("status") => View::Status,
+            Some(_) => return Err(invalid("view")),
+        };
+        Ok(Self {
+            proxy_url: text("proxyUrl")?.unwrap_or_default(),
+            session_token: text("sessionToken")?,
+            session_path: text("sessionPath")?,
+            custom_id: text("customId")?,
+            first_name: text("firstName")?,
+            last_name: text("lastName")?,
+            email: text("email")?,
+            country: text("country")?,
+            state: text("state")?,
+            city: text("city")?,
+            view,
+            nonce: text("nonce")?,
+        })
     }
 
     /// Reads the custom element's attributes.
@@ -127,6 +150,13 @@ impl MountOptions {
             || self.custom_id != next.custom_id
             || self.nonce != next.nonce
     }
+}
+
+/// The error `mount` and `update` throw for an option of the wrong type or value.
+fn invalid(key: &str) -> JsValue {
+    let mut message = String::from("bgcheck: invalid option ");
+    message.push_str(key);
+    js_sys::Error::new(&message).into()
 }
 
 /// Styles the shadow root without inline `<style>` (allowed under a strict CSP), or with a

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod app;
+mod decode;
 pub mod host;
 pub mod model;
 pub mod transport;
@@ -235,9 +236,12 @@ pub fn define_elements() {
     host::define_elements(element_connected, element_disconnected, element_changed);
 }
 
-/// Installs the panic hook and defines the custom elements as soon as the module loads.
+/// Defines the custom elements as soon as the module loads; debug builds also install the
+/// panic hook (release builds leave it out: it and the formatting it pulls in weigh more than
+/// the rest of the glue).
 #[wasm_bindgen(start)]
 pub fn start() {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     define_elements();
 }

@@ -315,11 +315,13 @@ impl OrderForm {
     }
 }
 
+// Inserted one by one: collecting into a map would add a sort routine to the wasm.
 fn owned(errors: &FieldErrors) -> BTreeMap<Field, String> {
-    errors
-        .iter()
-        .map(|(field, message)| (field, message.to_owned()))
-        .collect()
+    let mut owned = BTreeMap::new();
+    for (field, message) in errors.iter() {
+        owned.insert(field, message.to_owned());
+    }
+    owned
 }
 
 /// Candidate values the host fills in.

@@ -220,14 +220,16 @@ fn build_widget() -> Result<PathBuf> {
     ensure_wasm_target()?;
     let tools = ensure_wasm_bindgen()?;
     say("building the widget (wasm32, size-optimised)");
-    run(cargo().args([
-        "build",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "--profile",
-        "wasm",
-    ]))?;
+    run(cargo()
+        .args([
+            "build",
+            "--lib",
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            "wasm",
+        ])
+        .env("RUSTFLAGS", widget_rustflags()))?;
     let wasm = target_dir()
         .join(WASM_TARGET)
         .join("wasm")
@@ -239,6 +241,33 @@ fn build_widget() -> Result<PathBuf> {
         .arg(&wasm))?;
     say(&format!("widget written to {}", pkg.display()));
     Ok(pkg)
+}
+
+/// RUSTFLAGS for the widget build: the caller's own, plus shorter source paths. Panic
+/// locations keep the path of every crate they come from, and the registry's absolute paths
+/// are most of those bytes.
+fn widget_rustflags() -> String {
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    let registry = home_cargo_bin("")
+        .parent()
+        .map(|home| home.join("registry").join("src"))
+        .unwrap_or_default();
+    let mut prefixes = vec![(root(), "bgcheck".to_owned())];
+    if let Ok(indexes) = std::fs::read_dir(&registry) {
+        for index in indexes.flatten() {
+            prefixes.push((index.path(), "crates".to_owned()));
+        }
+    }
+    for (from, to) in prefixes {
+        if !flags.is_empty() {
+            flags.push(' ');
+        }
+        flags.push_str("--remap-path-prefix=");
+        flags.push_str(&from.display().to_string());
+        flags.push('=');
+        flags.push_str(&to);
+    }
+    flags
 }
 
 fn demo(proxy_args: &[String]) -> Result<()> {
@@ -368,39 +397,72 @@ fn lint() -> Result<()> {
 /// binaryen rewrites the externref table export and the page then fails to start.
 const BINARYEN: &str = "binaryen@132";
 
+/// The npm package that minifies the JavaScript glue.
+const TERSER: &str = "terser@5";
+
 /// wasm-opt from `.tools/node_modules`, installed with npm on first use.
 fn ensure_wasm_opt() -> Result<PathBuf> {
+    ensure_npm_tool(BINARYEN, "wasm-opt")
+}
+
+/// terser from `.tools/node_modules`, installed with npm on first use.
+fn ensure_terser() -> Result<PathBuf> {
+    ensure_npm_tool(TERSER, "terser")
+}
+
+/// `program` from `.tools/node_modules/.bin`, installing `package` with npm when it is missing.
+fn ensure_npm_tool(package: &str, program: &str) -> Result<PathBuf> {
     let tools = root().join(".tools");
-    let wasm_opt = tools.join("node_modules").join(".bin").join("wasm-opt");
-    if wasm_opt.is_file() {
-        return Ok(wasm_opt);
+    let path = tools.join("node_modules").join(".bin").join(program);
+    if path.is_file() {
+        return Ok(path);
     }
     say(&format!(
-        "installing {BINARYEN} into .tools/ with npm (once)"
+        "installing {package} into .tools/ with npm (once)"
     ));
     std::fs::create_dir_all(&tools)?;
     run(Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
         .arg(&tools)
-        .arg(BINARYEN))?;
-    Ok(wasm_opt)
+        .arg(package))?;
+    Ok(path)
 }
 
-/// Shrinks the bindgen output in place with `wasm-opt -Oz` (after bindgen, as it must be).
+/// Minifies the glue in place. Only local names are shortened: the exports the host page
+/// imports and the import object's keys the wasm links against keep their names.
+fn minify_glue(pkg: &Path) -> Result<()> {
+    let terser = ensure_terser()?;
+    let glue = pkg.join("bgcheck.js");
+    let minified = pkg.join("bgcheck.min.js");
+    say("terser (JavaScript glue)");
+    run(Command::new(terser)
+        .arg(&glue)
+        .args(["--module", "--compress", "--mangle", "--output"])
+        .arg(&minified))?;
+    std::fs::rename(&minified, &glue)?;
+    Ok(())
+}
+
+/// Shrinks the bindgen output in place with `wasm-opt -Oz` (after bindgen, as it must be),
+/// repeated until it stops shrinking, then minifies the glue. `--low-memory-unused` tells it the first kilobyte of
+/// linear memory is never addressed (Rust's data and stack start at 1 MiB), which lets it
+/// fold constant offsets into loads and stores.
 fn optimise_wasm(pkg: &Path) -> Result<()> {
     let wasm_opt = ensure_wasm_opt()?;
     let wasm = pkg.join("bgcheck_bg.wasm");
     let optimised = pkg.join("bgcheck_bg.opt.wasm");
-    say("wasm-opt -Oz");
+    say("wasm-opt -Oz --converge");
     run(Command::new(wasm_opt)
-        .args(["-Oz", "--enable-bulk-memory", "--enable-reference-types"])
+        .args(["-Oz", "--converge", "--low-memory-unused"])
+        .args(["--strip-debug", "--strip-producers"])
+        .args(["--enable-bulk-memory", "--enable-reference-types"])
         .args(["--enable-nontrapping-float-to-int", "--enable-sign-ext"])
         .args(["--enable-mutable-globals", "--enable-multivalue"])
         .arg(&wasm)
         .arg("-o")
         .arg(&optimised))?;
     std::fs::rename(&optimised, &wasm)?;
-    Ok(())
+    minify_glue(pkg)
 }
 
 /// Everything the host page downloads: the loader, the glue and its snippets, the wasm
