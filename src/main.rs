@@ -5,6 +5,8 @@
 fn main() -> std::process::ExitCode {
     use clap::Parser;
     tracing_subscriber::fmt()
+        // stdout carries only the URL to open, so scripts can read it.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "bgcheck=info,tower_http=info".into()),

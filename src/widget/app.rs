@@ -286,13 +286,16 @@ fn Account(ctx: Ctx, session: Session) -> impl IntoView {
                 "Ask an admin to connect the account to order background checks.",
             ),
         }),
-        AccountView::AwaitingApproval => Some(Notice {
+        AccountView::AwaitingApproval => {
+            session_poller(ctx)();
+            Some(Notice {
             class: "bgc-notice",
             text: "Checkr is reviewing this account. Approval can take 1–3 days; ordering opens as soon as it is approved.",
             links: None,
             reconnect: false,
             without_links: None,
-        }),
+        })
+        }
         AccountView::Disconnected(links) => Some(Notice {
             class: "bgc-notice bgc-notice-attention",
             text: "This account is no longer connected to Checkr, so new checks cannot be ordered. Existing orders are still shown.",
@@ -340,22 +343,17 @@ impl Notice {
     }
 }
 
-#[component]
-fn Connect(
-    ctx: Ctx,
-    links: super::api::ConnectLinks,
-    #[prop(optional)] reconnect: bool,
-) -> impl IntoView {
+/// Returns a starter that re-reads the session every few seconds until the calling view is
+/// disposed: after a connect link opens in another tab, and while Checkr reviews the account,
+/// the widget must notice the change by itself. Starting it twice keeps one timer.
+fn session_poller(ctx: Ctx) -> impl Fn() + Copy + 'static {
     let polling = StoredValue::new_local(None::<IntervalHandle>);
     on_cleanup(move || {
         if let Some(Some(handle)) = polling.try_update_value(Option::take) {
             handle.clear();
         }
     });
-    let open = move |url: String| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.open_with_url_and_target_and_features(&url, "_blank", "noopener");
-        }
+    move || {
         if polling.try_with_value(Option::is_some) == Some(false)
             && let Ok(handle) = set_interval_with_handle(
                 move || {
@@ -372,6 +370,21 @@ fn Connect(
         {
             polling.set_value(Some(handle));
         }
+    }
+}
+
+#[component]
+fn Connect(
+    ctx: Ctx,
+    links: super::api::ConnectLinks,
+    #[prop(optional)] reconnect: bool,
+) -> impl IntoView {
+    let watch = session_poller(ctx);
+    let open = move |url: String| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.open_with_url_and_target_and_features(&url, "_blank", "noopener");
+        }
+        watch();
     };
     let signup = links.signup_url;
     let signin = links.signin_url;

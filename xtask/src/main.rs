@@ -302,8 +302,23 @@ struct Tally {
 }
 
 impl Tally {
+    /// Reads cargo's `test result:` lines and the `# pass N` / `# fail N` lines of node's
+    /// TAP reporter.
     fn read(&mut self, line: &str) {
-        let Some(summary) = line.trim().strip_prefix("test result: ") else {
+        let line = line.trim();
+        let tap_count = |prefix: &str| {
+            line.strip_prefix(prefix)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        };
+        if let Some(count) = tap_count("# pass ") {
+            self.passed += count;
+            return;
+        }
+        if let Some(count) = tap_count("# fail ") {
+            self.failed += count;
+            return;
+        }
+        let Some(summary) = line.strip_prefix("test result: ") else {
             return;
         };
         for part in summary.split(['.', ';']) {
@@ -324,6 +339,8 @@ fn test() -> Result<()> {
     ensure_wasm_target()?;
     let tools = ensure_wasm_bindgen()?;
     let driver = ensure_chromium()?;
+    // The end-to-end tests load the widget the demo serves.
+    build_widget()?;
     let mut tally = Tally::default();
     let mut all_ok = true;
 
@@ -354,11 +371,83 @@ fn test() -> Result<()> {
     with_tools_on_path(&mut browser, &tools);
     all_ok &= counted(&mut browser, &mut tally)?;
 
+    all_ok &= end_to_end(&mut tally)?;
+
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     if !all_ok || tally.failed > 0 {
         bail!("some tests failed or did not build");
     }
     Ok(())
+}
+
+/// The end-to-end specs: Playwright (from npm, driving Debian's Chromium) against the real
+/// `bgcheck` binary with its sandbox, on a free loopback port and a fresh data dir.
+fn end_to_end(tally: &mut Tally) -> Result<bool> {
+    let e2e = root().join("e2e");
+    if !e2e.join("node_modules").join("playwright-core").is_dir() {
+        say("installing playwright-core for the end-to-end tests");
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund"])
+            .current_dir(&e2e))?;
+    }
+    say("building the proxy for the end-to-end tests");
+    run(cargo().args(["build", "--bin", "bgcheck"]))?;
+    let data = target_dir().join("e2e-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let log = std::fs::File::create(target_dir().join("e2e-proxy.log"))?;
+    let mut proxy = Command::new(target_dir().join("debug").join("bgcheck"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--sandbox-credential-delay",
+            "8",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .context("starting the proxy")?;
+    let url = {
+        let stdout = proxy.stdout.take().context("no proxy stdout")?;
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split("open ")
+                    .nth(1)
+                    .map(|url| url.trim().trim_end_matches('/').to_owned())
+            })
+    };
+    let outcome = match url {
+        Some(url) => {
+            let mut specs: Vec<PathBuf> = std::fs::read_dir(e2e.join("tests"))?
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+                .collect();
+            specs.sort();
+            say(&format!(
+                "end-to-end tests (Playwright + Chromium) against {url}"
+            ));
+            counted(
+                Command::new("node")
+                    .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
+                    .args(&specs)
+                    .current_dir(&e2e)
+                    .env("BGCHECK_URL", &url),
+                tally,
+            )
+        }
+        None => Err(anyhow::anyhow!(
+            "the proxy did not start; see {}",
+            target_dir().join("e2e-proxy.log").display()
+        )),
+    };
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    outcome
 }
 
 fn lint() -> Result<()> {
