@@ -301,3 +301,34 @@ proptest! {
         prop_assert_eq!(&shown[dot..dot + 1], ".");
     }
 }
+
+#[test]
+fn filtering_ignores_case_for_accented_latin_letters_too() {
+    let node = |custom_id: &str, name: &str| Node {
+        custom_id: custom_id.to_owned(),
+        name: name.to_owned(),
+        tier: None,
+        parent_custom_id: None,
+        packages: Vec::new(),
+    };
+    let nodes = [
+        node("zrh", "ZÜRICH OFFICE"),
+        node("mtl", "Montréal"),
+        node("nyc", "New York"),
+    ];
+    let options: Vec<&Node> = nodes.iter().collect();
+    let names = |query: &str| -> Vec<String> {
+        bgcheck::domain::hierarchy::filter_options(&options, query)
+            .iter()
+            .map(|n| n.custom_id.clone())
+            .collect()
+    };
+    assert_eq!(names("zür"), ["zrh"]);
+    assert_eq!(names("MONTRÉ"), ["mtl"]);
+    assert_eq!(names("  york "), ["nyc"]);
+    assert_eq!(
+        names("×"),
+        Vec::<String>::new(),
+        "the multiplication sign is not a letter to fold"
+    );
+}

@@ -390,7 +390,7 @@ impl NodeTree {
 
 /// The options whose name or `custom_id` contains `query`, ignoring case; a blank query keeps all.
 pub fn filter_options<'a>(options: &[&'a Node], query: &str) -> Vec<&'a Node> {
-    let needle = query.trim().to_lowercase();
+    let needle = fold_case(query.trim());
     if needle.is_empty() {
         return options.to_vec();
     }
@@ -398,7 +398,19 @@ pub fn filter_options<'a>(options: &[&'a Node], query: &str) -> Vec<&'a Node> {
         .iter()
         .copied()
         .filter(|n| {
-            n.name.to_lowercase().contains(&needle) || n.custom_id.to_lowercase().contains(&needle)
+            fold_case(&n.name).contains(&needle) || fold_case(&n.custom_id).contains(&needle)
+        })
+        .collect()
+}
+
+/// Lower-cases ASCII and the Latin-1 capitals À–Þ (the letters Checkr accepts in names) by
+/// hand: `str::to_lowercase` would pull Unicode's case tables, about 15 KB, into the widget.
+fn fold_case(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            'À'..='Þ' if c != '×' => char::from_u32(u32::from(c) + 32).unwrap_or(c),
+            other => other,
         })
         .collect()
 }

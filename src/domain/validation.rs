@@ -599,7 +599,8 @@ fn check_name(value: &str, what: &str, missing: &str, min: usize) -> Result<Stri
         return Err(format!("{what} must be {MAX_LEN} characters or fewer"));
     }
     if let Some(bad) = value.chars().find(|c| !is_name_char(*c)) {
-        let lower = what.to_lowercase();
+        // Field labels are ASCII, so this needs no Unicode case tables in the widget.
+        let lower = what.to_ascii_lowercase();
         // Curly apostrophes arrive from copy-paste and look identical to the accepted one.
         return Err(if matches!(bad, '\u{2018}' | '\u{2019}' | '\u{02BC}') {
             format!("Replace \"{bad}\" in the {lower} with a straight apostrophe (')")
