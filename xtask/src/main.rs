@@ -1,5 +1,5 @@
 //! Project tasks: `cargo xtask demo`, `cargo xtask test`, `cargo xtask lint`,
-//! `cargo xtask widget`, `cargo xtask size`.
+//! `cargo xtask widget`, `cargo xtask size`, `cargo xtask bench-widget`.
 //!
 //! Each task installs what it is missing (the wasm32 target, the wasm-bindgen CLI of the
 //! version Cargo.lock pins, Chromium and its driver) so a fresh machine needs nothing but
@@ -12,7 +12,8 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{Context, Result, bail};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-const USAGE: &str = "usage: cargo xtask <demo [proxy flags…] | test | lint | widget | size>";
+const USAGE: &str =
+    "usage: cargo xtask <demo [proxy flags…] | test | lint | widget | size | bench-widget>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "lint" => lint(),
         "widget" => build_widget().map(|_| ()),
+        "bench-widget" => bench_widget(),
         "size" => build_widget()
             .and_then(|pkg| optimise_wasm(&pkg))
             .and_then(|()| size_report()),
@@ -384,43 +386,8 @@ fn test() -> Result<()> {
 /// `bgcheck` binary with its sandbox, on a free loopback port and a fresh data dir.
 fn end_to_end(tally: &mut Tally) -> Result<bool> {
     let e2e = root().join("e2e");
-    if !e2e.join("node_modules").join("playwright-core").is_dir() {
-        say("installing playwright-core for the end-to-end tests");
-        run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund"])
-            .current_dir(&e2e))?;
-    }
-    say("building the proxy for the end-to-end tests");
-    run(cargo().args(["build", "--bin", "bgcheck"]))?;
-    let data = target_dir().join("e2e-data");
-    if data.exists() {
-        std::fs::remove_dir_all(&data)?;
-    }
-    let log = std::fs::File::create(target_dir().join("e2e-proxy.log"))?;
-    let mut proxy = Command::new(target_dir().join("debug").join("bgcheck"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--sandbox-credential-delay",
-            "8",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .context("starting the proxy")?;
-    let url = {
-        let stdout = proxy.stdout.take().context("no proxy stdout")?;
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.split("open ")
-                    .nth(1)
-                    .map(|url| url.trim().trim_end_matches('/').to_owned())
-            })
-    };
+    ensure_playwright(&e2e)?;
+    let (mut proxy, url) = start_proxy()?;
     let outcome = match url {
         Some(url) => {
             let mut specs: Vec<PathBuf> = std::fs::read_dir(e2e.join("tests"))?
@@ -443,6 +410,74 @@ fn end_to_end(tally: &mut Tally) -> Result<bool> {
         None => Err(anyhow::anyhow!(
             "the proxy did not start; see {}",
             target_dir().join("e2e-proxy.log").display()
+        )),
+    };
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    outcome
+}
+
+/// Builds and starts the real `bgcheck` binary with its sandbox on a free loopback port and a
+/// fresh data dir; returns the process and the URL it printed.
+fn start_proxy() -> Result<(std::process::Child, Option<String>)> {
+    say("building the proxy");
+    run(cargo().args(["build", "--bin", "bgcheck"]))?;
+    let data = target_dir().join("e2e-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let log = std::fs::File::create(target_dir().join("e2e-proxy.log"))?;
+    let mut proxy = Command::new(target_dir().join("debug").join("bgcheck"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--sandbox-credential-delay",
+            "8",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .context("starting the proxy")?;
+    let stdout = proxy.stdout.take().context("no proxy stdout")?;
+    let url = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split("open ")
+                .nth(1)
+                .map(|url| url.trim().trim_end_matches('/').to_owned())
+        });
+    Ok((proxy, url))
+}
+
+fn ensure_playwright(e2e: &Path) -> Result<()> {
+    if !e2e.join("node_modules").join("playwright-core").is_dir() {
+        say("installing playwright-core");
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund"])
+            .current_dir(e2e))?;
+    }
+    Ok(())
+}
+
+/// Prints the time from script start to an interactive order form (www/bench.html).
+fn bench_widget() -> Result<()> {
+    ensure_chromium()?;
+    // Time what ships: the optimised build.
+    let pkg = build_widget()?;
+    optimise_wasm(&pkg)?;
+    let e2e = root().join("e2e");
+    ensure_playwright(&e2e)?;
+    let (mut proxy, url) = start_proxy()?;
+    let outcome = match url {
+        Some(url) => run(Command::new("node")
+            .arg("bench.mjs")
+            .current_dir(&e2e)
+            .env("BGCHECK_URL", &url)),
+        None => Err(anyhow::anyhow!(
+            "the proxy did not start; see target/e2e-proxy.log"
         )),
     };
     let _ = proxy.kill();
