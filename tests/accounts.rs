@@ -37,21 +37,11 @@ async fn set_customer_type(harness: &Harness, customer_type: &str) {
 }
 
 fn client_secret(harness: &Harness) -> String {
-    let dir = harness.running.state_data_dir();
+    let dir = harness.running.state.data_dir();
     std::fs::read_to_string(dir.join("sandbox-client-secret"))
         .unwrap()
         .trim()
         .to_owned()
-}
-
-trait DataDir {
-    fn state_data_dir(&self) -> std::path::PathBuf;
-}
-
-impl DataDir for bgcheck::proxy::Running {
-    fn state_data_dir(&self) -> std::path::PathBuf {
-        self.state.data_dir().to_path_buf()
-    }
 }
 
 /// Drives one row of the seed's webhook table through the sandbox and checks the label the
@@ -472,8 +462,15 @@ async fn a_session_for_one_account_cannot_see_another_accounts_orders() {
 #[tokio::test]
 async fn the_ats_backend_mints_sessions_with_the_shared_secret_only() {
     let harness = Harness::start().await;
-    let secret =
-        std::fs::read_to_string(harness.running.state_data_dir().join("session.secret")).unwrap();
+    let secret = std::fs::read_to_string(
+        harness
+            .running
+            .state
+            .data_dir()
+            .to_path_buf()
+            .join("session.secret"),
+    )
+    .unwrap();
     let request = json!({"account_id": "new-ats-customer", "account_name": "New Co", "user_id": "u1", "role": "admin"});
     let refused = harness
         .http
@@ -484,6 +481,21 @@ async fn the_ats_backend_mints_sessions_with_the_shared_secret_only() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 401);
+    let malformed = harness
+        .http
+        .post(harness.url("/api/sessions"))
+        .bearer_auth(secret.trim())
+        .header("content-type", "application/json")
+        .body("{\"account_id\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    let body: Value = malformed.json().await.unwrap();
+    assert_eq!(
+        body["code"], "malformed_request",
+        "the API's own error shape"
+    );
     let minted: Value = harness
         .http
         .post(harness.url("/api/sessions"))
@@ -715,7 +727,7 @@ async fn unlinking_from_the_ats_deauthorizes_at_checkr_and_only_admins_may() {
 async fn the_database_file_never_holds_an_access_token_readably() {
     let harness = Harness::start().await;
     order(&harness, "ENC-1").await;
-    let dir = harness.running.state_data_dir();
+    let dir = harness.running.state.data_dir().to_path_buf();
     let mut bytes = std::fs::read(dir.join("bgcheck.sqlite3")).unwrap();
     bytes.extend(std::fs::read(dir.join("bgcheck.sqlite3-wal")).unwrap_or_default());
     let haystack = String::from_utf8_lossy(&bytes);

@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use bgcheck::domain::checkr::CustomerType;
 use bgcheck::widget::host::MountOptions;
+use bgcheck::widget::model::Prefill;
 use bgcheck::widget::transport::{
     HttpRequest, HttpResponse, Listener, Method, NetworkError, Sent, Transport,
 };
@@ -215,7 +216,10 @@ fn options() -> MountOptions {
     MountOptions {
         proxy_url: PROXY.to_owned(),
         session_token: Some("demo:acme:u1:recruiter".to_owned()),
-        custom_id: Some("A-1042".to_owned()),
+        prefill: Prefill {
+            custom_id: Some("A-1042".to_owned()),
+            ..Prefill::default()
+        },
         ..MountOptions::default()
     }
 }
@@ -1020,9 +1024,10 @@ async fn update_changes_the_prefill_without_losing_the_form() {
     widget.type_into("last_name", "Rivera");
     widget
         .handle
-        .apply(MountOptions {
-            first_name: Some("Sam".to_owned()),
-            ..options()
+        .apply({
+            let mut options = options();
+            options.prefill.first_name = Some("Sam".to_owned());
+            options
         })
         .unwrap();
     settle().await;

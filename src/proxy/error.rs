@@ -11,6 +11,11 @@ use crate::domain::validation::FieldErrors;
 use super::checkr::CheckrError;
 use super::orders::OrderView;
 
+/// JSON bodies whose rejections come back in the API's own error shape.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
 /// Everything a widget call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

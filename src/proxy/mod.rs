@@ -156,13 +156,17 @@ impl AppState {
 
     /// Now, as stored in records.
     fn now(&self) -> String {
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| {
-                i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-            });
+        let seconds = i64::try_from(unix_now()).unwrap_or(i64::MAX);
         Timestamp::from_unix_seconds(seconds).as_str().to_owned()
     }
+}
+
+/// Seconds since the Unix epoch: the proxy's one reading of the clock, which the pure domain
+/// code receives as an argument.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 #[derive(Serialize)]

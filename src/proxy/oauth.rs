@@ -1,9 +1,6 @@
 //! Connecting a customer's Checkr account (R1–R3): the hosted sign-up and sign-in flows,
 //! the code exchange, unlinking, and the account settings an admin changes.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -13,7 +10,7 @@ use crate::domain::checkr::CustomerType;
 
 use super::AppState;
 use super::crypto::random_token;
-use super::error::ApiError;
+use super::error::{ApiError, ApiJson};
 use super::identity::Identity;
 
 /// How long a sign-up or sign-in link stays usable.
@@ -47,12 +44,6 @@ struct OAuthState {
     nonce: String,
 }
 
-fn now_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 /// The sign-up and sign-in links an admin may open.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectLinks {
@@ -66,7 +57,7 @@ impl AppState {
     fn authorize_url(&self, flow: Flow, account_id: &str) -> String {
         let state = OAuthState {
             account_id: account_id.to_owned(),
-            expires_at: now_seconds() + STATE_SECONDS,
+            expires_at: super::unix_now() + STATE_SECONDS,
             nonce: random_token(12),
         };
         let signed = self
@@ -148,7 +139,7 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
         .as_deref()
         .and_then(|signed| state.sessions.verify(signed))
         .and_then(|payload| serde_json::from_slice::<OAuthState>(&payload).ok())
-        .filter(|claims| claims.expires_at > now_seconds())
+        .filter(|claims| claims.expires_at > super::unix_now())
     else {
         tracing::warn!("OAuth callback with an invalid or expired state");
         return page(
@@ -239,7 +230,7 @@ pub struct Settings {
 pub async fn update_settings(
     State(state): State<AppState>,
     identity: Identity,
-    Json(settings): Json<Settings>,
+    ApiJson(settings): ApiJson<Settings>,
 ) -> Result<StatusCode, ApiError> {
     if !identity.role.manages_account() {
         return Err(ApiError::Forbidden);

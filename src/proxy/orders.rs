@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequest, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -14,24 +14,19 @@ use serde::Serialize;
 
 use crate::domain::badge::Badge;
 use crate::domain::checkr::{CustomerType, InvitationState, InvitationStatus, OrderStatus};
-use crate::domain::hierarchy::Catalog;
+use crate::domain::hierarchy::{Catalog, Hierarchy};
 use crate::domain::order::{OrderStep, order_badge};
 use crate::domain::validation::{
-    Field, FieldErrors, OrderDraft, OrderRules, Region, validate_order,
+    Field, FieldErrors, OrderDraft, OrderRules, Region, ValidOrder, validate_order,
 };
 
 use super::AppState;
 use super::checkr::CheckrError;
-use super::error::{AccountProblem, ApiError};
+use super::error::{AccountProblem, ApiError, ApiJson};
 use super::identity::{Identity, Role};
 use super::oauth::ConnectLinks;
 use super::secret::Secret;
 use super::store::{AccountRecord, ConnectionState, Failure, OrderRecord};
-
-/// JSON bodies whose rejections come back in the API's own error shape.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-struct ApiJson<T>(T);
 
 /// The widget-facing routes, mounted under `/api`.
 pub fn routes() -> Router<AppState> {
@@ -263,16 +258,15 @@ impl OrderView {
 
 /// Validates with the domain rules the browser uses, plus what only the catalog can tell:
 /// that the node exists and offers the package.
-fn validate_against(draft: &OrderDraft, catalog: &Catalog) -> Result<(), ApiError> {
+fn validate_against(draft: &OrderDraft, catalog: &Catalog) -> Result<ValidOrder, ApiError> {
     let rules = OrderRules {
         node_required: catalog.node_required(),
     };
     let order = validate_order(draft, rules).map_err(ApiError::Invalid)?;
     let mut errors = FieldErrors::new();
-    if let Some(node) = order.node()
-        && catalog
-            .picker()
-            .is_some_and(|tree| tree.node(node).is_none())
+    if let (Some(node), Hierarchy::Nodes(nodes)) = (order.node(), &catalog.hierarchy)
+        && !nodes.is_empty()
+        && !nodes.iter().any(|known| known.custom_id == node)
     {
         errors.insert(
             Field::Node,
@@ -295,7 +289,7 @@ fn validate_against(draft: &OrderDraft, catalog: &Catalog) -> Result<(), ApiErro
         );
     }
     if errors.is_empty() {
-        Ok(())
+        Ok(order)
     } else {
         Err(ApiError::Invalid(errors))
     }
@@ -308,7 +302,7 @@ async fn create_order(
 ) -> Result<impl IntoResponse, ApiError> {
     let account = ordering_account(&state, &identity).await?;
     let catalog = load_catalog(&state, &account).await?;
-    validate_against(&draft, &catalog)?;
+    let valid = validate_against(&draft, &catalog)?;
     let region = draft.candidate.work_location.region();
     let custom_id = draft.candidate.custom_id.trim().to_owned();
     let order = state
@@ -323,7 +317,7 @@ async fn create_order(
         )
         .await?;
     tracing::info!(order = %order.id, "order created");
-    let placed = place(&state, &account, identity.role, order).await?;
+    let placed = place(&state, &account, identity.role, order, &valid).await?;
     Ok((StatusCode::CREATED, Json(placed)))
 }
 
@@ -344,9 +338,11 @@ async fn retry_order(
         ));
     }
     let catalog = load_catalog(&state, &account).await?;
-    validate_against(&order.draft, &catalog)?;
+    let valid = validate_against(&order.draft, &catalog)?;
     tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
-    Ok(Json(place(&state, &account, identity.role, order).await?))
+    Ok(Json(
+        place(&state, &account, identity.role, order, &valid).await?,
+    ))
 }
 
 /// Carries the order through the remaining provider calls, recording each outcome before
@@ -356,13 +352,10 @@ async fn place(
     account: &OrderingAccount,
     role: Role,
     mut order: OrderRecord,
+    valid: &ValidOrder,
 ) -> Result<OrderView, ApiError> {
     state.store.count_attempt(&order.id).await?;
     let customer = account.record.customer_type;
-    let rules = OrderRules {
-        node_required: load_catalog(state, account).await?.node_required(),
-    };
-    let valid = validate_order(&order.draft, rules).map_err(ApiError::Invalid)?;
 
     if order.step.needs_candidate() {
         let reusable = state

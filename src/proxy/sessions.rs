@@ -5,8 +5,6 @@
 //! token, and hands them to its page. The browser can read a token but not forge or widen
 //! one, so the proxy never takes an account id from the browser.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::Json;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -14,7 +12,7 @@ use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ApiJson};
 use super::identity::{Identity, Role};
 
 /// How long a widget session lasts; the widget fetches a new one when it expires.
@@ -28,16 +26,10 @@ struct Claims {
     expires_at: u64,
 }
 
-fn now_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 impl AppState {
     /// A signed session for this identity, valid for [`SESSION_SECONDS`].
     pub fn mint_session(&self, identity: &Identity) -> (String, u64) {
-        let expires_at = now_seconds() + SESSION_SECONDS;
+        let expires_at = super::unix_now() + SESSION_SECONDS;
         let claims = Claims {
             account_id: identity.account_id.clone(),
             user_id: identity.user_id.clone(),
@@ -52,7 +44,7 @@ impl AppState {
     pub fn verify_session(&self, token: &str) -> Option<Identity> {
         let payload = self.sessions.verify(token)?;
         let claims: Claims = serde_json::from_slice(&payload).ok()?;
-        (claims.expires_at > now_seconds()).then_some(Identity {
+        (claims.expires_at > super::unix_now()).then_some(Identity {
             account_id: claims.account_id,
             user_id: claims.user_id,
             role: claims.role,
@@ -102,7 +94,7 @@ pub struct SessionResponse {
 pub async fn create_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<SessionRequest>,
+    ApiJson(request): ApiJson<SessionRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let presented = bearer(&headers).ok_or(ApiError::Unauthenticated)?;
     if !super::crypto::same_secret(&state.session_secret, presented) {

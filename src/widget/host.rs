@@ -28,20 +28,8 @@ pub struct MountOptions {
     pub session_token: Option<String>,
     /// The host endpoint that mints session tokens.
     pub session_path: Option<String>,
-    /// The ATS applicant id.
-    pub custom_id: Option<String>,
-    /// Prefilled first name.
-    pub first_name: Option<String>,
-    /// Prefilled last name.
-    pub last_name: Option<String>,
-    /// Prefilled email.
-    pub email: Option<String>,
-    /// Prefilled work country (ISO code).
-    pub country: Option<String>,
-    /// Prefilled work state.
-    pub state: Option<String>,
-    /// Prefilled work city.
-    pub city: Option<String>,
+    /// The applicant and the candidate values to prefill.
+    pub prefill: Prefill,
     /// Form and orders, or orders only.
     pub view: View,
     /// A CSP nonce: styles go into a `<style nonce>` instead of a constructed stylesheet.
@@ -85,13 +73,15 @@ impl MountOptions {
             proxy_url: text("proxyUrl")?.unwrap_or_default(),
             session_token: text("sessionToken")?,
             session_path: text("sessionPath")?,
-            custom_id: text("customId")?,
-            first_name: text("firstName")?,
-            last_name: text("lastName")?,
-            email: text("email")?,
-            country: text("country")?,
-            state: text("state")?,
-            city: text("city")?,
+            prefill: Prefill {
+                custom_id: text("customId")?,
+                first_name: text("firstName")?,
+                last_name: text("lastName")?,
+                email: text("email")?,
+                country: text("country")?,
+                state: text("state")?,
+                city: text("city")?,
+            },
             view,
             nonce: text("nonce")?,
         })
@@ -108,13 +98,15 @@ impl MountOptions {
             proxy_url: get("proxy-url").unwrap_or_default(),
             session_token: get("session-token"),
             session_path: get("session-path"),
-            custom_id: get("custom-id"),
-            first_name: get("first-name"),
-            last_name: get("last-name"),
-            email: get("email"),
-            country: get("country"),
-            state: get("state"),
-            city: get("city"),
+            prefill: Prefill {
+                custom_id: get("custom-id"),
+                first_name: get("first-name"),
+                last_name: get("last-name"),
+                email: get("email"),
+                country: get("country"),
+                state: get("state"),
+                city: get("city"),
+            },
             view,
             nonce: get("nonce"),
         }
@@ -128,26 +120,13 @@ impl MountOptions {
         }
     }
 
-    /// The candidate values to prefill.
-    pub fn prefill(&self) -> Prefill {
-        Prefill {
-            custom_id: self.custom_id.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            email: self.email.clone(),
-            country: self.country.clone(),
-            state: self.state.clone(),
-            city: self.city.clone(),
-        }
-    }
-
     /// Whether a change from `self` to `next` needs a fresh widget rather than new prefill.
     pub fn needs_remount(&self, next: &Self) -> bool {
         self.proxy_url != next.proxy_url
             || self.session_token != next.session_token
             || self.session_path != next.session_path
             || self.view != next.view
-            || self.custom_id != next.custom_id
+            || self.prefill.custom_id != next.prefill.custom_id
             || self.nonce != next.nonce
     }
 }

@@ -92,7 +92,7 @@ impl Mounted {
         ));
         let prefill_slot = Rc::new(RefCell::new(None));
         let slot = Rc::clone(&prefill_slot);
-        let prefill = self.options.prefill();
+        let prefill = self.options.prefill.clone();
         let view = self.options.view;
         let host = self.host.clone();
         let inner = container.clone();
@@ -147,7 +147,7 @@ impl WidgetHandle {
     pub fn apply(&self, options: MountOptions) -> Result<(), JsValue> {
         let mut mounted = self.mounted.borrow_mut();
         let remount = mounted.options.needs_remount(&options) || mounted.view.is_none();
-        let prefill = options.prefill();
+        let prefill = options.prefill.clone();
         mounted.options = options;
         match (remount, mounted.prefill) {
             (false, Some(signal)) => {
