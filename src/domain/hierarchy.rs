@@ -1,7 +1,5 @@
 //! Packages, account hierarchy nodes, the cascading node picker, and which packages an order may use.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::{Deserialize, Serialize};
 
 /// A package the customer account can order, as listed by `GET /v1/packages`.
@@ -112,11 +110,11 @@ impl Catalog {
         if node.packages.is_empty() {
             return all();
         }
-        let assigned: BTreeSet<&str> = node.packages.iter().map(String::as_str).collect();
+        // A node lists a handful of packages: scanning them beats building a set.
         let offered: Vec<&Package> = self
             .packages
             .iter()
-            .filter(|p| assigned.contains(p.slug.as_str()))
+            .filter(|p| node.packages.contains(&p.slug))
             .collect();
         if offered.is_empty() { all() } else { offered }
     }
@@ -147,7 +145,7 @@ pub struct Level<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeTree {
     nodes: Vec<Node>,
-    index: BTreeMap<String, usize>,
+    index: IdIndex,
     parent: Vec<Option<usize>>,
     children: Vec<Vec<usize>>,
     depth: Vec<usize>,
@@ -156,21 +154,19 @@ pub struct NodeTree {
 
 impl From<Vec<Node>> for NodeTree {
     fn from(raw: Vec<Node>) -> Self {
-        let mut index = BTreeMap::new();
-        let mut nodes = Vec::with_capacity(raw.len());
-        for node in raw {
-            if !index.contains_key(&node.custom_id) {
-                index.insert(node.custom_id.clone(), nodes.len());
-                nodes.push(node);
-            }
-        }
+        let (index, keep) = IdIndex::first_occurrences(&raw);
+        let nodes: Vec<Node> = raw
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(node, kept)| kept.then_some(node))
+            .collect();
         let mut parent: Vec<Option<usize>> = nodes
             .iter()
             .map(|n| {
                 n.parent_custom_id
                     .as_deref()
                     .filter(|p| !p.is_empty())
-                    .and_then(|p| index.get(p).copied())
+                    .and_then(|p| index.get(p))
             })
             .collect();
         break_cycles(&nodes, &mut parent);
@@ -208,6 +204,55 @@ impl From<Vec<Node>> for NodeTree {
             depth,
             roots,
         }
+    }
+}
+
+/// `custom_id` to position in [`NodeTree::nodes`]: pairs sorted by id, searched by halves. A
+/// map type would bring its own code into the widget's wasm for what one sort does here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IdIndex(Vec<(String, usize)>);
+
+impl IdIndex {
+    /// Indexes the first node of each id and says, per node, whether it is that first one.
+    fn first_occurrences(raw: &[Node]) -> (Self, Vec<bool>) {
+        let mut keyed: Vec<(&str, usize)> = raw
+            .iter()
+            .enumerate()
+            .map(|(at, node)| (node.custom_id.as_str(), at))
+            .collect();
+        // Ties on the id are ordered by position, so each run starts with the first occurrence.
+        keyed.sort_unstable();
+        let mut keep = vec![false; raw.len()];
+        let mut previous = None;
+        for &(id, at) in &keyed {
+            if previous != Some(id) {
+                previous = Some(id);
+                if let Some(slot) = keep.get_mut(at) {
+                    *slot = true;
+                }
+            }
+        }
+        // Where each kept node lands once the duplicates are gone.
+        let mut position = vec![0; raw.len()];
+        let mut kept = 0;
+        for (slot, &is_kept) in position.iter_mut().zip(&keep) {
+            *slot = kept;
+            kept += usize::from(is_kept);
+        }
+        let index = keyed
+            .into_iter()
+            .filter(|&(_, at)| keep.get(at).copied().unwrap_or(false))
+            .map(|(id, at)| (id.to_owned(), position.get(at).copied().unwrap_or(0)))
+            .collect();
+        (Self(index), keep)
+    }
+
+    fn get(&self, custom_id: &str) -> Option<usize> {
+        let at = self
+            .0
+            .binary_search_by(|(id, _)| id.as_str().cmp(custom_id))
+            .ok()?;
+        self.0.get(at).map(|&(_, position)| position)
     }
 }
 
@@ -286,7 +331,7 @@ impl NodeTree {
     }
 
     fn idx(&self, custom_id: &str) -> Option<usize> {
-        self.index.get(custom_id).copied()
+        self.index.get(custom_id)
     }
 
     /// The top-level nodes, in the provider's order.

@@ -168,9 +168,24 @@ impl Field {
 
 /// The message for each field that needs attention, keyed by field in form order.
 /// On the wire it is a JSON object from field name to message.
+// A sorted vector rather than a map: at most a dozen entries, and the widget's wasm pays for
+// every map type it instantiates. The map is only used to (de)serialize, which the widget
+// never does.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(transparent)]
-pub struct FieldErrors(BTreeMap<Field, String>);
+#[serde(from = "BTreeMap<Field, String>", into = "BTreeMap<Field, String>")]
+pub struct FieldErrors(Vec<(Field, String)>);
+
+impl From<BTreeMap<Field, String>> for FieldErrors {
+    fn from(map: BTreeMap<Field, String>) -> Self {
+        Self(map.into_iter().collect())
+    }
+}
+
+impl From<FieldErrors> for BTreeMap<Field, String> {
+    fn from(errors: FieldErrors) -> Self {
+        errors.0.into_iter().collect()
+    }
+}
 
 impl fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -201,7 +216,15 @@ impl FieldErrors {
 
     /// The message for `field`, if it has one.
     pub fn get(&self, field: Field) -> Option<&str> {
-        self.0.get(&field).map(String::as_str)
+        self.position(field)
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// Whether `field` has a message.
+    pub fn contains(&self, field: Field) -> bool {
+        self.position(field).is_ok()
     }
 
     /// Every field with its message, in form order.
@@ -213,19 +236,43 @@ impl FieldErrors {
 
     /// The first field in form order that has an error: where focus should go.
     pub fn first(&self) -> Option<Field> {
-        self.0.keys().next().copied()
+        self.0.first().map(|(field, _)| *field)
     }
 
     /// Sets the message for `field`, replacing any earlier one.
     pub fn insert(&mut self, field: Field, message: impl Into<String>) {
-        self.0.insert(field, message.into());
+        let message = message.into();
+        match self.position(field) {
+            Ok(at) => {
+                if let Some(slot) = self.0.get_mut(at) {
+                    slot.1 = message;
+                }
+            }
+            Err(at) => self.0.insert(at, (field, message)),
+        }
+    }
+
+    /// Drops the message for `field`, if it has one.
+    pub fn remove(&mut self, field: Field) {
+        if let Ok(at) = self.position(field) {
+            self.0.remove(at);
+        }
+    }
+
+    /// Drops every message.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    fn position(&self, field: Field) -> Result<usize, usize> {
+        self.0.binary_search_by(|(probe, _)| probe.cmp(&field))
     }
 
     fn record<T>(&mut self, field: Field, result: Result<T, String>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(message) => {
-                self.0.insert(field, message);
+                self.insert(field, message);
                 None
             }
         }

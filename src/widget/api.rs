@@ -2,7 +2,6 @@
 //! session token fresh.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
@@ -124,8 +123,8 @@ pub struct ErrorBody {
     pub code: String,
     /// A message for the user.
     pub message: String,
-    /// Field name to message, when validation failed.
-    pub fields: BTreeMap<String, String>,
+    /// Field name and message pairs, as the proxy sent them, when validation failed.
+    pub fields: Vec<(String, String)>,
     /// What the provider said, when it refused.
     pub provider: Option<ProviderDetail>,
     /// The order as kept, when a provider call failed part-way.
@@ -285,7 +284,7 @@ impl Client {
                 message:
                     "The host page did not hand over a session for the background-check widget."
                         .to_owned(),
-                fields: BTreeMap::new(),
+                fields: Vec::new(),
                 provider: None,
                 order: None,
             }),
@@ -341,7 +340,7 @@ impl Client {
                 message:
                     "The background-check service sent an answer this widget does not understand."
                         .to_owned(),
-                fields: BTreeMap::new(),
+                fields: Vec::new(),
                 provider: None,
                 order: None,
             }),
@@ -391,7 +390,7 @@ fn api_problem(response: HttpResponse) -> Problem {
     let body = decode::error_body(&response.body).unwrap_or(ErrorBody {
         code: String::new(),
         message: String::new(),
-        fields: BTreeMap::new(),
+        fields: Vec::new(),
         provider: None,
         order: None,
     });

@@ -696,7 +696,7 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
         let errors: Vec<(Field, String)> = form.with(|form| {
             form.errors
                 .iter()
-                .map(|(field, message)| (*field, message.clone()))
+                .map(|(field, message)| (field, message.to_owned()))
                 .chain(
                     form.other_errors
                         .iter()
@@ -835,7 +835,7 @@ const fn is_optional(field: Field) -> bool {
 /// `aria-invalid` of `field`'s control.
 fn aria_invalid(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
     move || {
-        if form.with(|form| form.errors.contains_key(&field)) {
+        if form.with(|form| form.errors.contains(field)) {
             "true"
         } else {
             "false"
@@ -862,7 +862,7 @@ fn select_changed(form: RwSignal<OrderForm>, field: Field) -> impl Fn(web_sys::E
 fn FieldError(form: RwSignal<OrderForm>, field: Field) -> impl IntoView {
     view! {
         <p id=error_id_for(field) class="bgc-error" aria-live="polite">
-            {move || form.with(|form| form.errors.get(&field).cloned())}
+            {move || form.with(|form| form.errors.get(field).map(str::to_owned))}
         </p>
     }
 }

@@ -5,8 +5,6 @@
 //! The rules follow the wire types' declarations: a required field that is missing or of the
 //! wrong type fails the whole value; an optional one may be absent or `null`.
 
-use std::collections::BTreeMap;
-
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -333,16 +331,15 @@ fn provider(value: &JsValue) -> Option<ProviderDetail> {
 }
 
 /// `field name → message`; absent means none.
-fn messages(value: &JsValue, key: &str) -> Option<BTreeMap<String, String>> {
+fn messages(value: &JsValue, key: &str) -> Option<Vec<(String, String)>> {
     let Some(found) = field(value, key) else {
-        return Some(BTreeMap::new());
+        return Some(Vec::new());
     };
     let object: &Object = found.dyn_ref()?;
-    // Inserted one by one: collecting into a map would add a sort routine to the wasm.
-    let mut messages = BTreeMap::new();
+    let mut messages = Vec::new();
     for entry in Object::entries(object).iter() {
         let pair = Array::from(&entry);
-        messages.insert(pair.get(0).as_string()?, pair.get(1).as_string()?);
+        messages.push((pair.get(0).as_string()?, pair.get(1).as_string()?));
     }
     Some(messages)
 }

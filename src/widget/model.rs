@@ -1,8 +1,6 @@
 //! The widget's logic as plain data and functions, so components stay thin and the rules
 //! can be tested without a DOM.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::domain::badge::Badge;
 use crate::domain::checkr::CustomerType;
 use crate::domain::hierarchy::{Catalog, Node, NodeTree, filter_options};
@@ -133,10 +131,10 @@ pub struct OrderForm {
     /// What is entered so far.
     pub draft: OrderDraft,
     /// Messages beside the fields, in form order.
-    pub errors: BTreeMap<Field, String>,
+    pub errors: FieldErrors,
     /// Messages with no field to sit beside (shown in the summary).
     pub other_errors: Vec<String>,
-    touched: BTreeSet<Field>,
+    touched: Touched,
     /// Whether the account needs a node on every order.
     pub rules: OrderRules,
 }
@@ -223,7 +221,7 @@ impl OrderForm {
                 // A state only belongs to a US location.
                 if !value.eq_ignore_ascii_case("US") {
                     candidate.work_location.state = None;
-                    self.errors.remove(&Field::State);
+                    self.errors.remove(Field::State);
                 }
                 candidate.work_location.country = value;
             }
@@ -233,7 +231,7 @@ impl OrderForm {
             Field::Node => self.draft.node = optional,
             Field::Ssn | Field::DriverLicense | Field::Dob => {}
         }
-        if self.touched.contains(&field) || self.errors.contains_key(&field) {
+        if self.touched.contains(field) || self.errors.contains(field) {
             self.check(field);
         }
     }
@@ -259,9 +257,7 @@ impl OrderForm {
             Some(message) => {
                 self.errors.insert(field, message);
             }
-            None => {
-                self.errors.remove(&field);
-            }
+            None => self.errors.remove(field),
         }
     }
 
@@ -273,7 +269,7 @@ impl OrderForm {
         {
             self.draft.package.clear();
         }
-        if self.touched.contains(&Field::Node) || self.errors.contains_key(&Field::Node) {
+        if self.touched.contains(Field::Node) || self.errors.contains(Field::Node) {
             self.check(Field::Node);
         }
     }
@@ -281,9 +277,7 @@ impl OrderForm {
     /// Validates everything; on failure keeps the messages and returns the first field to fix.
     pub fn submit(&mut self) -> Result<OrderDraft, Option<Field>> {
         self.other_errors.clear();
-        for field in Field::ALL {
-            self.touched.insert(field);
-        }
+        self.touched = Touched::ALL;
         match validate_order(&self.draft, self.rules) {
             Ok(_) => {
                 self.errors.clear();
@@ -291,7 +285,7 @@ impl OrderForm {
             }
             Err(errors) => {
                 let first = errors.first();
-                self.errors = owned(&errors);
+                self.errors = errors;
                 Err(first)
             }
         }
@@ -300,7 +294,7 @@ impl OrderForm {
     /// Shows the proxy's field errors beside the fields.
     pub fn server_errors(&mut self, errors: FieldErrors, other: Vec<String>) -> Option<Field> {
         let first = errors.first();
-        self.errors = owned(&errors);
+        self.errors = errors;
         self.other_errors = other;
         first
     }
@@ -311,17 +305,33 @@ impl OrderForm {
         self.draft.node = None;
         self.errors.clear();
         self.other_errors.clear();
-        self.touched.clear();
+        self.touched = Touched::NONE;
     }
 }
 
-// Inserted one by one: collecting into a map would add a sort routine to the wasm.
-fn owned(errors: &FieldErrors) -> BTreeMap<Field, String> {
-    let mut owned = BTreeMap::new();
-    for (field, message) in errors.iter() {
-        owned.insert(field, message.to_owned());
+/// The fields the user has left at least once, one bit per field: a set type would add its
+/// own code to the wasm for what fits in a word.
+#[derive(Clone, Copy, Default)]
+struct Touched(u32);
+
+// Every field needs its own bit.
+const _: () = assert!(Field::ALL.len() <= u32::BITS as usize);
+
+impl Touched {
+    const NONE: Self = Self(0);
+    const ALL: Self = Self(u32::MAX);
+
+    const fn bit(field: Field) -> u32 {
+        1 << (field as u32)
     }
-    owned
+
+    fn insert(&mut self, field: Field) {
+        self.0 |= Self::bit(field);
+    }
+
+    const fn contains(self, field: Field) -> bool {
+        self.0 & Self::bit(field) != 0
+    }
 }
 
 /// Candidate values the host fills in.
