@@ -978,110 +978,95 @@ fn NodePicker(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> i
     };
     let picker = StoredValue::new(picker);
     let filters = RwSignal::new(Vec::<String>::new());
-    let levels = Memo::new(move |_| {
-        let selected = form.with(|form| form.draft.node.clone());
+    // Keystrokes elsewhere in the form must not re-filter a level of 10,000 nodes.
+    let node = Memo::new(move |_| form.with(|form| form.draft.node.clone()));
+    // A plain list instead of <For> (about 10 KB of wasm): tachys patches it position by
+    // position, so each level keeps its select and filter box, and with them the focus.
+    let levels = move || {
+        let node = node.get();
         filters
-            .with(|filters| picker.with_value(|picker| picker.levels(selected.as_deref(), filters)))
-    });
-    let depths = move || (0..levels.with(Vec::len)).collect::<Vec<_>>();
+            .with(|filters| picker.with_value(|picker| picker.levels(node.as_deref(), filters)))
+            .into_iter()
+            .map(|level| view! { <PickerLevel form catalog picker filters level/> })
+            .collect_view()
+    };
     Either::Right(view! {
         <div class="bgc-picker" role="group" aria-label="Account node">
-            <For each=depths key=|depth| *depth let:depth>
-                <PickerLevel form catalog picker filters levels depth/>
-            </For>
+            {levels}
             <FieldError form field=Field::Node/>
         </div>
     })
 }
 
+/// One level, from plain values: the picker re-renders every level on each change, and
+/// rebuilding touches only the DOM that differs.
 #[component]
 fn PickerLevel(
     form: RwSignal<OrderForm>,
     catalog: StoredValue<CatalogView>,
     picker: StoredValue<Picker>,
     filters: RwSignal<Vec<String>>,
-    levels: Memo<Vec<super::model::LevelView>>,
-    depth: usize,
+    level: super::model::LevelView,
 ) -> impl IntoView {
-    let level = Memo::new(move |_| levels.with(|levels| levels.get(depth).cloned()));
-    let mut select_id = String::from("bgc-node-");
-    select_id.push_str(&depth.to_string());
-    let mut filter_id = select_id.clone();
-    filter_id.push_str("-filter");
-    let label = move || {
-        level.with(|level| {
-            level
-                .as_ref()
-                .map(|level| level.label.clone())
-                .unwrap_or_default()
+    let super::model::LevelView {
+        depth,
+        label,
+        options,
+        total,
+        matching,
+        selected,
+        filterable,
+        filter,
+    } = level;
+    let index = depth.to_string();
+    let select_id = ["bgc-node-", index.as_str()].concat();
+    let filter_box = filterable.then(|| {
+        let mut count = matching.to_string();
+        count.push_str(" of ");
+        count.push_str(&total.to_string());
+        count.push_str(" match");
+        if matching > options.len() {
+            count.push_str("; type to narrow the list");
+        }
+        view! {
+            <input
+                id=[select_id.as_str(), "-filter"].concat()
+                class="bgc-filter"
+                type="search"
+                placeholder="Type to filter"
+                aria-label=["Filter ", label.as_str()].concat()
+                prop:value=filter
+                on:input=move |event| {
+                    let text = event_target_value(&event);
+                    filters.update(|filters| {
+                        if filters.len() <= depth {
+                            filters.resize(depth + 1, String::new());
+                        }
+                        if let Some(slot) = filters.get_mut(depth) {
+                            *slot = text;
+                        }
+                    });
+                }
+            />
+            <p class="bgc-muted bgc-count" aria-live="polite">{count}</p>
+        }
+    });
+    let none_chosen = selected.is_none();
+    let options = options
+        .into_iter()
+        .map(|(id, name)| {
+            let chosen = selected.as_deref() == Some(id.as_str());
+            view! { <option value=id selected=chosen>{name}</option> }
         })
-    };
-    let filterable =
-        move || level.with(|level| level.as_ref().is_some_and(|level| level.filterable));
-    let filter_id_for_label = filter_id.clone();
-    let options = move || {
-        level.with(|level| {
-            level.as_ref().map(|level| {
-                level
-                    .options
-                    .iter()
-                    .map(|(id, name)| {
-                        let selected = level.selected.as_deref() == Some(id.as_str());
-                        view! { <option value=id.clone() selected=selected>{name.clone()}</option> }
-                    })
-                    .collect_view()
-            })
-        })
-    };
-    let count = move || {
-        level.with(|level| {
-            level
-                .as_ref()
-                .filter(|level| level.filterable)
-                .map(|level| {
-                    let mut text = level.matching.to_string();
-                    text.push_str(" of ");
-                    text.push_str(&level.total.to_string());
-                    text.push_str(" match");
-                    if level.matching > level.options.len() {
-                        text.push_str("; type to narrow the list");
-                    }
-                    text
-                })
-        })
-    };
+        .collect_view();
     view! {
         <div class="bgc-field">
             <label for=select_id.clone()>{label}</label>
-            {move || filterable().then(|| {
-                let filter_id = filter_id_for_label.clone();
-                view! {
-                    <input
-                        id=filter_id
-                        class="bgc-filter"
-                        type="search"
-                        placeholder="Type to filter"
-                        aria-label=move || ["Filter ", label().as_str()].concat()
-                        prop:value=move || filters.with(|filters| filters.get(depth).cloned().unwrap_or_default())
-                        on:input=move |event| {
-                            let text = event_target_value(&event);
-                            filters.update(|filters| {
-                                if filters.len() <= depth {
-                                    filters.resize(depth + 1, String::new());
-                                }
-                                if let Some(slot) = filters.get_mut(depth) {
-                                    *slot = text;
-                                }
-                            });
-                        }
-                    />
-                    <p class="bgc-muted bgc-count" aria-live="polite">{count}</p>
-                }
-            })}
+            {filter_box}
             <select
                 id=select_id
                 data-field="node"
-                data-depth=depth
+                data-depth=index
                 aria-describedby=error_id_for(Field::Node)
                 on:change=move |event| {
                     let choice = event_target_value(&event);
@@ -1094,7 +1079,7 @@ fn PickerLevel(
                     }));
                 }
             >
-                <option value="" selected=move || level.with(|level| level.as_ref().is_some_and(|level| level.selected.is_none()))>"Choose…"</option>
+                <option value="" selected=none_chosen>"Choose…"</option>
                 {options}
             </select>
         </div>

@@ -46,7 +46,6 @@ pub const FILTER_THRESHOLD: usize = 12;
 pub const MAX_SHOWN: usize = 200;
 
 /// One cascading select, ready to render.
-#[derive(Clone, PartialEq)]
 pub struct LevelView {
     /// Position from the top, 0 for the roots.
     pub depth: usize,
@@ -62,6 +61,8 @@ pub struct LevelView {
     pub selected: Option<String>,
     /// Whether to offer the filter box.
     pub filterable: bool,
+    /// What the filter box holds.
+    pub filter: String,
 }
 
 /// The node picker: the repaired tree and the chosen node.
@@ -84,6 +85,7 @@ impl Picker {
             .enumerate()
             .map(|(depth, level)| {
                 let query = filters.get(depth).map_or("", String::as_str);
+                let filter = query.to_owned();
                 let matching: Vec<&Node> = filter_options(&level.options, query);
                 let selected = level.selected.map(str::to_owned);
                 let mut options: Vec<(String, String)> = matching
@@ -106,6 +108,7 @@ impl Picker {
                     options,
                     selected,
                     filterable: level.options.len() > FILTER_THRESHOLD,
+                    filter,
                 }
             })
             .collect()
