@@ -614,6 +614,36 @@ async fn nodes_give_cascading_selects_labelled_by_tier_that_refilter_packages() 
 }
 
 #[wasm_bindgen_test]
+async fn switching_branch_shows_no_stale_choice_at_the_level_below() {
+    let tree = r#"{"kind":"nodes","nodes":[
+      {"custom_id":"west","name":"West","tier":"Region"},
+      {"custom_id":"north","name":"North","tier":"Region"},
+      {"custom_id":"sf","name":"San Francisco","tier":"Branch","parent_custom_id":"west"},
+      {"custom_id":"la","name":"Los Angeles","tier":"Branch","parent_custom_id":"west"},
+      {"custom_id":"ny","name":"New York","tier":"Branch","parent_custom_id":"north"},
+      {"custom_id":"bos","name":"Boston","tier":"Branch","parent_custom_id":"north"}
+    ]}"#;
+    let stub = ready_stub(tree, true);
+    let widget = mount(&stub, options()).await;
+    widget.choose("#bgc-node-0", "west");
+    settle().await;
+    widget.choose("#bgc-node-1", "la");
+    settle().await;
+    widget.choose("#bgc-node-0", "north");
+    settle().await;
+    widget.choose("#bgc-node-1", "bos");
+    settle().await;
+    widget.choose("#bgc-node-0", "west");
+    settle().await;
+    assert_eq!(widget.option_values("#bgc-node-1"), ["sf", "la"]);
+    assert_eq!(
+        widget.select("#bgc-node-1").value(),
+        "",
+        "no branch of west is chosen any more"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_package_the_new_node_does_not_offer_is_cleared() {
     let stub = ready_stub(TREE, true);
     let widget = mount(&stub, options()).await;
