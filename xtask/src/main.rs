@@ -25,9 +25,7 @@ fn main() -> ExitCode {
         "lint" => lint(),
         "widget" => build_widget().map(|_| ()),
         "bench-widget" => bench_widget(),
-        "size" => build_widget()
-            .and_then(|pkg| optimise_wasm(&pkg))
-            .and_then(|()| size_report()),
+        "size" => build_shipped_widget().and_then(|_| size_report()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -245,6 +243,13 @@ fn build_widget() -> Result<PathBuf> {
     Ok(pkg)
 }
 
+/// The widget as host pages download it: built, then shrunk by wasm-opt and terser.
+fn build_shipped_widget() -> Result<PathBuf> {
+    let pkg = build_widget()?;
+    optimise_wasm(&pkg)?;
+    Ok(pkg)
+}
+
 /// RUSTFLAGS for the widget build: the caller's own, plus shorter source paths. Panic
 /// locations keep the path of every crate they come from, and the registry's absolute paths
 /// are most of those bytes.
@@ -273,7 +278,7 @@ fn widget_rustflags() -> String {
 }
 
 fn demo(proxy_args: &[String]) -> Result<()> {
-    build_widget()?;
+    build_shipped_widget()?;
     say("starting the proxy with its embedded sandbox (Ctrl-C stops it)");
     run(cargo()
         .args(["run", "--release", "--bin", "bgcheck", "--"])
@@ -341,8 +346,8 @@ fn test() -> Result<()> {
     ensure_wasm_target()?;
     let tools = ensure_wasm_bindgen()?;
     let driver = ensure_chromium()?;
-    // The end-to-end tests load the widget the demo serves.
-    build_widget()?;
+    // The end-to-end tests load the widget the demo serves, optimised as it ships.
+    build_shipped_widget()?;
     let mut tally = Tally::default();
     let mut all_ok = true;
 
@@ -466,8 +471,7 @@ fn ensure_playwright(e2e: &Path) -> Result<()> {
 fn bench_widget() -> Result<()> {
     ensure_chromium()?;
     // Time what ships: the optimised build.
-    let pkg = build_widget()?;
-    optimise_wasm(&pkg)?;
+    build_shipped_widget()?;
     let e2e = root().join("e2e");
     ensure_playwright(&e2e)?;
     let (mut proxy, url) = start_proxy()?;
