@@ -132,6 +132,17 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
+    /// A body with only a code and a message.
+    pub fn plain(code: &str, message: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.to_owned(),
+            fields: Vec::new(),
+            provider: None,
+            order: None,
+        }
+    }
+
     /// The field errors the widget can place beside its inputs, and the messages for names
     /// it has no input for (shown in the summary instead).
     pub fn field_errors(&self) -> (FieldErrors, Vec<String>) {
@@ -279,15 +290,10 @@ impl Client {
         }
         let minted = decode::minted_token(&response.body).ok_or_else(|| Problem::Api {
             status: response.status,
-            body: Box::new(ErrorBody {
-                code: "unauthenticated".to_owned(),
-                message:
-                    "The host page did not hand over a session for the background-check widget."
-                        .to_owned(),
-                fields: Vec::new(),
-                provider: None,
-                order: None,
-            }),
+            body: Box::new(ErrorBody::plain(
+                "unauthenticated",
+                "The host page did not hand over a session for the background-check widget.",
+            )),
         })?;
         self.token.replace(Some(minted.clone()));
         Ok(Some(minted))
@@ -320,6 +326,24 @@ impl Client {
         body: Option<&str>,
         decode: fn(&JsValue) -> Option<T>,
     ) -> Result<T, Problem> {
+        let response = self.exchange(method, path, body).await?;
+        decode(&response.body).ok_or_else(|| Problem::Api {
+            status: response.status,
+            body: Box::new(ErrorBody::plain(
+                "malformed_response",
+                "The background-check service sent an answer this widget does not understand.",
+            )),
+        })
+    }
+
+    /// The 2xx answer to a call. Kept apart from [`Client::call`] so the wasm holds one copy
+    /// of this state machine rather than one per answer type.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<HttpResponse, Problem> {
         let mut token = self.token.borrow().clone();
         if token.is_none() {
             token = self.mint_token().await?;
@@ -330,21 +354,11 @@ impl Client {
             let fresh = self.mint_token().await?;
             response = self.send_once(method, path, body, fresh).await?;
         }
-        if !(200..300).contains(&response.status) {
-            return Err(api_problem(response));
+        if (200..300).contains(&response.status) {
+            Ok(response)
+        } else {
+            Err(api_problem(response))
         }
-        decode(&response.body).ok_or_else(|| Problem::Api {
-            status: response.status,
-            body: Box::new(ErrorBody {
-                code: "malformed_response".to_owned(),
-                message:
-                    "The background-check service sent an answer this widget does not understand."
-                        .to_owned(),
-                fields: Vec::new(),
-                provider: None,
-                order: None,
-            }),
-        })
     }
 
     /// `GET /api/session`.
@@ -387,13 +401,7 @@ impl Client {
 }
 
 fn api_problem(response: HttpResponse) -> Problem {
-    let body = decode::error_body(&response.body).unwrap_or(ErrorBody {
-        code: String::new(),
-        message: String::new(),
-        fields: Vec::new(),
-        provider: None,
-        order: None,
-    });
+    let body = decode::error_body(&response.body).unwrap_or_else(|| ErrorBody::plain("", ""));
     Problem::Api {
         status: response.status,
         body: Box::new(body),
