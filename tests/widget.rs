@@ -1024,6 +1024,39 @@ async fn a_live_event_updates_the_badge_and_announces_the_status() {
 }
 
 #[wasm_bindgen_test]
+async fn the_order_confirmation_follows_the_live_status() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post("/api/orders", 201, &order_json("ord_1", "invited", ""));
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let confirmation = || {
+        widget
+            .find("[role=\"status\"].bgc-notice")
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    assert!(
+        confirmation().contains("Status: Invitation Sent."),
+        "{}",
+        confirmation()
+    );
+
+    stub.push_live(&order_json("ord_1", "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"invitation":{"id":"inv_1","status":"completed"}}"#,
+    ));
+    settle().await;
+    assert!(
+        confirmation().contains("Status: Pending."),
+        "{}",
+        confirmation()
+    );
+}
+
+#[wasm_bindgen_test]
 async fn unmount_removes_the_dom_and_closes_the_live_stream() {
     let stub = ready_stub(NOT_ENABLED, false);
     let mut widget = mount(&stub, options()).await;

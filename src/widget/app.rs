@@ -219,6 +219,17 @@ impl Ctx {
         );
     }
 
+    /// The newest copy of `order` in the list (tracked), else `order` itself.
+    fn latest(&self, order: &Order) -> Order {
+        self.orders
+            .try_with(|load| match load {
+                Load::Ready(orders) => orders.iter().find(|listed| listed.id == order.id).cloned(),
+                Load::Loading | Load::Failed(_) => None,
+            })
+            .flatten()
+            .unwrap_or_else(|| order.clone())
+    }
+
     /// Folds an order the proxy sent into the list; true when its status changed.
     fn merge(&self, order: Order) -> bool {
         let mut changed = false;
@@ -734,11 +745,12 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
     view! {
         {move || match placed.get() {
             Some(order) => {
-                let badge = badge_of(&order, ctx.customer());
                 let name = catalog.with_value(|view| package_name(Some(&view.catalog), &order.package));
+                // The order moves on while the confirmation shows: follow the list's copy.
+                let status = move || badge_of(&ctx.latest(&order), ctx.customer()).label;
                 Either::Left(view! {
                     <div class="bgc-notice bgc-notice-positive" role="status">
-                        <p>"Ordered " {name} ". Status: " {badge.label} "."</p>
+                        <p>"Ordered " {name} ". Status: " {status} "."</p>
                         <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
                             form.update(OrderForm::another);
                             problem.set(None);
