@@ -436,8 +436,7 @@ fn Orders(ctx: Ctx) -> impl IntoView {
     }
     ctx.load_orders(false);
     live_updates(ctx);
-    let retrying = RwSignal::new(None::<String>);
-    let retry_problem = RwSignal::new(None::<(String, Problem)>);
+    let retry = RwSignal::new(Retry::Idle);
     Either::Right(view! {
         <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
             <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
@@ -455,7 +454,7 @@ fn Orders(ctx: Ctx) -> impl IntoView {
                         <ul class="bgc-list">
                             {orders
                                 .into_iter()
-                                .map(|order| view! { <OrderRow ctx order customer retrying retry_problem/> })
+                                .map(|order| view! { <OrderRow ctx order customer retry/> })
                                 .collect_view()}
                         </ul>
                     })
@@ -463,6 +462,31 @@ fn Orders(ctx: Ctx) -> impl IntoView {
             }}
         </section>
     })
+}
+
+/// Where the latest retry in the order list stands.
+#[derive(Clone, PartialEq)]
+enum Retry {
+    Idle,
+    Sending(String),
+    /// The order with this id could not be retried; kept until the next retry.
+    Failed(String, Problem),
+}
+
+impl Retry {
+    fn is_sending(&self, order_id: &str) -> bool {
+        match self {
+            Retry::Sending(id) => id == order_id,
+            Retry::Idle | Retry::Failed(..) => false,
+        }
+    }
+
+    fn problem_of(&self, order_id: &str) -> Option<String> {
+        match self {
+            Retry::Failed(id, problem) if id == order_id => Some(problem.message()),
+            Retry::Idle | Retry::Sending(_) | Retry::Failed(..) => None,
+        }
+    }
 }
 
 /// The live status stream, falling back to polling when it cannot be opened or breaks.
@@ -512,8 +536,7 @@ fn OrderRow(
     ctx: Ctx,
     order: Order,
     customer: CustomerType,
-    retrying: RwSignal<Option<String>>,
-    retry_problem: RwSignal<Option<(String, Problem)>>,
+    retry: RwSignal<Retry>,
 ) -> impl IntoView {
     let badge: Badge = badge_of(&order, customer);
     let name = ctx
@@ -543,11 +566,10 @@ fn OrderRow(
     let id = order.id.clone();
     let busy_id = order.id.clone();
     let problem_id = order.id.clone();
-    let retry = move |_| {
+    let start_retry = move |_| {
         let Some(client) = ctx.client() else { return };
         let id = id.clone();
-        retrying.set(Some(id.clone()));
-        retry_problem.set(None);
+        retry.set(Retry::Sending(id.clone()));
         spawn_local(async move {
             match client.retry(&id).await {
                 Ok(order) => {
@@ -557,6 +579,7 @@ fn OrderRow(
                         ctx.announce_ordered(&order);
                         ctx.announce_status(&order);
                     }
+                    retry.set(Retry::Idle);
                 }
                 Err(problem) => {
                     ctx.report(&problem);
@@ -565,10 +588,9 @@ fn OrderRow(
                     {
                         ctx.merge(order);
                     }
-                    retry_problem.set(Some((id, problem)));
+                    retry.set(Retry::Failed(id, problem));
                 }
             }
-            retrying.set(None);
         });
     };
     view! {
@@ -594,19 +616,18 @@ fn OrderRow(
                         type="button"
                         class="bgc-button"
                         data-retry=""
-                        disabled=move || retrying.with(|busy| busy.as_deref() == Some(busy_id.as_str()))
-                        on:click=retry
+                        disabled=move || retry.with(|retry| retry.is_sending(&busy_id))
+                        on:click=start_retry
                     >
                         {
                             let busy_id = order.id.clone();
-                            move || if retrying.with(|busy| busy.as_deref() == Some(busy_id.as_str())) { "Retrying…" } else { "Retry" }
+                            move || if retry.with(|retry| retry.is_sending(&busy_id)) { "Retrying…" } else { "Retry" }
                         }
                     </button>
                 </div>
             })}
-            {move || retry_problem.with(|problem| match problem {
-                Some((id, problem)) if *id == problem_id => Some(view! { <p class="bgc-error" role="alert">{problem.message()}</p> }),
-                _ => None,
+            {move || retry.with(|retry| retry.problem_of(&problem_id)).map(|message| view! {
+                <p class="bgc-error" role="alert">{message}</p>
             })}
         </li>
     }
