@@ -319,12 +319,84 @@ pub const US_STATES: &[(&str, &str)] = &[
     ("WY", "Wyoming"),
 ];
 
+/// Packs a code table at compile time into `CCname\n` entries, so the readable table stays the
+/// only place the data is written.
+macro_rules! packed {
+    ($table:expr) => {{
+        const LEN: usize = packed_len($table);
+        const BYTES: [u8; LEN] = pack($table);
+        match core::str::from_utf8(&BYTES) {
+            Ok(text) => text,
+            Err(_) => panic!("a code table is not UTF-8"),
+        }
+    }};
+}
+
+/// A code table packed as one string: the pointer pairs of a `&[(&str, &str)]` cost the
+/// widget's wasm about 16 bytes an entry, the packed text only what it spells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choices(&'static str);
+
+impl Choices {
+    /// Every `(code, name)` pair, in the order of the table it was packed from.
+    pub fn iter(self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.0
+            .split_terminator('\n')
+            .filter_map(|entry| entry.split_at_checked(2))
+    }
+
+    /// The name for exactly `code`, if the table has it.
+    pub fn name(self, code: &str) -> Option<&'static str> {
+        self.iter().find(|(c, _)| *c == code).map(|(_, name)| name)
+    }
+}
+
+/// [`COUNTRIES`] as [`Choices`], for building a select without the table's pointers.
+pub const COUNTRY_CHOICES: Choices = Choices(packed!(COUNTRIES));
+
+/// [`US_STATES`] as [`Choices`], for building a select without the table's pointers.
+pub const US_STATE_CHOICES: Choices = Choices(packed!(US_STATES));
+
+const fn packed_len(table: &[(&str, &str)]) -> usize {
+    let mut len = 0;
+    let mut i = 0;
+    while i < table.len() {
+        len += table[i].0.len() + table[i].1.len() + 1;
+        i += 1;
+    }
+    len
+}
+
+const fn pack<const N: usize>(table: &[(&str, &str)]) -> [u8; N] {
+    let mut out = [0; N];
+    let mut at = 0;
+    let mut i = 0;
+    while i < table.len() {
+        let (code, name) = table[i];
+        assert!(code.len() == 2, "codes are two letters");
+        let mut j = 0;
+        while j < code.len() {
+            out[at] = code.as_bytes()[j];
+            at += 1;
+            j += 1;
+        }
+        j = 0;
+        while j < name.len() {
+            assert!(name.as_bytes()[j] != b'\n', "names are one line");
+            out[at] = name.as_bytes()[j];
+            at += 1;
+            j += 1;
+        }
+        out[at] = b'\n';
+        at += 1;
+        i += 1;
+    }
+    out
+}
+
 /// The English short name of an uppercase ISO 3166-1 alpha-2 `code`, if it is one.
 pub fn country_name(code: &str) -> Option<&'static str> {
-    COUNTRIES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, name)| *name)
+    COUNTRY_CHOICES.name(code)
 }
 
 /// Whether `code` is exactly an uppercase ISO 3166-1 alpha-2 country code.
@@ -334,13 +406,21 @@ pub fn is_country(code: &str) -> bool {
 
 /// The name of an uppercase US state, district or outlying-area `code`, if it is one.
 pub fn us_state_name(code: &str) -> Option<&'static str> {
-    US_STATES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, name)| *name)
+    US_STATE_CHOICES.name(code)
 }
 
 /// Whether `code` is exactly an uppercase US state, district or outlying-area code.
 pub fn is_us_state(code: &str) -> bool {
     us_state_name(code).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_choices_hold_exactly_the_tables() {
+        assert!(COUNTRY_CHOICES.iter().eq(COUNTRIES.iter().copied()));
+        assert!(US_STATE_CHOICES.iter().eq(US_STATES.iter().copied()));
+    }
 }
