@@ -12,7 +12,7 @@ use web_sys::HtmlElement;
 
 use crate::domain::badge::Badge;
 use crate::domain::checkr::CustomerType;
-use crate::domain::geo::{COUNTRIES, US_STATES};
+use crate::domain::geo::{COUNTRY_CHOICES, Choices, US_STATE_CHOICES};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{Field, OrderRules};
 
@@ -815,9 +815,9 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                     </fieldset>
                     <fieldset class="bgc-group">
                         <legend>"Work location"</legend>
-                        <CodeSelect form field=Field::Country choices=COUNTRIES/>
+                        <CodeSelect form field=Field::Country choices=COUNTRY_CHOICES/>
                         {move || form.with(|form| form.draft.candidate.work_location.region() == crate::domain::validation::Region::Us)
-                            .then(|| view! { <CodeSelect form field=Field::State choices=US_STATES/> })}
+                            .then(|| view! { <CodeSelect form field=Field::State choices=US_STATE_CHOICES/> })}
                         <TextField form field=Field::City kind="text" autocomplete="off"/>
                     </fieldset>
                     <div class="bgc-actions">
@@ -936,7 +936,7 @@ fn TextField(
 fn CodeSelect(
     form: RwSignal<OrderForm>,
     field: Field,
-    choices: &'static [(&'static str, &'static str)],
+    choices: Choices,
 ) -> impl IntoView {
     let current = form.with_untracked(|form| form.value(field));
     view! {
@@ -952,7 +952,7 @@ fn CodeSelect(
             >
                 <option value="" selected=current.is_empty()>"Choose…"</option>
                 {choices.iter().map(|(code, name)| view! {
-                    <option value=*code selected=current == *code>{*name}</option>
+                    <option value=code selected=current == code>{name}</option>
                 }).collect_view()}
             </select>
             <FieldError form field/>
