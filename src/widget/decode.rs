@@ -88,10 +88,13 @@ pub fn items<T>(value: &JsValue, item: fn(&JsValue) -> Option<T>) -> Option<Vec<
     if !Array::is_array(value) {
         return None;
     }
-    Array::from(value)
-        .iter()
-        .map(|entry| item(&entry))
-        .collect()
+    // A plain loop rather than `collect` into `Option<Vec<_>>`: the iterator adapters behind
+    // that are instantiated again for every item type.
+    let mut decoded = Vec::new();
+    for entry in Array::from(value).iter() {
+        decoded.push(item(&entry)?);
+    }
+    Some(decoded)
 }
 
 fn string_item(value: &JsValue) -> Option<String> {
