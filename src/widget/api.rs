@@ -288,12 +288,12 @@ impl Client {
         if !(200..300).contains(&response.status) {
             return Err(api_problem(response));
         }
-        let minted = decode::minted_token(&response.body).ok_or_else(|| Problem::Api {
-            status: response.status,
-            body: Box::new(ErrorBody::plain(
+        let minted = decode::minted_token(&response.body).ok_or_else(|| {
+            refusal(
+                response.status,
                 "unauthenticated",
                 "The host page did not hand over a session for the background-check widget.",
-            )),
+            )
         })?;
         self.token.replace(Some(minted.clone()));
         Ok(Some(minted))
@@ -327,13 +327,7 @@ impl Client {
         decode: fn(&JsValue) -> Option<T>,
     ) -> Result<T, Problem> {
         let response = self.exchange(method, path, body).await?;
-        decode(&response.body).ok_or_else(|| Problem::Api {
-            status: response.status,
-            body: Box::new(ErrorBody::plain(
-                "malformed_response",
-                "The background-check service sent an answer this widget does not understand.",
-            )),
-        })
+        decode(&response.body).ok_or_else(|| malformed(response.status))
     }
 
     /// The 2xx answer to a call. Kept apart from [`Client::call`] so the wasm holds one copy
@@ -397,6 +391,23 @@ impl Client {
             decode::items(value, decode::order)
         })
         .await
+    }
+}
+
+/// A 2xx answer that did not decode. Out of line: [`Client::call`] is instantiated once per
+/// answer type, and this would otherwise be copied into each.
+fn malformed(status: u16) -> Problem {
+    refusal(
+        status,
+        "malformed_response",
+        "The background-check service sent an answer this widget does not understand.",
+    )
+}
+
+fn refusal(status: u16, code: &str, message: &str) -> Problem {
+    Problem::Api {
+        status,
+        body: Box::new(ErrorBody::plain(code, message)),
     }
 }
 
