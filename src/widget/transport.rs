@@ -54,6 +54,12 @@ pub struct HttpResponse {
 /// The request never got an answer (offline, DNS, CORS, aborted).
 pub struct NetworkError;
 
+impl From<JsValue> for NetworkError {
+    fn from(_: JsValue) -> Self {
+        NetworkError
+    }
+}
+
 /// What a [`Transport::send`] resolves to.
 pub type Sent = Pin<Box<dyn Future<Output = Result<HttpResponse, NetworkError>>>>;
 
@@ -80,7 +86,7 @@ pub struct BrowserTransport;
 
 impl Transport for BrowserTransport {
     fn send(&self, request: HttpRequest) -> Sent {
-        Box::pin(async move { fetch(request).await.map_err(|_| NetworkError) })
+        Box::pin(fetch(request))
     }
 
     fn listen(&self, url: &str, listener: Listener) -> Option<Box<dyn Any>> {
@@ -123,7 +129,7 @@ impl Drop for EventStream {
     }
 }
 
-async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
+async fn fetch(request: HttpRequest) -> Result<HttpResponse, NetworkError> {
     let init = web_sys::RequestInit::new();
     init.set_method(request.method.as_str());
     init.set_credentials(if request.with_credentials {
@@ -144,7 +150,7 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
         init.set_body(&JsValue::from_str(body));
     }
     init.set_headers(&headers);
-    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let window = web_sys::window().ok_or(NetworkError)?;
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_str_and_init(&request.url, &init))
             .await?
