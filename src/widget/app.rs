@@ -933,11 +933,7 @@ fn TextField(
 }
 
 #[component]
-fn CodeSelect(
-    form: RwSignal<OrderForm>,
-    field: Field,
-    choices: Choices,
-) -> impl IntoView {
+fn CodeSelect(form: RwSignal<OrderForm>, field: Field, choices: Choices) -> impl IntoView {
     let current = form.with_untracked(|form| form.value(field));
     view! {
         <div class="bgc-field">
