@@ -11,6 +11,8 @@ use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod imports;
+
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const USAGE: &str =
     "usage: cargo xtask <demo [proxy flags…] | test | lint | widget | size | bench-widget>";
@@ -597,6 +599,8 @@ fn optimise_wasm(pkg: &Path) -> Result<()> {
         .arg("-o")
         .arg(&optimised))?;
     std::fs::rename(&optimised, &wasm)?;
+    say("short import names");
+    imports::shorten(&wasm, &pkg.join("bgcheck.js"), "./bgcheck_bg.js")?;
     minify_glue(pkg)
 }
 
