@@ -625,16 +625,22 @@ async fn switching_branch_shows_no_stale_choice_at_the_level_below() {
     ]}"#;
     let stub = ready_stub(tree, true);
     let widget = mount(&stub, options()).await;
-    widget.choose("#bgc-node-0", "west");
-    settle().await;
-    widget.choose("#bgc-node-1", "la");
-    settle().await;
-    widget.choose("#bgc-node-0", "north");
-    settle().await;
-    widget.choose("#bgc-node-1", "bos");
-    settle().await;
-    widget.choose("#bgc-node-0", "west");
-    settle().await;
+    // Each pick below leaves the browser's own selection on an option the next render reuses.
+    for (depth, choice) in [(0, "west"), (1, "la"), (1, ""), (1, "sf"), (0, "north")] {
+        widget.choose(&format!("#bgc-node-{depth}"), choice);
+        settle().await;
+    }
+    assert_eq!(widget.option_values("#bgc-node-1"), ["ny", "bos"]);
+    assert_eq!(
+        widget.select("#bgc-node-1").value(),
+        "",
+        "no branch of north is chosen yet"
+    );
+
+    for (depth, choice) in [(1, "bos"), (0, "west")] {
+        widget.choose(&format!("#bgc-node-{depth}"), choice);
+        settle().await;
+    }
     assert_eq!(widget.option_values("#bgc-node-1"), ["sf", "la"]);
     assert_eq!(
         widget.select("#bgc-node-1").value(),

@@ -467,7 +467,9 @@ fn Orders(ctx: Ctx) -> impl IntoView {
 /// Where the latest retry in the order list stands.
 #[derive(Clone, PartialEq)]
 enum Retry {
+    /// No retry is running and the last one (if any) succeeded.
     Idle,
+    /// The order with this id is being retried.
     Sending(String),
     /// The order with this id could not be retried; kept until the next retry.
     Failed(String, Problem),
@@ -579,7 +581,12 @@ fn OrderRow(
                         ctx.announce_ordered(&order);
                         ctx.announce_status(&order);
                     }
-                    retry.set(Retry::Idle);
+                    // Another order's retry may have started meanwhile: leave its state alone.
+                    retry.update(|state| {
+                        if state.is_sending(&id) {
+                            *state = Retry::Idle;
+                        }
+                    });
                 }
                 Err(problem) => {
                     ctx.report(&problem);
@@ -1027,8 +1034,9 @@ fn NodePicker(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> i
     })
 }
 
-/// One level, from plain values: the picker re-renders every level on each change, and
-/// rebuilding touches only the DOM that differs.
+/// One level, from plain values: the picker re-renders every level on each change. Rebuilding
+/// keeps the elements (and so the focus); it rewrites changed text and attributes, and
+/// re-attaches the listeners.
 #[component]
 fn PickerLevel(
     form: RwSignal<OrderForm>,
@@ -1081,6 +1089,9 @@ fn PickerLevel(
         }
     });
     let none_chosen = selected.is_none();
+    // Options are reused position by position, and a browser ignores `selected` attributes on
+    // an option the user has picked before: the value property says what is chosen.
+    let chosen_value = selected.clone().unwrap_or_default();
     let options = options
         .into_iter()
         .map(|(id, name)| {
@@ -1096,6 +1107,7 @@ fn PickerLevel(
                 id=select_id
                 data-field="node"
                 data-depth=index
+                prop:value=chosen_value
                 aria-describedby=error_id_for(Field::Node)
                 on:change=move |event| {
                     let choice = event_target_value(&event);

@@ -317,8 +317,14 @@ impl OrderForm {
 #[derive(Clone, Copy, Default)]
 struct Touched(u32);
 
-// Every field needs its own bit.
-const _: () = assert!(Field::ALL.len() <= u32::BITS as usize);
+// Every field needs its own bit: each discriminant must be a valid shift.
+const _: () = {
+    let mut at = 0;
+    while at < Field::ALL.len() {
+        assert!((Field::ALL[at] as u32) < u32::BITS);
+        at += 1;
+    }
+};
 
 impl Touched {
     const NONE: Self = Self(0);

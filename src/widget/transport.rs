@@ -54,6 +54,8 @@ pub struct HttpResponse {
 /// The request never got an answer (offline, DNS, CORS, aborted).
 pub struct NetworkError;
 
+// A rejected `fetch` or body read carries only a JS error object, and all the widget can tell
+// the user is that the service was not reached; this lets `?` say so inside `fetch`.
 impl From<JsValue> for NetworkError {
     fn from(_: JsValue) -> Self {
         NetworkError

@@ -22,6 +22,9 @@ pub fn shorten(wasm_path: &Path, glue_path: &Path, glue_module: &str) -> Result<
     let glue = std::fs::read_to_string(glue_path)
         .with_context(|| format!("reading {}", glue_path.display()))?;
     let (renamed_wasm, names) = rename_in_wasm(&wasm, glue_module)?;
+    if names.is_empty() {
+        bail!("the wasm imports nothing from {glue_module}; has the glue's module name changed?");
+    }
     let (renamed_glue, replaced) = rename_in_glue(&glue, &names);
     if let Some(missing) = names.keys().find(|old| !replaced.contains(old.as_str())) {
         bail!("the glue never names the import {missing}; both files left as they were");
