@@ -150,18 +150,6 @@ fn customer_type(name: &str) -> Option<CustomerType> {
         .find(|kind| kind.as_str() == name)
 }
 
-fn order_step(name: &str) -> Option<OrderStep> {
-    [
-        OrderStep::Drafted,
-        OrderStep::CandidateFailed,
-        OrderStep::CandidateCreated,
-        OrderStep::InvitationFailed,
-        OrderStep::Invited,
-    ]
-    .into_iter()
-    .find(|step| step.as_str() == name)
-}
-
 fn invitation_status(name: &str) -> Option<InvitationStatus> {
     match name {
         "pending" => Some(InvitationStatus::Pending),
@@ -316,7 +304,7 @@ pub fn order(value: &JsValue) -> Option<Order> {
         custom_id: text_or_empty(value, "custom_id")?,
         package: text_or_empty(value, "package")?,
         candidate_id: optional_text(value, "candidate_id")?,
-        step: named(value, "step", order_step)?,
+        step: named(value, "step", OrderStep::parse)?,
         can_retry: flag(value, "can_retry")?,
         failure: nested(value, "failure", failure)?,
         status: nested(value, "status", order_status)?.unwrap_or_default(),
