@@ -526,33 +526,6 @@ async fn the_ats_backend_mints_sessions_with_the_shared_secret_only() {
     harness.stop().await;
 }
 
-/// Follows the hosted flow like a browser: the authorize page's form, then the redirect,
-/// returning the callback URL (with code and state) without visiting it.
-async fn authorize(harness: &Harness, url: &str, data_set: &str) -> String {
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = no_redirects.get(url).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let parsed = reqwest::Url::parse(url).unwrap();
-    let query: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
-    let response = no_redirects
-        .post(url)
-        .form(&[
-            ("state", query["state"].as_str()),
-            ("redirect_uri", query["redirect_uri"].as_str()),
-            ("data_set", data_set),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let _ = harness;
-    response.headers()["location"].to_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn sign_up_connects_then_ordering_waits_for_credentialing() {
     let harness = Harness::start().await;
@@ -566,13 +539,13 @@ async fn sign_up_connects_then_ordering_waits_for_credentialing() {
         (409, Some("not_connected"))
     );
 
-    let callback = authorize(
-        &harness,
-        session["connect"]["signup_url"].as_str().unwrap(),
-        "no_hierarchy",
-    )
-    .await;
-    let page = harness.http.get(&callback).send().await.unwrap();
+    let authorized = harness
+        .authorize(
+            session["connect"]["signup_url"].as_str().unwrap(),
+            "no_hierarchy",
+        )
+        .await;
+    let page = harness.callback(&authorized).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Connected to Checkr"));
 
@@ -615,35 +588,27 @@ async fn a_reused_code_and_a_tampered_state_are_refused() {
         .get_as("fresh-start", Role::Admin, "/api/session")
         .await;
 
-    let callback = authorize(
-        &harness,
-        second["connect"]["signin_url"].as_str().unwrap(),
-        "tree",
-    )
-    .await;
-    let tampered = callback.replacen("state=", "state=x", 1);
-    let refused = harness.http.get(&tampered).send().await.unwrap();
+    let mut authorized = harness
+        .authorize(second["connect"]["signin_url"].as_str().unwrap(), "tree")
+        .await;
+    let genuine = authorized.callback.clone();
+    authorized.callback = genuine.replacen("state=", "state=x", 1);
+    let refused = harness.callback(&authorized).await;
     assert_eq!(refused.status(), 400);
     assert!(
         refused
             .text()
             .await
             .unwrap()
-            .contains("invalid or has expired")
+            .contains("invalid, was already used or has expired")
     );
 
-    let callback = authorize(
-        &harness,
-        first["connect"]["signin_url"].as_str().unwrap(),
-        "tree",
-    )
-    .await;
-    assert_eq!(
-        harness.http.get(&callback).send().await.unwrap().status(),
-        200
-    );
-    let again = harness.http.get(&callback).send().await.unwrap();
-    assert_eq!(again.status(), 400, "a code works once");
+    let authorized = harness
+        .authorize(first["connect"]["signin_url"].as_str().unwrap(), "tree")
+        .await;
+    assert_eq!(harness.callback(&authorized).await.status(), 200);
+    let again = harness.callback(&authorized).await;
+    assert_eq!(again.status(), 400, "a state works once");
     harness.stop().await;
 }
 

@@ -66,35 +66,11 @@ async fn a_full_flow_logs_no_candidate_details_tokens_or_secrets() {
     let (_, session) = harness
         .get_as("fresh-start", Role::Admin, "/api/session")
         .await;
-    let signup = session["connect"]["signup_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let query: std::collections::HashMap<_, _> = reqwest::Url::parse(&signup)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let redirect = no_redirects
-        .post(&signup)
-        .form(&[
-            ("state", query["state"].as_str()),
-            ("redirect_uri", query["redirect_uri"].as_str()),
-            ("data_set", "tree"),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = redirect.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(
-        harness.http.get(&callback).send().await.unwrap().status(),
-        200
-    );
+    let authorized = harness
+        .authorize(session["connect"]["signup_url"].as_str().unwrap(), "tree")
+        .await;
+    assert_eq!(harness.callback(&authorized).await.status(), 200);
+    let callback = authorized.callback.clone();
     let session_token = harness.token("blue-bakery");
     let live = harness
         .http
@@ -110,7 +86,14 @@ async fn a_full_flow_logs_no_candidate_details_tokens_or_secrets() {
         .unwrap()
         .1
         .into_owned();
-    let state = query["state"].clone();
+    let state = reqwest::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let binding = authorized.cookie.split_once('=').unwrap().1.to_owned();
 
     let dir = harness.running.state.data_dir().to_path_buf();
     let read = |name: &str| {
@@ -143,6 +126,7 @@ async fn a_full_flow_logs_no_candidate_details_tokens_or_secrets() {
         &session_token,
         &code,
         &state,
+        &binding,
     ];
     for needle in forbidden.iter().map(|s| s.to_string()).chain(secrets) {
         assert!(!logs.contains(&needle), "the logs contain {needle:?}");

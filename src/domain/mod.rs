@@ -6,6 +6,7 @@
 
 pub mod badge;
 pub mod checkr;
+pub mod connection;
 pub mod events;
 pub mod geo;
 pub mod hierarchy;

@@ -7,8 +7,9 @@ use clap::Parser;
 
 use super::secret::Secret;
 
-/// The bgcheck partner proxy: holds provider credentials, serves the widget's API, and by
-/// default embeds a sandbox that behaves like Checkr's API.
+/// The bgcheck partner proxy: holds provider credentials and serves the widget's API. It runs
+/// against Checkr (`--checkr-api-base` and the credentials) or, only when asked with
+/// `--sandbox`, against an embedded sandbox that behaves like Checkr's API.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "bgcheck", version, about)]
 pub struct Config {
@@ -16,16 +17,32 @@ pub struct Config {
     #[arg(long, env = "BGCHECK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Folder for the SQLite database and generated keys; created if missing.
-    #[arg(long, env = "BGCHECK_DATA_DIR", default_value = "bgcheck-data")]
-    pub data_dir: PathBuf,
+    /// Folder for the SQLite database (and generated keys in sandbox mode); created with mode
+    /// 0700 if missing. Default: `$XDG_DATA_HOME/bgcheck`, else `~/.local/share/bgcheck`. It
+    /// must not lie inside the static dir.
+    #[arg(long, env = "BGCHECK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 
-    /// Folder served at `/` for the demo page (index.html, pkg/, www/).
+    /// Folder holding the browser's files. Only `index.html` (the demo page), `www/` and
+    /// `pkg/` are served from it, never hidden files.
     #[arg(long, env = "BGCHECK_STATIC_DIR", default_value = env!("CARGO_MANIFEST_DIR"))]
     pub static_dir: PathBuf,
 
+    /// Run against the embedded sandbox instead of Checkr: generated keys, demo accounts and
+    /// the demo endpoints. For demos and development only.
+    #[arg(long, env = "BGCHECK_SANDBOX", conflicts_with = "checkr_api_base")]
+    pub sandbox: bool,
+
+    /// Sandbox mode only: allow a `--listen` address other than loopback. The sandbox mints
+    /// demo admin sessions for anyone who can reach it.
+    #[arg(long, env = "BGCHECK_SANDBOX_ALLOW_REMOTE", requires = "sandbox")]
+    pub sandbox_allow_remote: bool,
+
+    /// Serve the demo ATS page (`index.html`) against Checkr too; sandbox mode always does.
+    #[arg(long, env = "BGCHECK_SERVE_DEMO_PAGE")]
+    pub serve_demo_page: bool,
+
     /// Checkr API base URL, e.g. https://api.checkr-staging.com or https://api.checkr.com.
-    /// Absent: the embedded sandbox is started and used.
     #[arg(long, env = "BGCHECK_CHECKR_API_BASE")]
     pub checkr_api_base: Option<String>,
 
@@ -59,6 +76,11 @@ pub struct Config {
     #[arg(long, env = "BGCHECK_ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<Secret>,
 
+    /// The key the database was sealed with before a rotation: tokens it opens are sealed
+    /// again under `--encryption-key` at start, after which it can be dropped.
+    #[arg(long, env = "BGCHECK_PREVIOUS_ENCRYPTION_KEY", hide_env_values = true)]
+    pub previous_encryption_key: Option<Secret>,
+
     /// Secret shared with the ATS backend: it authenticates `POST /api/sessions` and signs
     /// widget sessions. Required with a Checkr API base; the sandbox generates one.
     #[arg(long, env = "BGCHECK_SESSION_SECRET", hide_env_values = true)]
@@ -82,8 +104,11 @@ impl Config {
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: data_dir.into(),
+            data_dir: Some(data_dir.into()),
             static_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            sandbox: true,
+            sandbox_allow_remote: false,
+            serve_demo_page: false,
             checkr_api_base: None,
             checkr_client_id: None,
             checkr_client_secret: None,
@@ -91,10 +116,107 @@ impl Config {
             checkr_dashboard_base: "https://dashboard.checkr.com".to_owned(),
             public_url: None,
             encryption_key: None,
+            previous_encryption_key: None,
             session_secret: None,
             sandbox_credential_delay: 1,
             allowed_origins: Vec::new(),
             sandbox_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
+}
+
+/// The provider the proxy runs against, decided once at start from the flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Checkr itself (staging or production).
+    Checkr,
+    /// The embedded sandbox, asked for with `--sandbox`.
+    Sandbox,
+}
+
+/// Start-up refusals: each names the flags that fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither provider was chosen.
+    #[error(
+        "no provider configured: pass --checkr-api-base with --checkr-client-id, \
+         --checkr-client-secret, --encryption-key and --session-secret to run against Checkr, \
+         or --sandbox to run the embedded demo sandbox"
+    )]
+    NoProvider,
+    /// The sandbox would be reachable from other machines.
+    #[error(
+        "--sandbox serves demo admin sessions to anyone who can connect, so it listens on \
+         loopback only; {listen} is not loopback (pass --sandbox-allow-remote to override)"
+    )]
+    SandboxNotLoopback {
+        /// The refused address.
+        listen: SocketAddr,
+    },
+    /// The data dir could be served to browsers.
+    #[error(
+        "the data dir {data_dir} lies inside the static dir {static_dir}: move --data-dir \
+         outside --static-dir so keys and the database can never be served"
+    )]
+    DataDirInsideStaticDir {
+        /// The resolved data dir.
+        data_dir: String,
+        /// The resolved static dir.
+        static_dir: String,
+    },
+    /// No data dir given and no home to put the default in.
+    #[error("no data dir: pass --data-dir (neither XDG_DATA_HOME nor HOME is set)")]
+    NoDataDir,
+}
+
+impl Config {
+    /// Which provider these flags select, or why they select none.
+    pub fn mode(&self) -> Result<Mode, ConfigError> {
+        match (self.sandbox, &self.checkr_api_base) {
+            (false, Some(_)) => Ok(Mode::Checkr),
+            (true, _) if !self.listen.ip().is_loopback() && !self.sandbox_allow_remote => {
+                Err(ConfigError::SandboxNotLoopback {
+                    listen: self.listen,
+                })
+            }
+            (true, _) => Ok(Mode::Sandbox),
+            (false, None) => Err(ConfigError::NoProvider),
+        }
+    }
+
+    /// The data dir: the flag, or the user's XDG data home.
+    pub fn resolved_data_dir(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(dir) = &self.data_dir {
+            return Ok(dir.clone());
+        }
+        let data_home = std::env::var_os("XDG_DATA_HOME")
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .filter(|value| !value.is_empty())
+                    .map(|home| PathBuf::from(home).join(".local").join("share"))
+            })
+            .ok_or(ConfigError::NoDataDir)?;
+        Ok(data_home.join("bgcheck"))
+    }
+}
+
+/// Refuses a data dir inside the static dir (both must exist; symlinks are resolved).
+pub fn check_data_dir_placement(
+    data_dir: &std::path::Path,
+    static_dir: &std::path::Path,
+) -> Result<(), ConfigError> {
+    let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let Ok(served) = std::fs::canonicalize(static_dir) else {
+        // A static dir that does not exist serves nothing.
+        return Ok(());
+    };
+    if data.starts_with(&served) {
+        return Err(ConfigError::DataDirInsideStaticDir {
+            data_dir: data.display().to_string(),
+            static_dir: served.display().to_string(),
+        });
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, rand_core::RngCore};
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload, rand_core::RngCore};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -72,6 +72,16 @@ impl Signer {
         Self { key }
     }
 
+    /// A signer whose key is derived from `secret` for one `purpose` only, so a value signed
+    /// for one purpose (a widget session, say) never verifies as another (an OAuth state).
+    pub fn derived(secret: &Secret, purpose: &str) -> Self {
+        let context = format!("bgcheck/v1/{purpose}");
+        Self::new(Secret::new(sign_hex(
+            secret.expose().as_bytes(),
+            context.as_bytes(),
+        )))
+    }
+
     /// `payload` with its signature appended.
     pub fn sign(&self, payload: &[u8]) -> String {
         let signature = mac(self.key.expose().as_bytes(), payload)
@@ -96,57 +106,149 @@ impl Signer {
     }
 }
 
-/// Seals tokens for storage: `base64(nonce ‖ ciphertext ‖ tag)`, a fresh nonce each time.
+/// One AES-256-GCM key and its public id (a keyed digest: names the key, reveals nothing).
 #[derive(Clone)]
-pub struct Vault {
+struct SealingKey {
+    id: String,
     cipher: Aes256Gcm,
 }
 
-impl Vault {
-    /// A vault from a 32-byte key given as base64 or hex.
-    pub fn from_encoded_key(encoded: &Secret) -> anyhow::Result<Self> {
+impl SealingKey {
+    fn from_encoded(encoded: &Secret, flag: &str) -> anyhow::Result<Self> {
         let text = encoded.expose().trim();
         let bytes = hex::decode(text)
             .ok()
             .or_else(|| STANDARD.decode(text).ok())
             .or_else(|| URL_SAFE_NO_PAD.decode(text).ok())
-            .context("the encryption key must be 32 bytes in hex or base64")?;
+            .with_context(|| format!("{flag} must be 32 bytes in hex or base64"))?;
         if bytes.len() != 32 {
-            bail!("the encryption key must be 32 bytes, not {}", bytes.len());
+            bail!("{flag} must be 32 bytes, not {}", bytes.len());
         }
         Ok(Self {
+            id: sign_hex(&bytes, b"bgcheck key id")[..16].to_owned(),
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
         })
     }
 
-    /// Seals `plaintext`.
-    pub fn seal(&self, plaintext: &str) -> anyhow::Result<String> {
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < 12 {
+            return None;
+        }
+        let (nonce, ciphertext) = sealed.split_at(12);
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: context,
+                },
+            )
+            .ok()
+    }
+}
+
+/// What [`Vault::open`] read, and whether it should be sealed again under the current key.
+pub struct Opened {
+    /// The plaintext.
+    pub secret: Secret,
+    /// Sealed under the previous key, or in the format before keys had ids and contexts.
+    pub needs_resealing: bool,
+}
+
+/// Seals tokens for storage as `v2.<key id>.base64(nonce ‖ ciphertext ‖ tag)`, with a fresh
+/// nonce each time and a context (the owning account) as associated data, so a sealed token
+/// copied onto another row does not open. The key id says which key sealed a value, so a
+/// previous key can be kept for reading while everything is sealed again under a new one.
+#[derive(Clone)]
+pub struct Vault {
+    current: SealingKey,
+    previous: Option<SealingKey>,
+}
+
+const SEALED_PREFIX: &str = "v2.";
+
+impl Vault {
+    /// A vault from a 32-byte key given as base64 or hex.
+    pub fn from_encoded_key(encoded: &Secret) -> anyhow::Result<Self> {
+        Ok(Self {
+            current: SealingKey::from_encoded(encoded, "--encryption-key")?,
+            previous: None,
+        })
+    }
+
+    /// The same vault, also able to open what `previous` sealed (a key rotation).
+    pub fn with_previous_key(mut self, previous: &Secret) -> anyhow::Result<Self> {
+        self.previous = Some(SealingKey::from_encoded(
+            previous,
+            "--previous-encryption-key",
+        )?);
+        Ok(self)
+    }
+
+    /// The id of the key new values are sealed with.
+    pub fn key_id(&self) -> &str {
+        &self.current.id
+    }
+
+    /// Seals `plaintext` for `context`.
+    pub fn seal(&self, plaintext: &str, context: &str) -> anyhow::Result<String> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let ciphertext = self
+            .current
             .cipher
-            .encrypt(&nonce, plaintext.as_bytes())
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| anyhow::anyhow!("encryption failed"))?;
         let mut sealed = nonce.to_vec();
         sealed.extend(ciphertext);
-        Ok(STANDARD.encode(sealed))
+        Ok(format!(
+            "{SEALED_PREFIX}{}.{}",
+            self.current.id,
+            STANDARD.encode(sealed)
+        ))
     }
 
-    /// Opens what [`Vault::seal`] produced with the same key.
-    pub fn open(&self, sealed: &str) -> anyhow::Result<Secret> {
+    /// Opens what [`Vault::seal`] produced for the same `context`, with the current or the
+    /// previous key; also opens values sealed before keys had ids (no context then).
+    pub fn open(&self, sealed: &str, context: &str) -> anyhow::Result<Opened> {
+        let keys = std::iter::once(&self.current).chain(self.previous.as_ref());
+        let (key_id, encoded, context) = match sealed.strip_prefix(SEALED_PREFIX) {
+            Some(rest) => {
+                let (key_id, encoded) = rest
+                    .split_once('.')
+                    .context("stored secret has no key id")?;
+                (Some(key_id), encoded, context.as_bytes())
+            }
+            None => (None, sealed, &b""[..]),
+        };
         let bytes = STANDARD
-            .decode(sealed)
+            .decode(encoded)
             .context("stored secret is not base64")?;
-        if bytes.len() < 12 {
-            bail!("stored secret is too short");
+        for key in keys {
+            if key_id.is_some_and(|id| id != key.id) {
+                continue;
+            }
+            if let Some(plaintext) = key.open(&bytes, context) {
+                return Ok(Opened {
+                    secret: Secret::new(
+                        String::from_utf8(plaintext).context("stored secret is not text")?,
+                    ),
+                    needs_resealing: key_id.is_none() || key.id != self.current.id,
+                });
+            }
         }
-        let (nonce, ciphertext) = bytes.split_at(12);
-        let plaintext = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| anyhow::anyhow!("stored secret does not open with this key"))?;
-        Ok(Secret::new(
-            String::from_utf8(plaintext).context("stored secret is not text")?,
-        ))
+        match key_id {
+            Some(id) if id != self.current.id => bail!(
+                "stored secret was sealed with key id {id}, but --encryption-key has id {}",
+                self.current.id
+            ),
+            Some(_) | None => bail!("stored secret does not open with this key"),
+        }
     }
 }
 
@@ -198,16 +300,41 @@ mod tests {
     #[test]
     fn sealed_tokens_open_only_with_their_key_and_never_contain_the_plaintext() {
         let vault = Vault::from_encoded_key(&Secret::new(hex::encode([7u8; 32]))).unwrap();
-        let sealed = vault.seal("tok_live_abc").unwrap();
+        let sealed = vault.seal("tok_live_abc", "account:a").unwrap();
         assert!(!sealed.contains("tok_live_abc"));
         assert_ne!(
             sealed,
-            vault.seal("tok_live_abc").unwrap(),
+            vault.seal("tok_live_abc", "account:a").unwrap(),
             "a fresh nonce each time"
         );
-        assert_eq!(vault.open(&sealed).unwrap().expose(), "tok_live_abc");
+        let opened = vault.open(&sealed, "account:a").unwrap();
+        assert_eq!(opened.secret.expose(), "tok_live_abc");
+        assert!(!opened.needs_resealing);
         let other = Vault::from_encoded_key(&Secret::new(hex::encode([8u8; 32]))).unwrap();
-        assert!(other.open(&sealed).is_err());
+        let refusal = other.open(&sealed, "account:a").err().unwrap().to_string();
+        assert!(refusal.contains(vault.key_id()), "{refusal}");
+    }
+
+    #[test]
+    fn a_sealed_token_moved_to_another_account_does_not_open() {
+        let vault = Vault::from_encoded_key(&Secret::new(hex::encode([7u8; 32]))).unwrap();
+        let sealed = vault.seal("tok_live_abc", "account:a").unwrap();
+        assert!(vault.open(&sealed, "account:b").is_err());
+    }
+
+    #[test]
+    fn after_a_rotation_the_previous_key_still_opens_and_asks_for_resealing() {
+        let old = Vault::from_encoded_key(&Secret::new(hex::encode([7u8; 32]))).unwrap();
+        let sealed = old.seal("tok_live_abc", "account:a").unwrap();
+        let rotated = Vault::from_encoded_key(&Secret::new(hex::encode([9u8; 32])))
+            .unwrap()
+            .with_previous_key(&Secret::new(hex::encode([7u8; 32])))
+            .unwrap();
+        let opened = rotated.open(&sealed, "account:a").unwrap();
+        assert_eq!(opened.secret.expose(), "tok_live_abc");
+        assert!(opened.needs_resealing);
+        let resealed = rotated.seal("tok_live_abc", "account:a").unwrap();
+        assert!(resealed.contains(rotated.key_id()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Demo-only endpoints, served only while the proxy runs against its embedded sandbox: they
-//! let the demo page drive the sandbox from its own origin (its CSP allows no other).
+//! Demo-only endpoints, routed only while the proxy runs against its embedded sandbox (see
+//! [`super::app`]): they let the demo page drive the sandbox from its own origin (its CSP
+//! allows no other), for the demo accounts only.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -10,6 +11,19 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::ApiError;
 
+/// The sandbox controls the demo page and the end-to-end tests use. The sandbox's keys
+/// (`accounts`) and its request log (`requests`) stay on the sandbox's own port.
+const DEMO_CONTROLS: [fn(&str) -> bool; 4] = [
+    |path| path == "faults",
+    |path| path == "delivery" || path == "delivery/release",
+    |path| path == "candidates",
+    |path| {
+        path.strip_prefix("invitations/")
+            .and_then(|rest| rest.strip_suffix("/steps"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    },
+];
+
 /// `/demo/sandbox/{*path}`: the sandbox's control API (faults, lifecycle steps, delivery).
 pub async fn sandbox_control(
     State(state): State<AppState>,
@@ -19,7 +33,7 @@ pub async fn sandbox_control(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if !state.is_sandbox() {
+    if !DEMO_CONTROLS.iter().any(|allowed| allowed(&path)) {
         return Err(ApiError::NotFound("page"));
     }
     let mut url = format!("{}/sandbox/{path}", state.checkr.base());
@@ -61,8 +75,8 @@ pub async fn deauthorize(
     State(state): State<AppState>,
     Query(query): Query<DeauthorizeQuery>,
 ) -> Result<StatusCode, ApiError> {
-    if !state.is_sandbox() {
-        return Err(ApiError::NotFound("page"));
+    if !super::is_demo_account(&query.account) {
+        return Err(ApiError::NotFound("demo account"));
     }
     let account = state
         .store

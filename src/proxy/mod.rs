@@ -1,6 +1,7 @@
 //! The partner proxy: the only thing the widget talks to. It holds the provider credentials,
 //! pages through the provider's API, and keeps order state in SQLite.
 
+pub mod assets;
 pub mod checkr;
 pub mod config;
 pub mod crypto;
@@ -28,7 +29,6 @@ use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -36,7 +36,7 @@ use crate::domain::checkr::CustomerType;
 use crate::domain::time::Timestamp;
 use crate::sandbox::{PartnerApp, Sandbox, SandboxAccount};
 
-pub use config::Config;
+pub use config::{Config, ConfigError, Mode};
 
 use self::checkr::{CheckrClient, ClientPolicy};
 use self::crypto::{Signer, Vault, load_or_create_secret};
@@ -48,10 +48,14 @@ use self::store::{AccountRecord, ConnectionState, OrderRecord, Store};
 #[derive(Clone)]
 pub struct AppState {
     config: Arc<Config>,
+    mode: Mode,
+    data_dir: Arc<std::path::PathBuf>,
     store: Store,
     checkr: CheckrClient,
     catalogs: CatalogCache,
     sessions: Signer,
+    oauth_tickets: Signer,
+    oauth_states: Signer,
     session_secret: Secret,
     client_id: String,
     client_secret: Secret,
@@ -59,6 +63,7 @@ pub struct AppState {
     dashboard_base: String,
     public_url: String,
     live: tokio::sync::broadcast::Sender<OrderRecord>,
+    events: webhooks::EventWriter,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -88,17 +93,25 @@ impl AppState {
         public_url: String,
         policy: ClientPolicy,
     ) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating {}", config.data_dir.display()))?;
-        let vault = Vault::from_encoded_key(&provider.encryption_key)?;
-        let store = Store::open(&config.data_dir.join("bgcheck.sqlite3"), vault)?;
+        let mode = config.mode()?;
+        let data_dir = prepare_data_dir(&config)?;
+        let mut vault = Vault::from_encoded_key(&provider.encryption_key)?;
+        if let Some(previous) = &config.previous_encryption_key {
+            vault = vault.with_previous_key(previous)?;
+        }
+        let store = Store::open(&data_dir.join("bgcheck.sqlite3"), vault)?;
         let (live, _) = tokio::sync::broadcast::channel(1_024);
         Ok(Self {
+            events: webhooks::EventWriter::start(store.clone()),
             checkr: CheckrClient::new(&provider.api_base, policy)?,
             config: Arc::new(config),
+            mode,
+            data_dir: Arc::new(data_dir),
             store,
             catalogs: CatalogCache::default(),
-            sessions: Signer::new(provider.session_secret.clone()),
+            sessions: Signer::derived(&provider.session_secret, "widget-session"),
+            oauth_tickets: Signer::derived(&provider.session_secret, "oauth-start-ticket"),
+            oauth_states: Signer::derived(&provider.session_secret, "oauth-state"),
             session_secret: provider.session_secret,
             client_id: provider.client_id,
             client_secret: provider.client_secret,
@@ -117,12 +130,12 @@ impl AppState {
 
     /// Where the database and generated keys live.
     pub fn data_dir(&self) -> &std::path::Path {
-        &self.config.data_dir
+        &self.data_dir
     }
 
     /// Whether the proxy runs against the embedded sandbox.
     pub fn is_sandbox(&self) -> bool {
-        self.config.checkr_api_base.is_none()
+        self.mode == Mode::Sandbox
     }
 
     /// The key Checkr signs webhooks with: the OAuth client secret.
@@ -193,9 +206,6 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// The proxy's routes; kept apart from [`start`] so tests can drive it without a socket.
 pub fn app(state: AppState) -> Router {
-    let static_dir = &state.config.static_dir;
-    let demo =
-        ServeDir::new(static_dir).not_found_service(ServeFile::new(static_dir.join("index.html")));
     let origins: Vec<HeaderValue> = state
         .config
         .allowed_origins
@@ -214,19 +224,28 @@ pub fn app(state: AppState) -> Router {
         .route("/account/settings", put(oauth::update_settings))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(cors);
-    // Outermost first: trace everything, turn panics into 500s, then bound each request.
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/webhooks/checkr", post(webhooks::receive))
+        .route("/oauth/checkr/start", get(oauth::start))
         .route("/oauth/checkr/callback", get(oauth::callback))
-        .route("/demo/session", post(sessions::demo_session))
-        .route("/demo/deauthorize", post(demo::deauthorize))
-        .route(
-            "/demo/sandbox/{*path}",
-            axum::routing::any(demo::sandbox_control),
-        )
-        .nest("/api", api)
-        .fallback_service(demo)
+        .nest("/api", api);
+    // The demo endpoints mint admin sessions and drive the sandbox: they exist only in
+    // sandbox mode, not merely refuse outside it.
+    if state.is_sandbox() {
+        router = router
+            .route("/demo/session", post(sessions::demo_session))
+            .route("/demo/deauthorize", post(demo::deauthorize))
+            .route(
+                "/demo/sandbox/{*path}",
+                axum::routing::any(demo::sandbox_control),
+            );
+    }
+    let serve_demo_page = state.is_sandbox() || state.config.serve_demo_page;
+    // Outermost first: trace everything, turn panics into 500s, then bound each request.
+    router
+        .merge(assets::routes(&state.config.static_dir, serve_demo_page))
+        .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(60),
@@ -234,6 +253,10 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound("page")
 }
 
 /// The span of one request: method and path only. Query strings are left out because some
@@ -302,8 +325,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 
 /// [`start`] with a chosen retry and paging policy (tests shorten the waits).
 pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::Result<Running> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let mode = config.mode()?;
+    let dir = prepare_data_dir(&config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -313,16 +336,15 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
 
-    let (provider, sandbox, sandbox_address, sandbox_task) = match &config.checkr_api_base {
-        Some(base) => (production_provider(&config, base)?, None, None, None),
-        None => {
+    let (provider, sandbox, sandbox_address, sandbox_task) = match mode {
+        Mode::Checkr => (production_provider(&config)?, None, None, None),
+        Mode::Sandbox => {
             let sandbox = Sandbox::new();
             let sandbox_listener = tokio::net::TcpListener::bind(config.sandbox_listen)
                 .await
                 .context("binding the sandbox")?;
             let sandbox_address = sandbox_listener.local_addr()?;
             let sandbox_base = format!("http://{sandbox_address}");
-            let dir = &config.data_dir;
             let provider = Provider {
                 api_base: sandbox_base.clone(),
                 partner_base: config
@@ -382,12 +404,15 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
 }
 
 /// Against Checkr itself every credential must come from the operator.
-fn production_provider(config: &Config, api_base: &str) -> anyhow::Result<Provider> {
+fn production_provider(config: &Config) -> anyhow::Result<Provider> {
     let missing = |what: &str, flag: &str| {
         anyhow::anyhow!("{what} is required with --checkr-api-base: set {flag}")
     };
     Ok(Provider {
-        api_base: api_base.to_owned(),
+        api_base: config
+            .checkr_api_base
+            .clone()
+            .ok_or_else(|| missing("the Checkr API base", "--checkr-api-base"))?,
         partner_base: config
             .checkr_partner_base
             .clone()
@@ -412,9 +437,37 @@ fn production_provider(config: &Config, api_base: &str) -> anyhow::Result<Provid
     })
 }
 
+/// Resolves the data dir, creates it readable by the owner only, and refuses one the static
+/// files could expose.
+fn prepare_data_dir(config: &Config) -> anyhow::Result<std::path::PathBuf> {
+    let dir = config.resolved_data_dir()?;
+    create_private_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    config::check_data_dir_placement(&dir, &config.static_dir)?;
+    Ok(dir)
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
 /// An ATS account the demo leaves unconnected, to show the sign-up and sign-in flows.
 pub const DEMO_UNCONNECTED_ACCOUNT: (&str, &str) =
     ("fresh-start", "Fresh Start Staffing (not connected)");
+
+/// Whether `id` is one of the demo's own ATS accounts, the only ones `/demo/*` acts on.
+pub fn is_demo_account(id: &str) -> bool {
+    id == DEMO_UNCONNECTED_ACCOUNT.0 || DEMO_ACCOUNTS.iter().any(|(demo, _, _)| *demo == id)
+}
 
 async fn link_demo_accounts(state: &AppState, sandbox: &Sandbox) -> anyhow::Result<()> {
     let (id, name) = DEMO_UNCONNECTED_ACCOUNT;

@@ -154,7 +154,7 @@ async fn session(
         .ok_or(ApiError::NotFound("account"))?;
     let connect = (identity.role.manages_account()
         && !matches!(account.connection, ConnectionState::Connected))
-    .then(|| state.connect_links(&account.id));
+    .then(|| state.connect_links(&account.id, &identity.user_id));
     Ok(Json(SessionView {
         connect,
         account_id: account.id,

@@ -12,12 +12,20 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::checkr::CustomerType;
+use crate::domain::connection::{Holding, LinkDecision, decide_link};
 use crate::domain::events::{Event, EventKind, FoldedOrder};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{OrderDraft, Region};
 
 use super::crypto::{Vault, digest};
 use super::secret::Secret;
+
+mod oauth;
+mod sealing;
+
+use sealing::token_context;
+
+pub use oauth::PendingConnection;
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
 const MIGRATIONS: &[&str] = &[
@@ -78,6 +86,23 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX webhook_events_by_object ON webhook_events(object_id);
 "#,
+    r#"
+    CREATE TABLE spent_oauth_tickets (
+        nonce      TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE oauth_states (
+        nonce_digest   TEXT PRIMARY KEY,
+        account_id     TEXT NOT NULL,
+        user_id        TEXT NOT NULL,
+        browser_digest TEXT NOT NULL,
+        expires_at     INTEGER NOT NULL
+    );
+    CREATE TABLE sealing_key (
+        key_id      TEXT NOT NULL,
+        check_value TEXT NOT NULL
+    );
+"#,
 ];
 
 /// How an ATS account stands with the provider.
@@ -93,6 +118,7 @@ pub enum ConnectionState {
 }
 
 impl ConnectionState {
+    /// The stored name.
     const fn as_str(self) -> &'static str {
         match self {
             ConnectionState::NotConnected => "not_connected",
@@ -274,12 +300,14 @@ impl Store {
         let mut connection = Connection::open(path)
             .with_context(|| format!("opening the database at {}", path.display()))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
-        // In WAL mode NORMAL still survives a process crash; only an OS crash can lose the
-        // last transactions, which Checkr's redelivery covers for webhooks.
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        // A webhook is acknowledged only once on disk, and an order step only once it
+        // survives a power cut: FULL syncs the WAL at every commit. Webhooks are committed in
+        // batches (see `record_events`) so that costs one sync per batch.
+        connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut connection)?;
+        sealing::check_and_reseal(&mut connection, &vault, &path.display().to_string())?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
             vault,
@@ -308,7 +336,7 @@ impl Store {
         let sealed = account
             .access_token
             .as_ref()
-            .map(|token| self.vault.seal(token.expose()))
+            .map(|token| self.vault.seal(token.expose(), &token_context(&account.id)))
             .transpose()?;
         let token_digest = account
             .access_token
@@ -383,7 +411,10 @@ impl Store {
             })
             .await?;
         row.map(|(mut account, sealed)| {
-            account.access_token = sealed.map(|sealed| self.vault.open(&sealed)).transpose()?;
+            account.access_token = sealed
+                .map(|sealed| self.vault.open(&sealed, &token_context(&account.id)))
+                .transpose()?
+                .map(|opened| opened.secret);
             Ok(account)
         })
         .transpose()
@@ -615,40 +646,28 @@ pub enum EventRecorded {
 }
 
 impl Store {
-    /// Records a webhook event and applies it, in one transaction: when this returns
-    /// `Ok`, the event is durable and its effects are visible together.
-    pub async fn record_event(
+    /// Records webhook events and applies them, all in one transaction (one disk sync for
+    /// the batch); each event runs in its own savepoint, so one that fails leaves the others
+    /// recorded. When this returns, every `Ok` in it is durable and its effects are visible.
+    pub async fn record_events(
         &self,
-        event: Event,
-        raw: String,
-        now: String,
-    ) -> anyhow::Result<EventRecorded> {
+        batch: Vec<(Event, String, String)>,
+    ) -> anyhow::Result<Vec<anyhow::Result<EventRecorded>>> {
         self.call(move |db| {
-            let transaction = db.transaction()?;
-            let object_id = event.data.object.id.clone();
-            let inserted = transaction.execute(
-                "INSERT INTO webhook_events (id, type, account_id, object_id, created_at, received_at, \
-                 outcome, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'stored', ?7) ON CONFLICT(id) DO NOTHING",
-                params![
-                    event.id,
-                    event.type_name,
-                    event.account_id,
-                    object_id,
-                    event.created_at.as_str(),
-                    now,
-                    raw,
-                ],
-            )?;
-            if inserted == 0 {
-                return Ok(EventRecorded::Duplicate);
+            let mut transaction = db.transaction()?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for (event, raw, now) in batch {
+                let mut savepoint = transaction.savepoint()?;
+                let outcome = record_in(&savepoint, &event, &raw, &now);
+                match &outcome {
+                    Ok(EventRecorded::UnknownAccount) | Err(_) => savepoint.rollback()?,
+                    Ok(EventRecorded::Stored { .. } | EventRecorded::Duplicate) => {}
+                }
+                savepoint.commit()?;
+                outcomes.push(outcome.map_err(anyhow::Error::from));
             }
-            let outcome = apply_event(&transaction, &event, &now)?;
-            if matches!(outcome, EventRecorded::UnknownAccount) {
-                transaction.rollback()?;
-            } else {
-                transaction.commit()?;
-            }
-            Ok(outcome)
+            transaction.commit()?;
+            Ok(outcomes)
         })
         .await
     }
@@ -676,37 +695,81 @@ impl Store {
         .await
     }
 
-    /// Links the ATS account to a provider account after OAuth; ordering waits for
-    /// `account.credentialed` unless it already arrived for that provider account.
+    /// Links the ATS account to a provider account after OAuth, as
+    /// [`decide_link`] rules; ordering waits for `account.credentialed` unless it already
+    /// arrived for that provider account. Nothing changes unless the decision links.
     pub async fn connect_account(
         &self,
         id: &str,
         checkr_account_id: &str,
         token: &Secret,
-    ) -> anyhow::Result<()> {
-        let sealed = self.vault.seal(token.expose())?;
+    ) -> anyhow::Result<LinkDecision> {
+        let sealed = self.vault.seal(token.expose(), &token_context(id))?;
         let token_digest = digest(token.expose());
         let (id, checkr_account_id) = (id.to_owned(), checkr_account_id.to_owned());
         self.call(move |db| {
             let transaction = db.transaction()?;
-            // Another ATS account that held this provider account gives it up.
+            let holding = |row: &rusqlite::Row<'_>| -> rusqlite::Result<(Option<String>, String)> {
+                Ok((row.get(0)?, row.get(1)?))
+            };
+            let this = transaction
+                .query_row(
+                    "SELECT checkr_account_id, connection FROM accounts WHERE id = ?1",
+                    [&id],
+                    holding,
+                )
+                .optional()?;
+            let other = transaction
+                .query_row(
+                    "SELECT checkr_account_id, connection FROM accounts \
+                     WHERE checkr_account_id = ?1 AND id <> ?2",
+                    params![checkr_account_id, id],
+                    holding,
+                )
+                .optional()?;
+            fn as_holding(row: &Option<(Option<String>, String)>) -> Holding<'_> {
+                match row {
+                    Some((Some(linked), connection))
+                        if ConnectionState::parse(connection) == ConnectionState::Connected =>
+                    {
+                        Holding::Connected(linked.as_str())
+                    }
+                    Some((Some(_), _)) => Holding::Released,
+                    Some((None, _)) | None => Holding::Unlinked,
+                }
+            }
+            let decision = decide_link(as_holding(&this), as_holding(&other), &checkr_account_id);
+            match decision {
+                LinkDecision::ConnectedElsewhere | LinkDecision::HeldByAnotherAccount => {
+                    return Ok(decision);
+                }
+                LinkDecision::Connect | LinkDecision::Refresh => {}
+            }
+            // A released holder gives the provider account up, with anything left of its token.
             transaction.execute(
-                "UPDATE accounts SET checkr_account_id = NULL WHERE checkr_account_id = ?1 AND id <> ?2",
+                "UPDATE accounts SET checkr_account_id = NULL, access_token = NULL, \
+                 token_digest = NULL, credentialed = 0 WHERE checkr_account_id = ?1 AND id <> ?2",
                 params![checkr_account_id, id],
             )?;
-            let already_credentialed: bool = transaction
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE type = 'account.credentialed' \
+            let already_credentialed: bool = transaction.query_row(
+                "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE type = 'account.credentialed' \
                      AND account_id = ?1)",
-                    [&checkr_account_id],
-                    |row| row.get(0),
-                )?;
+                [&checkr_account_id],
+                |row| row.get(0),
+            )?;
             transaction.execute(
                 "UPDATE accounts SET checkr_account_id = ?2, access_token = ?3, token_digest = ?4, \
-                 connection = 'connected', credentialed = ?5 WHERE id = ?1",
-                params![id, checkr_account_id, sealed, token_digest, already_credentialed],
+                 connection = 'connected', credentialed = MAX(credentialed, ?5) WHERE id = ?1",
+                params![
+                    id,
+                    checkr_account_id,
+                    sealed,
+                    token_digest,
+                    already_credentialed
+                ],
             )?;
-            transaction.commit()
+            transaction.commit()?;
+            Ok(decision)
         })
         .await
     }
@@ -726,8 +789,35 @@ impl Store {
     }
 }
 
+/// Records one event and applies it within the caller's transaction.
+fn record_in(
+    transaction: &rusqlite::Connection,
+    event: &Event,
+    raw: &str,
+    now: &str,
+) -> rusqlite::Result<EventRecorded> {
+    let object_id = event.data.object.id.clone();
+    let inserted = transaction.execute(
+        "INSERT INTO webhook_events (id, type, account_id, object_id, created_at, received_at, \
+         outcome, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'stored', ?7) ON CONFLICT(id) DO NOTHING",
+        params![
+            event.id,
+            event.type_name,
+            event.account_id,
+            object_id,
+            event.created_at.as_str(),
+            now,
+            raw,
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(EventRecorded::Duplicate);
+    }
+    apply_event(transaction, event, now)
+}
+
 fn load_order(
-    transaction: &rusqlite::Transaction<'_>,
+    transaction: &rusqlite::Connection,
     condition: &str,
     args: impl rusqlite::Params,
 ) -> rusqlite::Result<Option<OrderRecord>> {
@@ -743,7 +833,7 @@ fn load_order(
 }
 
 fn save_folded(
-    transaction: &rusqlite::Transaction<'_>,
+    transaction: &rusqlite::Connection,
     order: &OrderRecord,
     now: &str,
 ) -> rusqlite::Result<()> {
@@ -757,7 +847,7 @@ fn save_folded(
 /// Folds every stored event about `object_id` into `order` (events that arrived before the
 /// order could be linked to them).
 fn replay_stored(
-    transaction: &rusqlite::Transaction<'_>,
+    transaction: &rusqlite::Connection,
     order: &mut OrderRecord,
     object_id: &str,
 ) -> rusqlite::Result<()> {
@@ -775,7 +865,7 @@ fn replay_stored(
 }
 
 fn apply_event(
-    transaction: &rusqlite::Transaction<'_>,
+    transaction: &rusqlite::Connection,
     event: &Event,
     now: &str,
 ) -> rusqlite::Result<EventRecorded> {

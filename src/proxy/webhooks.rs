@@ -2,7 +2,6 @@
 //! acknowledged (Checkr retries anything that is not a 2xx for a day).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use crate::domain::events::Event;
 
 use super::AppState;
 use super::crypto::verify_hex;
-use super::store::{EventRecorded, OrderRecord};
+use super::store::{EventRecorded, OrderRecord, Store};
 
 /// The header carrying the hex HMAC-SHA256 of the raw body.
 pub const SIGNATURE_HEADER: &str = "x-checkr-signature";
@@ -52,12 +51,49 @@ impl IntoResponse for WebhookRejection {
     }
 }
 
-/// A verified Checkr event and the exact bytes it arrived as.
+/// A verified Checkr event and the body it arrived as, with credentials blanked.
 pub struct CheckrWebhook {
     /// The decoded event.
     pub event: Event,
-    /// The raw body, kept as received.
+    /// The body as received, except for credentials (see [`redact_credentials`]).
     pub raw: String,
+}
+
+/// Members that carry credentials: `token.deauthorized` sends the revoked `access_code`, and
+/// nothing that names a token may be readable in the database.
+const CREDENTIAL_MEMBERS: [&str; 5] = [
+    "access_code",
+    "access_token",
+    "refresh_token",
+    "api_key",
+    "client_secret",
+];
+
+/// The body to keep: the same JSON with every credential member's value replaced by
+/// `"[redacted]"`, wherever it is nested.
+pub fn redact_credentials(body: &[u8]) -> Result<String, WebhookRejection> {
+    fn scrub(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(members) => {
+                for (name, member) in members.iter_mut() {
+                    if CREDENTIAL_MEMBERS.contains(&name.as_str()) {
+                        *member = serde_json::Value::from("[redacted]");
+                    } else {
+                        scrub(member);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
+            serde_json::Value::Null
+            | serde_json::Value::Bool(_)
+            | serde_json::Value::Number(_)
+            | serde_json::Value::String(_) => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| WebhookRejection::Malformed(error.to_string()))?;
+    scrub(&mut value);
+    serde_json::to_string(&value).map_err(|error| WebhookRejection::Malformed(error.to_string()))
 }
 
 impl FromRequest<AppState> for CheckrWebhook {
@@ -79,9 +115,78 @@ impl FromRequest<AppState> for CheckrWebhook {
         }
         let event: Event = serde_json::from_slice(&body)
             .map_err(|error| WebhookRejection::Malformed(error.to_string()))?;
-        let raw = String::from_utf8(Bytes::into(body))
-            .map_err(|_| WebhookRejection::Malformed("body is not UTF-8".to_owned()))?;
+        let raw = redact_credentials(&body)?;
         Ok(CheckrWebhook { event, raw })
+    }
+}
+
+/// Most events one commit takes; a burst beyond it waits for the next commit.
+const MAX_BATCH: usize = 256;
+
+type Delivery = (
+    Event,
+    String,
+    String,
+    tokio::sync::oneshot::Sender<anyhow::Result<EventRecorded>>,
+);
+
+/// Group commit of webhook events: deliveries that arrive while one batch is being written go
+/// into the next transaction, so many concurrent deliveries share one disk sync, and each is
+/// answered only once its own batch is durable.
+#[derive(Clone)]
+pub struct EventWriter {
+    queue: tokio::sync::mpsc::UnboundedSender<Delivery>,
+}
+
+impl EventWriter {
+    /// Starts the writer task for `store`; it ends when the last handle is dropped.
+    pub fn start(store: Store) -> Self {
+        let (queue, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<Delivery>();
+        tokio::spawn(async move {
+            while let Some(first) = arrivals.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match arrivals.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (events, replies): (Vec<_>, Vec<_>) = batch
+                    .into_iter()
+                    .map(|(event, raw, now, reply)| ((event, raw, now), reply))
+                    .unzip();
+                match store.record_events(events).await {
+                    Ok(outcomes) => {
+                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(outcome);
+                        }
+                    }
+                    Err(error) => {
+                        let message = format!("{error:#}");
+                        for reply in replies {
+                            let _ = reply.send(Err(anyhow::anyhow!("{message}")));
+                        }
+                    }
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    /// Records one event with whatever else arrives meanwhile; resolves once it is durable.
+    pub async fn record(
+        &self,
+        event: Event,
+        raw: String,
+        now: String,
+    ) -> anyhow::Result<EventRecorded> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((event, raw, now, reply))
+            .map_err(|_| anyhow::anyhow!("the event writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the event writer dropped the event"))?
     }
 }
 
@@ -89,8 +194,8 @@ impl FromRequest<AppState> for CheckrWebhook {
 pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> Response {
     let (id, kind) = (webhook.event.id.clone(), webhook.event.type_name.clone());
     match state
-        .store
-        .record_event(webhook.event, webhook.raw, state.now())
+        .events
+        .record(webhook.event, webhook.raw, state.now())
         .await
     {
         Ok(EventRecorded::Stored { changed }) => {

@@ -231,3 +231,63 @@ pub async fn first_package(harness: &Harness, account: &str) -> String {
     assert_eq!(status, 200, "{catalog}");
     catalog["packages"][0]["slug"].as_str().unwrap().to_owned()
 }
+
+/// A finished visit to Checkr's hosted pages: where Checkr sends the browser back, and the
+/// browser-binding cookie the proxy set when the flow started.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub callback: String,
+    pub cookie: String,
+}
+
+impl Harness {
+    /// Follows a connect link like a browser: the proxy's start (which sets the binding
+    /// cookie and redirects), the authorize page's form, then the redirect back, returning
+    /// the callback URL (with code and state) without visiting it.
+    pub async fn authorize(&self, start_url: &str, data_set: &str) -> Authorized {
+        let no_redirects = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let started = no_redirects.get(start_url).send().await.unwrap();
+        assert_eq!(started.status(), 303, "the connect link starts the flow");
+        let cookie = started.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let url = started.headers()["location"].to_str().unwrap().to_owned();
+        let page = no_redirects.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let parsed = reqwest::Url::parse(&url).unwrap();
+        let query: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        let response = no_redirects
+            .post(&url)
+            .form(&[
+                ("state", query["state"].as_str()),
+                ("redirect_uri", query["redirect_uri"].as_str()),
+                ("data_set", data_set),
+                ("decision", "allow"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "{}", response.status());
+        Authorized {
+            callback: response.headers()["location"].to_str().unwrap().to_owned(),
+            cookie,
+        }
+    }
+
+    /// Visits the callback from the browser that started the flow.
+    pub async fn callback(&self, authorized: &Authorized) -> reqwest::Response {
+        self.http
+            .get(&authorized.callback)
+            .header("cookie", &authorized.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+}

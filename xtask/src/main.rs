@@ -283,7 +283,7 @@ fn demo(proxy_args: &[String]) -> Result<()> {
     build_shipped_widget()?;
     say("starting the proxy with its embedded sandbox (Ctrl-C stops it)");
     run(cargo()
-        .args(["run", "--release", "--bin", "bgcheck", "--"])
+        .args(["run", "--release", "--bin", "bgcheck", "--", "--sandbox"])
         .args(proxy_args))
 }
 
@@ -436,6 +436,7 @@ fn start_proxy() -> Result<(std::process::Child, Option<String>)> {
     let log = std::fs::File::create(target_dir().join("e2e-proxy.log"))?;
     let mut proxy = Command::new(target_dir().join("debug").join("bgcheck"))
         .args([
+            "--sandbox",
             "--listen",
             "127.0.0.1:0",
             "--sandbox-credential-delay",
