@@ -21,6 +21,16 @@ use super::secret::Secret;
 /// The largest page Checkr serves.
 pub const MAX_PER_PAGE: usize = 100;
 
+/// Most pages one list may span (50,000 items): a `count` or a chain of `next_href` beyond it
+/// is not trusted, since it would have the proxy allocate and fetch without bound.
+pub const MAX_PAGES: usize = 500;
+
+fn too_many_pages(pages: usize) -> CheckrError {
+    CheckrError::Decode(format!(
+        "Checkr's list spans {pages} pages, more than the {MAX_PAGES} the proxy reads"
+    ))
+}
+
 /// Checkr's answer when an account has no Account Hierarchy.
 const HIERARCHY_NOT_ENABLED: &str = "not enabled for Hierarchy";
 
@@ -348,6 +358,12 @@ impl CheckrClient {
         serde_json::from_slice(&response).map_err(|error| CheckrError::Decode(error.to_string()))
     }
 
+    /// Whether `url` lies under the configured API base (same scheme, host and port).
+    fn is_own_url(&self, url: &str) -> bool {
+        url.strip_prefix(self.base.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+    }
+
     fn page_url(&self, path: &str, extra_query: &str, page: usize) -> String {
         let separator = if extra_query.is_empty() { "" } else { "&" };
         format!(
@@ -370,6 +386,9 @@ impl CheckrClient {
             return self.follow_next(token, first).await;
         };
         let pages = count.div_ceil(MAX_PER_PAGE).max(1);
+        if pages > MAX_PAGES {
+            return Err(too_many_pages(pages));
+        }
         let mut items = first.data;
         items.reserve(count.saturating_sub(items.len()));
         let rest: Vec<Vec<T>> = stream::iter(2..=pages)
@@ -405,7 +424,18 @@ impl CheckrClient {
     ) -> Result<Vec<T>, CheckrError> {
         let mut items = first.data;
         let mut next = first.next_href;
+        let mut pages = 1;
         while let Some(url) = next.take() {
+            // The token goes wherever `next_href` points, so it must point at the API itself.
+            if !self.is_own_url(&url) {
+                return Err(CheckrError::Decode(
+                    "next_href points away from the configured Checkr API".to_owned(),
+                ));
+            }
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(too_many_pages(pages));
+            }
             let page: Page<T> = self.get(token, &url).await?;
             if page.data.is_empty() {
                 break;

@@ -384,8 +384,11 @@ async fn complete(
     };
     if let Some(message) = refusal {
         tracing::warn!(account = %pending.account_id, checkr_account = %grant.checkr_account_id, decision = ?decision, "OAuth connection refused");
-        // The grant just made is not kept: give it back so no unused token stays live.
-        if let Err(error) = state.checkr.deauthorize(&token).await {
+        // A grant for a Checkr account nobody here uses is given back, so no unused token
+        // stays live. One another tenant uses may be that tenant's very token: kept.
+        if decision == LinkDecision::ConnectedElsewhere
+            && let Err(error) = state.checkr.deauthorize(&token).await
+        {
             tracing::warn!(error = %error, "returning the refused grant failed");
         }
         return Err(page(StatusCode::CONFLICT, "Not connected", message));

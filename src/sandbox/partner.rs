@@ -263,6 +263,11 @@ struct AuthorizeForm {
     redirect_uri: String,
     data_set: SandboxAccount,
     decision: String,
+    /// Sign-in only: sign in to the seeded account of the data set (the one the demo's ATS
+    /// accounts already use) instead of a new one, as a customer with an existing Checkr
+    /// account does.
+    #[serde(default)]
+    existing: bool,
 }
 
 fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
@@ -305,7 +310,10 @@ async fn authorize(
         );
         return Redirect::to(&target).into_response();
     }
-    let credentials = sandbox.create_account(form.data_set);
+    let credentials = match flow {
+        Flow::Signin if form.existing => sandbox.account(form.data_set),
+        Flow::Signin | Flow::Signup => sandbox.create_account(form.data_set),
+    };
     let code = sandbox.with_partner(|partner| {
         partner.next_code += 1;
         let code = format!(

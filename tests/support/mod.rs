@@ -245,6 +245,17 @@ impl Harness {
     /// cookie and redirects), the authorize page's form, then the redirect back, returning
     /// the callback URL (with code and state) without visiting it.
     pub async fn authorize(&self, start_url: &str, data_set: &str) -> Authorized {
+        self.authorize_with(start_url, data_set, false).await
+    }
+
+    /// [`Harness::authorize`], signing in to the data set's existing (seeded) Checkr account
+    /// when `existing` is set: the account the demo's ATS accounts are linked to.
+    pub async fn authorize_with(
+        &self,
+        start_url: &str,
+        data_set: &str,
+        existing: bool,
+    ) -> Authorized {
         let no_redirects = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -270,6 +281,7 @@ impl Harness {
                 ("redirect_uri", query["redirect_uri"].as_str()),
                 ("data_set", data_set),
                 ("decision", "allow"),
+                ("existing", if existing { "true" } else { "false" }),
             ])
             .send()
             .await
