@@ -94,6 +94,23 @@ pub struct Config {
     #[arg(long, env = "BGCHECK_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Days a webhook's raw body is kept; after that only its id, type, object and time stay
+    /// (enough to recognise a redelivery).
+    #[arg(long, env = "BGCHECK_EVENT_RETENTION", default_value_t = 30)]
+    pub event_retention: u64,
+
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "BGCHECK_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Seconds a connection may stay without traffic before it is closed.
+    #[arg(long, env = "BGCHECK_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+
+    /// Connections served at once; more are answered 503.
+    #[arg(long, env = "BGCHECK_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
     /// Address of the embedded sandbox when it runs (port 0 picks a free one).
     #[arg(long, env = "BGCHECK_SANDBOX_LISTEN", default_value = "127.0.0.1:0")]
     pub sandbox_listen: SocketAddr,
@@ -120,6 +137,10 @@ impl Config {
             session_secret: None,
             sandbox_credential_delay: 1,
             allowed_origins: Vec::new(),
+            event_retention: 30,
+            header_read_timeout: 10,
+            idle_timeout: 60,
+            max_connections: 1024,
             sandbox_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
@@ -170,6 +191,15 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The connection limits these flags set.
+    pub fn limits(&self) -> super::server::Limits {
+        super::server::Limits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout.max(1)),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
+    }
+
     /// Which provider these flags select, or why they select none.
     pub fn mode(&self) -> Result<Mode, ConfigError> {
         match (self.sandbox, &self.checkr_api_base) {

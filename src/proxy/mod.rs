@@ -12,6 +12,7 @@ pub mod live;
 pub mod oauth;
 pub mod orders;
 pub mod secret;
+pub mod server;
 pub mod sessions;
 pub mod store;
 pub mod webhooks;
@@ -384,14 +385,12 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
         link_demo_accounts(&state, sandbox).await?;
     }
     let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(prune_events(state.clone()));
     let router = app(state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = shutdown_received.await;
-            })
-            .await
-    });
+    let limits = state.config.limits();
+    let server = tokio::spawn(server::serve(listener, router, limits, async move {
+        let _ = shutdown_received.await;
+    }));
     Ok(Running {
         address,
         sandbox_address,
@@ -401,6 +400,32 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
         server,
         sandbox_task,
     })
+}
+
+/// How often old webhook bodies are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Blanks webhook bodies older than `--event-retention` days, at start and then hourly,
+/// until the proxy stops.
+async fn prune_events(state: AppState) {
+    let stopping = state.stopping();
+    tokio::pin!(stopping);
+    loop {
+        let retention = state.config.event_retention.saturating_mul(86_400);
+        let cutoff = i64::try_from(unix_now().saturating_sub(retention)).unwrap_or(0);
+        let before = Timestamp::from_unix_seconds(cutoff);
+        match state.store.prune_event_payloads(before.as_str()).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "old webhook bodies pruned"),
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "pruning webhook bodies failed")
+            }
+        }
+        tokio::select! {
+            () = &mut stopping => return,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
 }
 
 /// Against Checkr itself every credential must come from the operator.

@@ -297,6 +297,8 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AccountRecord,
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path, vault: Vault) -> anyhow::Result<Self> {
+        create_private_file(path)
+            .with_context(|| format!("creating the database at {}", path.display()))?;
         let mut connection = Connection::open(path)
             .with_context(|| format!("opening the database at {}", path.display()))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -672,6 +674,19 @@ impl Store {
         .await
     }
 
+    /// Blanks the raw bodies of webhook events received before `before` (RFC 3339); their
+    /// id, type, object and time stay for deduplication. Returns how many were pruned.
+    pub async fn prune_event_payloads(&self, before: &str) -> anyhow::Result<usize> {
+        let before = before.to_owned();
+        self.call(move |db| {
+            db.execute(
+                "UPDATE webhook_events SET payload = '' WHERE received_at < ?1 AND payload <> ''",
+                [before],
+            )
+        })
+        .await
+    }
+
     /// Stores why screenings of an order's report were canceled.
     pub async fn set_cancellation_reasons(
         &self,
@@ -957,6 +972,28 @@ fn apply_event(
         EventKind::Other => {}
     }
     Ok(EventRecorded::Stored { changed })
+}
+
+/// Creates the database file readable by its owner only; SQLite gives its `-wal` and `-shm`
+/// files the same mode as the database itself.
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private_file(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
