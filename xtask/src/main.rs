@@ -429,7 +429,9 @@ fn end_to_end(tally: &mut Tally) -> Result<bool> {
 fn start_proxy() -> Result<(std::process::Child, Option<String>)> {
     say("building the proxy");
     run(cargo().args(["build", "--bin", "bgcheck"]))?;
-    let data = target_dir().join("e2e-data");
+    // Outside the package folder, which the proxy serves files from and refuses to keep
+    // its data in.
+    let data = std::env::temp_dir().join(format!("bgcheck-e2e-{}", std::process::id()));
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
     }
