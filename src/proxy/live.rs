@@ -1,47 +1,120 @@
-//! `GET /api/events`: a server-sent-events stream of the caller's account's order changes, so
-//! badges move as webhooks are applied.
+//! `GET /api/events`: a server-sent-events stream of order changes, so badges move as webhooks
+//! are applied. Each account has its own channel, a stream receives only the applicants it
+//! asked for, and what a stream needs to shape an order (role, customer type) is read once
+//! when it opens, so an event costs no database read or token decryption per subscriber.
 
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::stream::{Stream, StreamExt};
-use serde::Deserialize;
+use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::AppState;
 use super::error::ApiError;
-use super::orders::OrderView;
+use super::orders::{OrderView, custom_ids_from_query};
+use super::store::OrderRecord;
+use crate::domain::checkr::CustomerType;
 
-/// `EventSource` cannot send headers, so the session token comes as a query parameter.
-#[derive(Deserialize)]
-pub struct EventsQuery {
-    token: String,
+/// How many changes a slow subscriber may fall behind before it skips some.
+const CHANNEL_CAPACITY: usize = 256;
+
+/// What an account's channel carries.
+#[derive(Clone, Debug)]
+pub enum LiveUpdate {
+    /// An order changed; shared, so fan-out clones a pointer, not the order.
+    Order(Arc<OrderRecord>),
+    /// An admin switched the account's customer type, which changes how badges read.
+    CustomerType(CustomerType),
+}
+
+/// Per-account broadcast channels, created when the first stream of an account opens and
+/// dropped when a publish finds nobody listening.
+#[derive(Clone, Default)]
+pub struct Channels {
+    accounts: Arc<Mutex<HashMap<String, broadcast::Sender<LiveUpdate>>>>,
+}
+
+impl Channels {
+    /// Sends `update` to the streams of `account_id`, if any.
+    pub fn publish(&self, account_id: &str, update: LiveUpdate) {
+        let Ok(mut accounts) = self.accounts.lock() else {
+            return;
+        };
+        if let Some(sender) = accounts.get(account_id)
+            && sender.send(update).is_err()
+        {
+            // Every stream of the account has closed.
+            accounts.remove(account_id);
+        }
+    }
+
+    /// A receiver of the changes of `account_id`.
+    pub fn subscribe(&self, account_id: &str) -> Option<broadcast::Receiver<LiveUpdate>> {
+        let mut accounts = self.accounts.lock().ok()?;
+        let sender = accounts
+            .entry(account_id.to_owned())
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
+        Some(sender.subscribe())
+    }
+
+    /// How many accounts have a channel; for tests of the clean-up.
+    pub fn open_channels(&self) -> usize {
+        self.accounts.lock().map_or(0, |accounts| accounts.len())
+    }
 }
 
 /// Streams `order` events (data: the order as the widget shows it to this user).
+///
+/// Query: `token` (an `EventSource` cannot send headers) and, repeated, `custom_id`: the
+/// applicants the page shows, at most [`super::orders::MAX_CUSTOM_IDS`]. Without any
+/// `custom_id` the stream carries every order of the account.
 pub async fn events(
     State(state): State<AppState>,
-    Query(query): Query<EventsQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    let identity = state
-        .verify_session(&query.token)
+    let query = query.unwrap_or_default();
+    let token = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "token")
+        .map(|(_, value)| value.into_owned())
         .ok_or(ApiError::Unauthenticated)?;
-    let updates = BroadcastStream::new(state.subscribe()).take_until(state.stopping());
+    let identity = state
+        .verify_session(&token)
+        .ok_or(ApiError::Unauthenticated)?;
+    let wanted = custom_ids_from_query(&query, true)?;
+    let wanted: Option<HashSet<String>> = (!wanted.is_empty()).then(|| wanted.into_iter().collect());
+    let account = state
+        .store
+        .account(&identity.account_id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    let receiver = state
+        .live
+        .subscribe(&identity.account_id)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("live channels poisoned")))?;
+    let role = identity.role;
+    let mut customer = account.customer_type;
+    let updates = BroadcastStream::new(receiver).take_until(state.stopping());
     let stream = updates.filter_map(move |update| {
-        let (state, identity) = (state.clone(), identity.clone());
-        async move {
-            // A lagging subscriber skips what it missed; the widget refreshes its list on (re)connect.
-            let order = update.ok()?;
-            if order.account_id != identity.account_id {
-                return None;
+        // A lagging subscriber skips what it missed; the widget refreshes its list on (re)connect.
+        let event = match update {
+            Ok(LiveUpdate::CustomerType(changed)) => {
+                customer = changed;
+                None
             }
-            let account = state.store.account(&identity.account_id).await.ok()??;
-            let view = OrderView::new(&order, account.customer_type, identity.role, &state);
-            let data = serde_json::to_string(&view).ok()?;
-            Some(Ok(SseEvent::default().event("order").data(data)))
-        }
+            Ok(LiveUpdate::Order(order)) => wanted
+                .as_ref()
+                .is_none_or(|wanted| wanted.contains(&order.custom_id))
+                .then(|| OrderView::new(&order, customer, role, &state))
+                .and_then(|view| serde_json::to_string(&view).ok())
+                .map(|data| Ok(SseEvent::default().event("order").data(data))),
+            Err(_) => None,
+        };
+        std::future::ready(event)
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

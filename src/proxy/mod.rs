@@ -63,7 +63,7 @@ pub struct AppState {
     partner_base: String,
     dashboard_base: String,
     public_url: String,
-    live: tokio::sync::broadcast::Sender<OrderRecord>,
+    live: live::Channels,
     events: webhooks::EventWriter,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -101,7 +101,6 @@ impl AppState {
             vault = vault.with_previous_key(previous)?;
         }
         let store = Store::open(&data_dir.join("bgcheck.sqlite3"), vault)?;
-        let (live, _) = tokio::sync::broadcast::channel(1_024);
         Ok(Self {
             events: webhooks::EventWriter::start(store.clone()),
             checkr: CheckrClient::new(&provider.api_base, policy)?,
@@ -119,7 +118,7 @@ impl AppState {
             partner_base: provider.partner_base.trim_end_matches('/').to_owned(),
             dashboard_base: provider.dashboard_base.trim_end_matches('/').to_owned(),
             public_url: public_url.trim_end_matches('/').to_owned(),
-            live,
+            live: live::Channels::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         })
     }
@@ -151,12 +150,14 @@ impl AppState {
 
     /// Tells live widgets that an order changed.
     fn publish(&self, order: OrderRecord) {
-        // No live widget listening is the normal case.
-        let _ = self.live.send(order);
+        let account_id = order.account_id.clone();
+        self.live
+            .publish(&account_id, live::LiveUpdate::Order(Arc::new(order)));
     }
 
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<OrderRecord> {
-        self.live.subscribe()
+    /// The live streams' channels, for tests.
+    pub fn live_channels(&self) -> &live::Channels {
+        &self.live
     }
 
     /// Resolves when the proxy starts shutting down, so long-lived streams can end and

@@ -448,6 +448,10 @@ pub async fn update_settings(
         .set_customer_type(&identity.account_id, settings.customer_type)
         .await?
     {
+        state.live.publish(
+            &identity.account_id,
+            super::live::LiveUpdate::CustomerType(settings.customer_type),
+        );
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("account"))

@@ -1,11 +1,11 @@
 //! The widget's API: the catalog to order from, placing and retrying orders, and an
 //! applicant's orders with their status.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/session", get(session))
         .route("/catalog", get(catalog))
-        .route("/orders", post(create_order))
+        .route("/orders", post(create_order).get(orders_of_candidates))
         .route("/orders/{id}/retry", post(retry_order))
         .route("/candidates/{custom_id}/orders", get(candidate_orders))
 }
@@ -484,4 +484,78 @@ async fn candidate_orders(
             .map(|order| OrderView::new(order, account.customer_type, identity.role, &state))
             .collect(),
     ))
+}
+
+/// The most applicants one batched status call or one live stream may name: a page of a
+/// pipeline, while keeping the URL well under common server and proxy limits.
+pub const MAX_CUSTOM_IDS: usize = 200;
+
+/// The longest applicant id accepted in a query.
+const MAX_CUSTOM_ID_LEN: usize = 256;
+
+/// The repeated `custom_id` parameters of `query`, trimmed and without duplicates, in the
+/// order given. Refuses more than [`MAX_CUSTOM_IDS`], empty or overlong ids, and (unless
+/// `none_allowed`) a query without any.
+pub fn custom_ids_from_query(query: &str, none_allowed: bool) -> Result<Vec<String>, ApiError> {
+    let mut ids: Vec<String> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key != "custom_id" {
+            continue;
+        }
+        let id = value.trim();
+        if id.is_empty() || id.len() > MAX_CUSTOM_ID_LEN {
+            return Err(ApiError::MalformedRequest(format!(
+                "Each custom_id must be 1 to {MAX_CUSTOM_ID_LEN} characters."
+            )));
+        }
+        if !ids.iter().any(|known| known == id) {
+            ids.push(id.to_owned());
+        }
+        if ids.len() > MAX_CUSTOM_IDS {
+            return Err(ApiError::MalformedRequest(format!(
+                "At most {MAX_CUSTOM_IDS} custom_id values per request; split the list."
+            )));
+        }
+    }
+    if ids.is_empty() && !none_allowed {
+        return Err(ApiError::MalformedRequest(
+            "Name at least one applicant: ?custom_id=A-1&custom_id=A-2".to_owned(),
+        ));
+    }
+    Ok(ids)
+}
+
+/// `GET /api/orders?custom_id=…` (repeated).
+#[derive(Serialize)]
+struct CandidatesOrders {
+    /// Every requested applicant, each with the list `/api/candidates/{custom_id}/orders`
+    /// would return (empty when none).
+    candidates: BTreeMap<String, Vec<OrderView>>,
+}
+
+async fn orders_of_candidates(
+    State(state): State<AppState>,
+    identity: Identity,
+    RawQuery(query): RawQuery,
+) -> Result<Json<CandidatesOrders>, ApiError> {
+    let ids = custom_ids_from_query(query.as_deref().unwrap_or_default(), false)?;
+    let account = state
+        .store
+        .account(&identity.account_id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    let orders = state.store.orders_for_candidates(&account.id, &ids).await?;
+    let mut candidates: BTreeMap<String, Vec<OrderView>> =
+        ids.into_iter().map(|id| (id, Vec::new())).collect();
+    for order in &orders {
+        if let Some(list) = candidates.get_mut(&order.custom_id) {
+            list.push(OrderView::new(
+                order,
+                account.customer_type,
+                identity.role,
+                &state,
+            ));
+        }
+    }
+    Ok(Json(CandidatesOrders { candidates }))
 }

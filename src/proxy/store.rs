@@ -630,6 +630,31 @@ impl Store {
         })
         .await
     }
+
+    /// Every order of several applicants, newest first, in one query.
+    pub async fn orders_for_candidates(
+        &self,
+        account_id: &str,
+        custom_ids: &[String],
+    ) -> anyhow::Result<Vec<OrderRecord>> {
+        if custom_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut params = Vec::with_capacity(custom_ids.len() + 1);
+        params.push(account_id.to_owned());
+        params.extend(custom_ids.iter().cloned());
+        self.call(move |db| {
+            let placeholders = vec!["?"; params.len() - 1].join(", ");
+            let mut statement = db.prepare(&format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE account_id = ? \
+                 AND custom_id IN ({placeholders}) ORDER BY seq DESC"
+            ))?;
+            let rows =
+                statement.query_map(rusqlite::params_from_iter(params.iter()), order_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
 }
 
 /// What recording a webhook event did.
