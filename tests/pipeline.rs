@@ -69,7 +69,10 @@ async fn the_batched_call_is_bounded_with_a_clear_error() {
     let ids: Vec<String> = (0..201).map(|n| format!("A-{n}")).collect();
 
     let (status, body) = harness
-        .get("blue-bakery", &format!("/api/orders?{}", ids_query(&ids[..200])))
+        .get(
+            "blue-bakery",
+            &format!("/api/orders?{}", ids_query(&ids[..200])),
+        )
         .await;
     assert_eq!(status, 200, "200 applicants fit in one call: {body}");
     assert_eq!(body["candidates"].as_object().unwrap().len(), 200);

@@ -37,6 +37,8 @@ const PROXY: &str = "http://proxy.test";
 enum Reply {
     Json(u16, String),
     Slow(u16, String, i32),
+    /// Answers once the test resolves the promise: no timer decides what the page shows.
+    Held(u16, String, js_sys::Promise),
     Offline,
 }
 
@@ -54,6 +56,8 @@ struct Stub {
     live: RefCell<Option<Listener>>,
     stream_open: Rc<Cell<bool>>,
     refuse_stream: Cell<bool>,
+    /// The URL of every stream opened, in order.
+    listened: RefCell<Vec<String>>,
 }
 
 impl Stub {
@@ -117,22 +121,81 @@ impl Drop for StreamGuard {
     }
 }
 
+impl Stub {
+    /// The reply to one route, consuming it unless it is the route's last.
+    fn reply_to(&self, method: Method, url: &str) -> Option<Reply> {
+        let mut routes = self.routes.borrow_mut();
+        routes
+            .iter_mut()
+            .find(|route| route.method == method && route.url == url)
+            .map(|route| {
+                if route.replies.len() > 1 {
+                    route.replies.remove(0)
+                } else {
+                    route.replies[0].clone()
+                }
+            })
+    }
+
+    /// `GET /api/orders?custom_id=…` answered from the per-applicant routes, as the proxy
+    /// answers it: one entry per applicant; the first failing applicant fails the call.
+    fn batched_reply(&self, url: &str) -> Option<Reply> {
+        let query = url.strip_prefix(&format!("{PROXY}/api/orders?"))?;
+        let mut candidates = Vec::new();
+        let mut delay = 0;
+        let mut held = None;
+        for pair in query.split('&') {
+            let id = pair.strip_prefix("custom_id=")?;
+            let id = js_sys::decode_uri_component(id)
+                .unwrap()
+                .as_string()
+                .unwrap();
+            let single = format!("{PROXY}/api/candidates/{id}/orders");
+            let (status, json) = match self.reply_to(Method::Get, &single) {
+                None => (200, "[]".to_owned()),
+                Some(Reply::Offline) => return Some(Reply::Offline),
+                Some(Reply::Json(status, json)) => (status, json),
+                Some(Reply::Slow(status, json, ms)) => {
+                    delay = delay.max(ms);
+                    (status, json)
+                }
+                Some(Reply::Held(status, json, promise)) => {
+                    held = Some(promise);
+                    (status, json)
+                }
+            };
+            if status != 200 {
+                return Some(Reply::Json(status, json));
+            }
+            candidates.push(format!("{}:{json}", serde_json_string(&id)));
+        }
+        let body = format!(r#"{{"candidates":{{{}}}}}"#, candidates.join(","));
+        Some(if let Some(promise) = held {
+            Reply::Held(200, body, promise)
+        } else if delay > 0 {
+            Reply::Slow(200, body, delay)
+        } else {
+            Reply::Json(200, body)
+        })
+    }
+}
+
+fn serde_json_string(text: &str) -> String {
+    js_sys::JSON::stringify(&JsValue::from_str(text))
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
 impl Transport for Stub {
     fn send(&self, request: HttpRequest) -> Sent {
         self.sent.borrow_mut().push(request.clone());
-        let reply = {
-            let mut routes = self.routes.borrow_mut();
-            routes
-                .iter_mut()
-                .find(|route| route.method == request.method && route.url == request.url)
-                .map(|route| {
-                    if route.replies.len() > 1 {
-                        route.replies.remove(0)
-                    } else {
-                        route.replies[0].clone()
-                    }
-                })
-        };
+        let reply = self
+            .reply_to(request.method, &request.url)
+            .or_else(|| match request.method {
+                Method::Get => self.batched_reply(&request.url),
+                Method::Post => None,
+            });
         Box::pin(async move {
             let (status, json) = match reply {
                 None => (
@@ -145,6 +208,10 @@ impl Transport for Stub {
                     sleep(ms).await;
                     (status, json)
                 }
+                Some(Reply::Held(status, json, promise)) => {
+                    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+                    (status, json)
+                }
             };
             Ok(HttpResponse {
                 status,
@@ -153,10 +220,11 @@ impl Transport for Stub {
         })
     }
 
-    fn listen(&self, _url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+    fn listen(&self, url: &str, listener: Listener) -> Option<Box<dyn Any>> {
         if self.refuse_stream.get() {
             return None;
         }
+        self.listened.borrow_mut().push(url.to_owned());
         self.live.replace(Some(listener));
         self.stream_open.set(true);
         Some(Box::new(StreamGuard(Rc::clone(&self.stream_open))))
@@ -233,6 +301,13 @@ struct Mounted {
 }
 
 async fn mount(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
+    let mounted = mount_now(stub, options);
+    settle().await;
+    mounted
+}
+
+/// Mounts without waiting, so several widgets can mount in one tick as a page's list does.
+fn mount_now(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
     let document = web_sys::window().unwrap().document().unwrap();
     let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&host).unwrap();
@@ -243,6 +318,7 @@ async fn mount(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
         "bgcheck:ordered",
         "bgcheck:status",
         "bgcheck:error",
+        "bgcheck:open",
     ] {
         let events = Rc::clone(&events);
         let listener =
@@ -259,7 +335,6 @@ async fn mount(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
     }
     let transport: Rc<dyn Transport> = stub.clone();
     let handle = mount_with(host.clone(), options, transport).expect("mounts");
-    settle().await;
     let root = host.shadow_root().expect("a shadow root");
     Mounted {
         host,
@@ -1199,4 +1274,354 @@ mod badges {
     use super::{CustomerType, vectors};
     use wasm_bindgen_test::wasm_bindgen_test;
     checkr_rows!(badge_case);
+}
+
+// ---------------------------------------------------------------------------------------
+// Many widgets on one page: <bgcheck-badge> and the page's shared hub
+
+fn badge_options(custom_id: &str) -> MountOptions {
+    MountOptions {
+        view: bgcheck::widget::host::View::Badge,
+        prefill: Prefill {
+            custom_id: Some(custom_id.to_owned()),
+            ..Prefill::default()
+        },
+        ..options()
+    }
+}
+
+/// An order of `custom_id` with the given `status` JSON.
+fn order_of(custom_id: &str, id: &str, status: &str, extra: &str) -> String {
+    order_json(id, "invited", extra)
+        .replace(
+            r#""custom_id":"A-1042""#,
+            &format!(r#""custom_id":"{custom_id}""#),
+        )
+        .replace(r#""status":{}"#, &format!(r#""status":{status}"#))
+}
+
+/// A promise the test resolves when it wants the held reply to arrive.
+fn gate() -> (js_sys::Promise, js_sys::Function) {
+    let mut open = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _| open = Some(resolve));
+    (promise, open.unwrap())
+}
+
+impl Mounted {
+    /// The badge's line: its state, accessible name and visible label.
+    fn line(&self) -> web_sys::Element {
+        self.find(".bgc-line").expect("a badge line")
+    }
+
+    fn label(&self) -> String {
+        self.find("[data-badge]")
+            .expect("a label")
+            .text_content()
+            .unwrap()
+            .replace(" ⚠", "")
+    }
+}
+
+async fn badge_line_for(row: &vectors::Row, customer: CustomerType) -> (String, bool, String) {
+    let steps: Vec<usize> = (0..row.path.len()).collect();
+    let folded = vectors::fold(row, &steps);
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let status = serde::Serialize::serialize(&folded.status, &serializer).unwrap();
+    let status = js_sys::JSON::stringify(&status)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let customer_name = match customer {
+        CustomerType::Combined => "combined",
+        CustomerType::Segregated => "segregated",
+    };
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", customer_name, "connected", true),
+    )
+    .get(
+        "/api/candidates/A-7/orders",
+        200,
+        &format!("[{}]", order_of("A-7", "ord_1", &status, "")),
+    );
+    let badge = mount(&stub, badge_options("A-7")).await;
+    let line = badge.line();
+    assert_eq!(line.get_attribute("data-state").as_deref(), Some("ready"));
+    let indicator = badge.find(".bgc-indicator").is_some();
+    (
+        badge.label(),
+        indicator,
+        line.get_attribute("aria-label").unwrap(),
+    )
+}
+
+macro_rules! badge_line_case {
+    ($name:ident, $row:expr) => {
+        #[wasm_bindgen_test]
+        async fn $name() {
+            let row = $row;
+            for (customer, expected) in [
+                (CustomerType::Combined, row.combined),
+                (CustomerType::Segregated, row.segregated),
+            ] {
+                let (label, indicator, name) = super::badge_line_for(&row, customer).await;
+                assert_eq!(label, expected, "{customer:?} customers' badge");
+                let mut accessible = format!("Background check: {expected}");
+                if indicator {
+                    accessible.push_str(", includes canceled screenings");
+                }
+                assert_eq!(name, accessible, "the accessible name says the status");
+                if customer == CustomerType::Combined {
+                    assert_eq!(
+                        indicator, row.indicator,
+                        "the canceled-screenings indicator"
+                    );
+                }
+            }
+        }
+    };
+}
+
+mod badge_lines {
+    use super::{CustomerType, vectors};
+    use wasm_bindgen_test::wasm_bindgen_test;
+    checkr_rows!(badge_line_case);
+}
+
+#[wasm_bindgen_test]
+async fn a_badge_shows_a_compact_loading_state_until_its_status_arrives() {
+    let (held, release) = gate();
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session()).on(
+        Method::Get,
+        "/api/candidates/A-7/orders",
+        Reply::Held(
+            200,
+            format!("[{}]", order_of("A-7", "ord_1", "{}", "")),
+            held,
+        ),
+    );
+    let badge = mount(&stub, badge_options("A-7")).await;
+    let line = badge.line();
+    assert_eq!(line.get_attribute("data-state").as_deref(), Some("loading"));
+    assert_eq!(line.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert_eq!(
+        line.get_attribute("aria-label").as_deref(),
+        Some("Background check: loading")
+    );
+    assert_eq!(
+        line.get_attribute("tabindex").as_deref(),
+        Some("0"),
+        "focusable"
+    );
+    assert!(
+        badge.events("bgcheck:ready").is_empty(),
+        "not ready while loading"
+    );
+
+    release.call0(&JsValue::NULL).unwrap();
+    settle().await;
+    assert_eq!(line.get_attribute("data-state").as_deref(), Some("ready"));
+    assert_eq!(badge.label(), "Invitation Sent");
+    assert_eq!(
+        badge.line().get_attribute("aria-label").as_deref(),
+        Some("Background check: Invitation Sent")
+    );
+    assert_eq!(badge.events("bgcheck:ready").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_badge_that_cannot_load_says_so_in_one_line_with_the_reason_as_its_tooltip() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session()).get(
+        "/api/candidates/A-7/orders",
+        500,
+        r#"{"code":"internal","message":"Something went wrong on our side."}"#,
+    );
+    let badge = mount(&stub, badge_options("A-7")).await;
+    let line = badge.line();
+    assert_eq!(line.get_attribute("data-state").as_deref(), Some("error"));
+    assert_eq!(badge.label(), "Unavailable");
+    assert_eq!(
+        line.get_attribute("title").as_deref(),
+        Some("Something went wrong on our side.")
+    );
+    assert!(
+        line.get_attribute("aria-label")
+            .unwrap()
+            .starts_with("Background check: unavailable."),
+    );
+    assert_eq!(badge.events("bgcheck:error").len(), 1);
+
+    let offline = Stub::new();
+    offline.on(Method::Get, "/api/session", Reply::Offline);
+    let badge = mount(&offline, badge_options("A-7")).await;
+    assert_eq!(
+        badge.line().get_attribute("data-state").as_deref(),
+        Some("error"),
+        "a failed session read is an error too: {}",
+        badge.text()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_badge_counts_several_orders_and_shows_the_newest_with_its_eta() {
+    let stub = Stub::new();
+    let newest = order_of(
+        "A-7",
+        "ord_2",
+        r#"{"invitation":{"id":"inv_2","status":"completed"}}"#,
+        "",
+    )
+    .replace(r#""eta":null"#, r#""eta":"Dec 4, 2026""#);
+    let older = order_of("A-7", "ord_1", "{}", "");
+    stub.get("/api/session", 200, &ready_session()).get(
+        "/api/candidates/A-7/orders",
+        200,
+        &format!("[{newest},{older}]"),
+    );
+    let badge = mount(&stub, badge_options("A-7")).await;
+    assert_eq!(badge.label(), "Pending", "the newest order's status");
+    assert_eq!(
+        badge.find(".bgc-count").unwrap().text_content().unwrap(),
+        "2 checks"
+    );
+    let line = badge.line();
+    assert_eq!(
+        line.get_attribute("title").as_deref(),
+        Some("Estimated completion: Dec 4, 2026")
+    );
+    assert_eq!(
+        line.get_attribute("aria-label").as_deref(),
+        Some("Background check: Pending, newest of 2 checks")
+    );
+
+    let none = Stub::new();
+    none.get("/api/session", 200, &ready_session());
+    let badge = mount(&none, badge_options("A-8")).await;
+    assert_eq!(badge.label(), "Not ordered");
+    assert_eq!(
+        badge.line().get_attribute("aria-label").as_deref(),
+        Some("Background check: none ordered")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_clickable_badge_is_a_button_that_asks_the_host_to_open_the_applicant() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session());
+    let badge = mount(
+        &stub,
+        MountOptions {
+            clickable: true,
+            ..badge_options("A-9")
+        },
+    )
+    .await;
+    let line = badge.line();
+    assert_eq!(line.tag_name(), "BUTTON");
+    assert!(badge.events("bgcheck:open").is_empty());
+    line.unchecked_ref::<HtmlElement>().click();
+    let opened = badge.events("bgcheck:open");
+    assert_eq!(opened.len(), 1);
+    assert_eq!(prop(&opened[0], "customId"), "A-9");
+}
+
+#[wasm_bindgen_test]
+async fn badges_on_one_page_share_one_session_read_one_status_call_and_one_stream() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session());
+    for id in ["A-1", "A-2", "A-3"] {
+        stub.get(
+            &format!("/api/candidates/{id}/orders"),
+            200,
+            &format!("[{}]", order_of(id, &format!("ord_{id}"), "{}", "")),
+        );
+    }
+    // Mounted in one go, as a page renders its list, with a full status card for one of them.
+    let badges: Vec<Mounted> = ["A-1", "A-2", "A-3"]
+        .into_iter()
+        .map(|id| mount_now(&stub, badge_options(id)))
+        .collect();
+    let card = mount_now(
+        &stub,
+        MountOptions {
+            view: bgcheck::widget::host::View::Status,
+            ..badge_options("A-2")
+        },
+    );
+    settle().await;
+
+    assert_eq!(stub.requests(Method::Get, "/api/session").len(), 1);
+    let batched: Vec<String> = stub
+        .sent
+        .borrow()
+        .iter()
+        .filter(|request| request.url.starts_with(&format!("{PROXY}/api/orders?")))
+        .map(|request| request.url.clone())
+        .collect();
+    assert_eq!(
+        batched,
+        [format!(
+            "{PROXY}/api/orders?custom_id=A-1&custom_id=A-2&custom_id=A-3"
+        )],
+        "one status call for every element"
+    );
+    let streams = stub.listened.borrow().clone();
+    assert_eq!(streams.len(), 1, "one live stream: {streams:?}");
+    assert!(
+        streams[0].ends_with("&custom_id=A-1&custom_id=A-2&custom_id=A-3"),
+        "the stream asks for exactly the shown applicants: {}",
+        streams[0]
+    );
+    for badge in &badges {
+        assert_eq!(badge.label(), "Invitation Sent");
+    }
+    assert!(card.text().contains("Invitation Sent"), "{}", card.text());
+
+    // A change reaches its applicant's elements and no other.
+    stub.push_live(&order_of(
+        "A-2",
+        "ord_A-2",
+        r#"{"invitation":{"id":"inv_1","status":"completed"}}"#,
+        "",
+    ));
+    settle().await;
+    let labels: Vec<String> = badges.iter().map(Mounted::label).collect();
+    assert_eq!(labels, ["Invitation Sent", "Pending", "Invitation Sent"]);
+    assert!(card.text().contains("Pending"), "{}", card.text());
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_one_badge_keeps_the_stream_for_the_others_and_the_last_closes_it() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session());
+    let mut first = mount_now(&stub, badge_options("A-1"));
+    let second = mount_now(&stub, badge_options("A-2"));
+    settle().await;
+    assert!(stub.stream_open.get(), "the page's stream is open");
+    assert_eq!(
+        stub.listened.borrow().len(),
+        1,
+        "{:?}",
+        stub.listened.borrow()
+    );
+
+    first.handle.unmount();
+    settle().await;
+    assert!(stub.stream_open.get(), "the other badge still listens");
+    assert_eq!(stub.listened.borrow().len(), 1, "and on the same stream");
+    stub.push_live(&order_of("A-2", "ord_9", "{}", ""));
+    settle().await;
+    assert_eq!(second.label(), "Invitation Sent", "{}", second.text());
+
+    drop(second);
+    settle().await;
+    assert!(
+        !stub.stream_open.get(),
+        "the last unmount closes the stream"
+    );
+    drop(first);
 }

@@ -86,7 +86,8 @@ pub async fn events(
         .verify_session(&token)
         .ok_or(ApiError::Unauthenticated)?;
     let wanted = custom_ids_from_query(&query, true)?;
-    let wanted: Option<HashSet<String>> = (!wanted.is_empty()).then(|| wanted.into_iter().collect());
+    let wanted: Option<HashSet<String>> =
+        (!wanted.is_empty()).then(|| wanted.into_iter().collect());
     let account = state
         .store
         .account(&identity.account_id)

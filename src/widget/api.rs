@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::domain::checkr::{CustomerType, OrderStatus};
 use crate::domain::hierarchy::Catalog;
@@ -231,11 +232,28 @@ pub struct Credentials {
 }
 
 /// Calls the proxy with a bearer token, fetching a new token once when the proxy says 401.
+/// One client serves every widget of a page with the same proxy and session, so a token is
+/// minted once however many calls need it at the same moment.
 pub struct Client {
     base: String,
     credentials: Credentials,
     token: RefCell<Option<String>>,
     transport: Rc<dyn Transport>,
+    /// Settles when the token request in flight has answered; later callers wait on it.
+    minting: RefCell<Option<js_sys::Promise>>,
+    /// What the last token request gave, for the callers that waited on it.
+    minted: RefCell<Option<Result<Option<String>, Problem>>>,
+}
+
+/// A promise and the function that settles it: lets several tasks wait on one in-flight
+/// request without a channel crate.
+pub fn deferred() -> (js_sys::Promise, js_sys::Function) {
+    let mut settle = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| settle = Some(resolve));
+    (
+        promise,
+        settle.unwrap_or_else(|| js_sys::Function::new_no_args("")),
+    )
 }
 
 impl Client {
@@ -246,6 +264,22 @@ impl Client {
             token: RefCell::new(credentials.token.clone()),
             credentials,
             transport,
+            minting: RefCell::new(None),
+            minted: RefCell::new(None),
+        }
+    }
+
+    /// The base URL and credentials this client was made for.
+    pub fn serves(&self, base: &str, credentials: &Credentials) -> bool {
+        self.base == base.trim_end_matches('/') && self.credentials == *credentials
+    }
+
+    /// The token, minting one first when the host gave a session path but no token.
+    pub async fn ensure_token(&self) -> Option<String> {
+        let known = self.token.borrow().clone();
+        match known {
+            Some(token) => Some(token),
+            None => self.mint_token().await.ok().flatten(),
         }
     }
 
@@ -262,15 +296,36 @@ impl Client {
         url
     }
 
-    /// The URL of the live status stream; `None` until a token is known.
-    pub fn events_url(&self) -> Option<String> {
+    /// The URL of the live status stream for `custom_ids` (all of the account's orders when
+    /// `None`); `None` until a token is known.
+    pub fn events_url(&self, custom_ids: Option<&[String]>) -> Option<String> {
         let token = self.token.borrow().clone()?;
         let mut url = self.url("/api/events?token=");
         url.push_str(&String::from(js_sys::encode_uri_component(&token)));
+        for id in custom_ids.unwrap_or_default() {
+            url.push_str("&custom_id=");
+            url.push_str(&String::from(js_sys::encode_uri_component(id)));
+        }
         Some(url)
     }
 
+    /// A fresh token from the host, shared with every call asking at the same time.
     async fn mint_token(&self) -> Result<Option<String>, Problem> {
+        let waiting = self.minting.borrow().clone();
+        if let Some(promise) = waiting {
+            let _ = JsFuture::from(promise).await;
+            return self.minted.borrow().clone().unwrap_or(Ok(None));
+        }
+        let (promise, settle) = deferred();
+        self.minting.replace(Some(promise));
+        let minted = self.mint_once().await;
+        self.minted.replace(Some(minted.clone()));
+        self.minting.replace(None);
+        let _ = settle.call0(&JsValue::NULL);
+        minted
+    }
+
+    async fn mint_once(&self) -> Result<Option<String>, Problem> {
         let Some(path) = &self.credentials.session_path else {
             return Ok(None);
         };
@@ -342,10 +397,16 @@ impl Client {
         if token.is_none() {
             token = self.mint_token().await?;
         }
-        let mut response = self.send_once(method, path, body, token).await?;
+        let mut response = self.send_once(method, path, body, token.clone()).await?;
         // An expired token is renewed once; a second 401 is the host's problem to show.
         if response.status == 401 && self.credentials.session_path.is_some() {
-            let fresh = self.mint_token().await?;
+            // Another call may have renewed it meanwhile: then use that one.
+            let current = self.token.borrow().clone();
+            let fresh = if current.is_some() && current != token {
+                current
+            } else {
+                self.mint_token().await?
+            };
             response = self.send_once(method, path, body, fresh).await?;
         }
         if (200..300).contains(&response.status) {
@@ -382,17 +443,28 @@ impl Client {
         self.call(Method::Post, &path, None, decode::order).await
     }
 
-    /// `GET /api/candidates/{custom_id}/orders`.
-    pub async fn orders(&self, custom_id: &str) -> Result<Vec<Order>, Problem> {
-        let mut path = String::from("/api/candidates/");
-        path.push_str(&String::from(js_sys::encode_uri_component(custom_id)));
-        path.push_str("/orders");
-        self.call(Method::Get, &path, None, |value| {
-            decode::items(value, decode::order)
-        })
-        .await
+    /// `GET /api/orders?custom_id=…`: the orders of several applicants in one call (at most
+    /// [`MAX_CUSTOM_IDS`]).
+    pub async fn orders_of(
+        &self,
+        custom_ids: &[String],
+    ) -> Result<Vec<(String, Vec<Order>)>, Problem> {
+        let mut path = String::from("/api/orders");
+        for (index, id) in custom_ids.iter().enumerate() {
+            path.push_str(if index == 0 {
+                "?custom_id="
+            } else {
+                "&custom_id="
+            });
+            path.push_str(&String::from(js_sys::encode_uri_component(id)));
+        }
+        self.call(Method::Get, &path, None, decode::orders_by_candidate)
+            .await
     }
 }
+
+/// The most applicants the proxy takes in one batched call or one live stream.
+pub const MAX_CUSTOM_IDS: usize = 200;
 
 /// A 2xx answer that did not decode. Out of line: [`Client::call`] is instantiated once per
 /// answer type, and this would otherwise be copied into each.

@@ -16,19 +16,16 @@ use crate::domain::geo::{COUNTRY_CHOICES, Choices, US_STATE_CHOICES};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{Field, OrderRules};
 
-use super::api::{CatalogView, Client, Order, Problem, Session, decode_order};
+use super::api::{CatalogView, Client, Order, Problem, Session};
 use super::host::{View, emit};
+use super::hub::{Hub, Update as HubUpdate, Watch};
 use super::model::{AccountView, OrderForm, Picker, Prefill, badge_of, package_name, upsert};
-use super::transport::Listener;
-
-/// How often the orders are refreshed when the live stream is unavailable.
-const POLL_ORDERS: Duration = Duration::from_secs(15);
 /// How often the session is re-read while an admin connects the account.
 const POLL_SESSION: Duration = Duration::from_secs(5);
 
 /// Something loaded from the proxy.
 #[derive(Clone, PartialEq)]
-enum Load<T> {
+pub(super) enum Load<T> {
     Loading,
     Ready(T),
     Failed(Problem),
@@ -37,13 +34,13 @@ enum Load<T> {
 /// What every component reaches: cheap, copyable handles.
 #[derive(Clone, Copy)]
 pub struct Ctx {
-    client: StoredValue<Rc<Client>, LocalStorage>,
+    hub: StoredValue<Rc<Hub>, LocalStorage>,
     host: StoredValue<HtmlElement, LocalStorage>,
     root: StoredValue<HtmlElement, LocalStorage>,
     view: View,
-    prefill: RwSignal<Prefill>,
-    session: RwSignal<Load<Session>>,
-    orders: RwSignal<Load<Vec<Order>>>,
+    pub(super) prefill: RwSignal<Prefill>,
+    pub(super) session: RwSignal<Load<Session>>,
+    pub(super) orders: RwSignal<Load<Vec<Order>>>,
     catalog: RwSignal<Load<CatalogView>>,
     announced_ready: StoredValue<bool>,
 }
@@ -51,14 +48,14 @@ pub struct Ctx {
 impl Ctx {
     /// Handles for one mounted widget.
     pub fn new(
-        client: Rc<Client>,
+        hub: Rc<Hub>,
         host: HtmlElement,
         root: HtmlElement,
         view: View,
         prefill: RwSignal<Prefill>,
     ) -> Self {
         Self {
-            client: StoredValue::new_local(client),
+            hub: StoredValue::new_local(hub),
             host: StoredValue::new_local(host),
             root: StoredValue::new_local(root),
             view,
@@ -71,10 +68,10 @@ impl Ctx {
     }
 
     fn client(&self) -> Option<Rc<Client>> {
-        self.client.try_get_value()
+        self.hub.try_with_value(|hub| hub.client())
     }
 
-    fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
+    pub(super) fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
         self.host.try_with_value(|host| emit(host, name, detail));
     }
 
@@ -88,7 +85,7 @@ impl Ctx {
         );
     }
 
-    fn ready(&self) {
+    pub(super) fn ready(&self) {
         if self.announced_ready.try_get_value() == Some(false) {
             self.announced_ready.set_value(true);
             // Leptos renders after the current task: announce once the form is on screen.
@@ -97,14 +94,14 @@ impl Ctx {
         }
     }
 
-    fn customer(&self) -> CustomerType {
+    pub(super) fn customer(&self) -> CustomerType {
         match self.session.try_get_untracked() {
             Some(Load::Ready(session)) => session.customer_type,
             _ => CustomerType::default(),
         }
     }
 
-    fn custom_id(&self) -> Option<String> {
+    pub(super) fn custom_id(&self) -> Option<String> {
         self.prefill
             .try_with_untracked(|prefill| prefill.custom_id.clone())
             .flatten()
@@ -122,11 +119,14 @@ impl Ctx {
         );
     }
 
-    fn load_session(self) {
+    /// Reads the page's session (shared with the other widgets); `fresh` asks the proxy again.
+    pub(super) fn load_session(self, fresh: bool) {
         self.session.set(Load::Loading);
-        let Some(client) = self.client() else { return };
+        let Some(hub) = self.hub.try_get_value() else {
+            return;
+        };
         spawn_local(async move {
-            let loaded = client.session().await;
+            let loaded = hub.session(fresh).await;
             self.apply_session(loaded);
         });
     }
@@ -149,47 +149,63 @@ impl Ctx {
         }
     }
 
-    fn load_orders(self, quietly: bool) {
+    /// Lists the applicant's orders again (in the page's next batched call).
+    fn load_orders(self) {
         let Some(custom_id) = self.custom_id() else {
             return;
         };
-        let Some(client) = self.client() else { return };
-        if !quietly {
-            self.orders.set(Load::Loading);
-        }
-        spawn_local(async move {
-            match client.orders(&custom_id).await {
-                Ok(fresh) => {
-                    let before = match self.orders.try_get_untracked() {
-                        Some(Load::Ready(before)) => before,
-                        _ => Vec::new(),
-                    };
-                    for order in &fresh {
-                        let known = before.iter().find(|old| old.id == order.id);
-                        if known
-                            .is_some_and(|old| old.step != order.step || old.status != order.status)
-                        {
-                            self.announce_status(order);
-                        }
-                    }
-                    self.orders.set(Load::Ready(fresh));
-                    if self.view == View::Status {
-                        self.ready();
-                    }
-                }
-                Err(problem) if quietly => {
-                    // A failed background refresh keeps the list the user is reading.
-                    let _ = problem;
-                }
-                Err(problem) => {
-                    self.report(&problem);
-                    self.orders.set(Load::Failed(problem));
-                }
-            }
+        self.orders.set(Load::Loading);
+        self.hub.with_value(|hub| hub.list(&custom_id));
+    }
+
+    /// Follows the applicant through the page's hub until the calling view is disposed:
+    /// its listing, then its live changes (or polled listings when the stream breaks).
+    pub(super) fn follow_orders(self) {
+        let Some(custom_id) = self.custom_id() else {
+            return;
+        };
+        let notify = Rc::new(move |update: HubUpdate| self.apply_update(update));
+        let watch = self.hub.try_with_value(|hub| hub.watch(&custom_id, notify));
+        let guard = StoredValue::new_local(watch);
+        on_cleanup(move || {
+            let _: Option<Option<Watch>> = guard.try_update_value(Option::take);
         });
     }
 
-    fn announce_status(&self, order: &Order) {
+    fn apply_update(self, update: HubUpdate) {
+        match update {
+            HubUpdate::Listed(fresh) => {
+                let before = match self.orders.try_get_untracked() {
+                    Some(Load::Ready(before)) => before,
+                    _ => Vec::new(),
+                };
+                for order in &fresh {
+                    let known = before.iter().find(|old| old.id == order.id);
+                    if known.is_some_and(|old| old.step != order.step || old.status != order.status)
+                    {
+                        self.announce_status(order);
+                    }
+                }
+                self.orders.set(Load::Ready(fresh));
+                // A badge announces itself once it shows a status, which also needs the session.
+                if self.view == View::Status {
+                    self.ready();
+                }
+            }
+            HubUpdate::Failed(problem) => {
+                self.report(&problem);
+                self.orders.set(Load::Failed(problem));
+            }
+            HubUpdate::Changed(order) => {
+                let announce = order.clone();
+                if self.merge(order) {
+                    self.announce_status(&announce);
+                }
+            }
+        }
+    }
+
+    pub(super) fn announce_status(&self, order: &Order) {
         let badge = badge_of(order, self.customer());
         self.emit(
             "bgcheck:status",
@@ -267,14 +283,14 @@ pub fn Widget(
     /// Handles for this mounted widget.
     ctx: Ctx,
 ) -> impl IntoView {
-    ctx.load_session();
+    ctx.load_session(false);
     view! {
         <section class="bgc-card" aria-labelledby="bgc-title">
             <h2 id="bgc-title" class="bgc-title">"Background checks"</h2>
             {move || match ctx.session.get() {
                 Load::Loading => EitherOf3::A(view! { <p class="bgc-muted" role="status">"Loading…"</p> }),
                 Load::Failed(problem) => EitherOf3::B(view! {
-                    <ProblemView problem retry=Callback::new(move |()| ctx.load_session())/>
+                    <ProblemView problem retry=Callback::new(move |()| ctx.load_session(true))/>
                 }),
                 Load::Ready(session) => EitherOf3::C(view! { <Account ctx session/> }),
             }}
@@ -368,9 +384,9 @@ fn session_poller(ctx: Ctx) -> impl Fn() + Copy + 'static {
         if polling.try_with_value(Option::is_some) == Some(false)
             && let Ok(handle) = set_interval_with_handle(
                 move || {
-                    if let Some(client) = ctx.client() {
+                    if let Some(hub) = ctx.hub.try_get_value() {
                         spawn_local(async move {
-                            if let Ok(session) = client.session().await {
+                            if let Ok(session) = hub.session(true).await {
                                 ctx.apply_session(Ok(session));
                             }
                         });
@@ -434,8 +450,7 @@ fn Orders(ctx: Ctx) -> impl IntoView {
             <p class="bgc-muted">"No applicant is selected, so there are no orders to show."</p>
         });
     }
-    ctx.load_orders(false);
-    live_updates(ctx);
+    ctx.follow_orders();
     let retry = RwSignal::new(Retry::Idle);
     Either::Right(view! {
         <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
@@ -443,7 +458,7 @@ fn Orders(ctx: Ctx) -> impl IntoView {
             {move || match ctx.orders.get() {
                 Load::Loading => EitherOf4::A(view! { <p class="bgc-muted" role="status">"Loading orders…"</p> }),
                 Load::Failed(problem) => EitherOf4::B(view! {
-                    <ProblemView problem retry=Callback::new(move |()| ctx.load_orders(false))/>
+                    <ProblemView problem retry=Callback::new(move |()| ctx.load_orders())/>
                 }),
                 Load::Ready(orders) if orders.is_empty() => EitherOf4::C(view! {
                     <p class="bgc-muted">"No background checks ordered for this candidate yet."</p>
@@ -488,48 +503,6 @@ impl Retry {
             Retry::Failed(id, problem) if id == order_id => Some(problem.message()),
             Retry::Idle | Retry::Sending(_) | Retry::Failed(..) => None,
         }
-    }
-}
-
-/// The live status stream, falling back to polling when it cannot be opened or breaks.
-fn live_updates(ctx: Ctx) {
-    let polling = StoredValue::new_local(None::<IntervalHandle>);
-    let start_polling = move || {
-        if polling.try_with_value(Option::is_some) == Some(false)
-            && let Ok(handle) = set_interval_with_handle(move || ctx.load_orders(true), POLL_ORDERS)
-        {
-            polling.set_value(Some(handle));
-        }
-    };
-    let stream = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
-    on_cleanup(move || {
-        if let Some(Some(handle)) = polling.try_update_value(Option::take) {
-            handle.clear();
-        }
-        stream.try_update_value(Option::take);
-    });
-    let Some(client) = ctx.client() else { return };
-    let Some(url) = client.events_url() else {
-        start_polling();
-        return;
-    };
-    let custom_id = ctx.custom_id().unwrap_or_default();
-    let listener = Listener {
-        on_order: Rc::new(move |value| {
-            if let Some(order) = decode_order(value)
-                && order.custom_id == custom_id
-            {
-                let announce = order.clone();
-                if ctx.merge(order) {
-                    ctx.announce_status(&announce);
-                }
-            }
-        }),
-        on_broken: Rc::new(start_polling),
-    };
-    match client.transport().listen(&url, listener) {
-        Some(guard) => stream.set_value(Some(guard)),
-        None => start_polling(),
     }
 }
 

@@ -335,6 +335,18 @@ fn messages(value: &JsValue, key: &str) -> Option<Vec<(String, String)>> {
     Some(messages)
 }
 
+/// `GET /api/orders?custom_id=…`: each applicant with its orders, newest first.
+pub fn orders_by_candidate(value: &JsValue) -> Option<Vec<(String, Vec<Order>)>> {
+    let candidates = field(value, "candidates")?;
+    let object: &Object = candidates.dyn_ref()?;
+    let mut decoded = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let pair = Array::from(&entry);
+        decoded.push((pair.get(0).as_string()?, items(&pair.get(1), order)?));
+    }
+    Some(decoded)
+}
+
 /// The proxy's error body.
 pub fn error_body(value: &JsValue) -> Option<ErrorBody> {
     if !value.is_object() {

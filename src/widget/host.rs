@@ -17,6 +17,8 @@ pub enum View {
     Order,
     /// Only this candidate's orders (`<bgcheck-status>`).
     Status,
+    /// One line: the newest order's status, for lists (`<bgcheck-badge>`).
+    Badge,
 }
 
 /// What the host passes to `mount` (camelCase keys) or sets as attributes (kebab-case).
@@ -34,10 +36,12 @@ pub struct MountOptions {
     pub view: View,
     /// A CSP nonce: styles go into a `<style nonce>` instead of a constructed stylesheet.
     pub nonce: Option<String>,
+    /// The badge is a button emitting `bgcheck:open` (the `clickable` attribute).
+    pub clickable: bool,
 }
 
 /// The attributes `<bgcheck-order>` and `<bgcheck-status>` watch.
-pub const ATTRIBUTES: [&str; 11] = [
+pub const ATTRIBUTES: [&str; 12] = [
     "proxy-url",
     "session-token",
     "session-path",
@@ -49,6 +53,7 @@ pub const ATTRIBUTES: [&str; 11] = [
     "state",
     "city",
     "nonce",
+    "clickable",
 ];
 
 impl MountOptions {
@@ -67,7 +72,12 @@ impl MountOptions {
         let view = match text("view")?.as_deref() {
             None | Some("order") => View::Order,
             Some("status") => View::Status,
+            Some("badge") => View::Badge,
             Some(_) => return Err(invalid("view")),
+        };
+        let clickable = match decode::field(&value, "clickable") {
+            None => false,
+            Some(flag) => flag.as_bool().ok_or_else(|| invalid("clickable"))?,
         };
         Ok(Self {
             proxy_url: text("proxyUrl")?.unwrap_or_default(),
@@ -84,6 +94,7 @@ impl MountOptions {
             },
             view,
             nonce: text("nonce")?,
+            clickable,
         })
     }
 
@@ -109,6 +120,7 @@ impl MountOptions {
             },
             view,
             nonce: get("nonce"),
+            clickable: element.has_attribute("clickable"),
         }
     }
 
@@ -128,6 +140,7 @@ impl MountOptions {
             || self.view != next.view
             || self.prefill.custom_id != next.prefill.custom_id
             || self.nonce != next.nonce
+            || self.clickable != next.clickable
     }
 }
 
@@ -142,9 +155,8 @@ fn invalid(key: &str) -> JsValue {
 /// nonce'd `<style>` when the host gives a nonce or the browser lacks constructed sheets.
 pub fn style(root: &ShadowRoot, nonce: Option<&str>) -> Result<(), JsValue> {
     if nonce.is_none()
-        && let Ok(sheet) = web_sys::CssStyleSheet::new()
+        && let Some(sheet) = shared_sheet()
     {
-        sheet.replace_sync(STYLES)?;
         root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
         return Ok(());
     }
@@ -158,6 +170,24 @@ pub fn style(root: &ShadowRoot, nonce: Option<&str>) -> Result<(), JsValue> {
     style.set_text_content(Some(STYLES));
     root.append_child(&style)?;
     Ok(())
+}
+
+thread_local! {
+    /// One parsed stylesheet adopted by every widget of the page: 200 badges parse it once.
+    static SHEET: std::cell::OnceCell<Option<web_sys::CssStyleSheet>> =
+        const { std::cell::OnceCell::new() };
+}
+
+fn shared_sheet() -> Option<web_sys::CssStyleSheet> {
+    SHEET.with(|sheet| {
+        sheet
+            .get_or_init(|| {
+                let made = web_sys::CssStyleSheet::new().ok()?;
+                made.replace_sync(STYLES).ok()?;
+                Some(made)
+            })
+            .clone()
+    })
 }
 
 /// Dispatches `name` on the host element, bubbling out of the shadow root.
@@ -201,7 +231,7 @@ extern "C" {
     );
 }
 
-/// Defines `<bgcheck-order>` and `<bgcheck-status>` (once per page).
+/// Defines `<bgcheck-order>`, `<bgcheck-status>` and `<bgcheck-badge>` (once per page).
 pub fn define_elements(
     on_connect: fn(HtmlElement, View),
     on_disconnect: fn(HtmlElement),
@@ -214,6 +244,7 @@ pub fn define_elements(
     for (name, view) in [
         ("bgcheck-order", View::Order),
         ("bgcheck-status", View::Status),
+        ("bgcheck-badge", View::Badge),
     ] {
         let connect = Closure::<dyn Fn(HtmlElement)>::new(move |element| on_connect(element, view));
         let disconnect = Closure::<dyn Fn(HtmlElement)>::new(on_disconnect);

@@ -1,11 +1,15 @@
 //! The embeddable widget: mounted into a shadow root so the host page's styles neither leak in
 //! nor get overridden, reachable as `mount(element, options)` and as the custom elements
-//! `<bgcheck-order>` and `<bgcheck-status>`.
+//! `<bgcheck-order>`, `<bgcheck-status>` and `<bgcheck-badge>`. Every widget of a page with the
+//! same proxy and session shares one [`hub::Hub`]: one session read, one batched status call,
+//! one live stream.
 
 pub mod api;
 mod app;
+mod badge;
 mod decode;
 pub mod host;
+pub mod hub;
 pub mod model;
 pub mod transport;
 
@@ -13,6 +17,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use leptos::either::Either;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -44,8 +49,10 @@ export interface MountOptions {
   /** US state code, when the country is US. */
   state?: string;
   city?: string;
-  /** "order" (form and orders, the default) or "status" (orders only). */
-  view?: "order" | "status";
+  /** "order" (form and orders, the default), "status" (orders only) or "badge" (one line for lists). */
+  view?: "order" | "status" | "badge";
+  /** Badge only: render it as a button that emits `bgcheck:open` (attribute: `clickable`). */
+  clickable?: boolean;
   /** CSP nonce: styles go into a `<style nonce>` instead of a constructed stylesheet. */
   nonce?: string;
 }
@@ -56,6 +63,17 @@ export interface BgcheckEventMap {
   "bgcheck:ordered": CustomEvent<{ orderId: string; candidateId: string | null; customId: string; package: string }>;
   "bgcheck:status": CustomEvent<{ orderId: string; label: string; final: boolean }>;
   "bgcheck:error": CustomEvent<{ code: string; message: string }>;
+  /** A clickable badge was activated: open the applicant's detail view. */
+  "bgcheck:open": CustomEvent<{ customId: string }>;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "bgcheck-order": HTMLElement;
+    "bgcheck-status": HTMLElement;
+    /** `<bgcheck-badge custom-id="…" [clickable]>`: the newest order's status on one line. */
+    "bgcheck-badge": HTMLElement;
+  }
 }
 "#;
 
@@ -85,11 +103,12 @@ impl Mounted {
         container.set_class_name("bgc");
         root.append_child(&container)?;
 
-        let client = Rc::new(api::Client::new(
+        let hub = hub::Hub::for_page(
             &self.options.proxy_url,
             self.options.credentials(),
             Rc::clone(&self.transport),
-        ));
+        );
+        let clickable = self.options.clickable;
         let prefill_slot = Rc::new(RefCell::new(None));
         let slot = Rc::clone(&prefill_slot);
         let prefill = self.options.prefill.clone();
@@ -99,8 +118,11 @@ impl Mounted {
         let handle = mount_to(container, move || {
             let prefill = RwSignal::new(prefill);
             slot.replace(Some(prefill));
-            let ctx = Ctx::new(client, host, inner, view, prefill);
-            view! { <Widget ctx/> }
+            let ctx = Ctx::new(hub, host, inner, view, prefill);
+            match view {
+                View::Badge => Either::Left(view! { <badge::Badge ctx clickable/> }),
+                View::Order | View::Status => Either::Right(view! { <Widget ctx/> }),
+            }
         });
         self.prefill = prefill_slot.take();
         self.view = Some(Box::new(handle));
@@ -165,11 +187,7 @@ pub fn mount(
     element: HtmlElement,
     #[wasm_bindgen(unchecked_param_type = "MountOptions | undefined")] options: JsValue,
 ) -> Result<WidgetHandle, JsValue> {
-    mount_with(
-        element,
-        MountOptions::from_js(options)?,
-        Rc::new(BrowserTransport),
-    )
+    mount_with(element, MountOptions::from_js(options)?, browser())
 }
 
 /// Mounts the widget into `element`, sending every request through `transport`.
@@ -192,14 +210,20 @@ pub fn mount_with(
 }
 
 thread_local! {
+    /// The browser's network, one value per page so the widgets' hubs can be shared.
+    static BROWSER: Rc<dyn Transport> = Rc::new(BrowserTransport);
     /// The widgets the custom elements mounted, by host element.
     static ELEMENTS: RefCell<Vec<(HtmlElement, WidgetHandle)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn browser() -> Rc<dyn Transport> {
+    BROWSER.with(Rc::clone)
 }
 
 fn element_connected(element: HtmlElement, view: View) {
     let options = MountOptions::from_attributes(&element, view);
     element_disconnected(element.clone());
-    match mount_with(element.clone(), options, Rc::new(BrowserTransport)) {
+    match mount_with(element.clone(), options, browser()) {
         Ok(handle) => ELEMENTS.with_borrow_mut(|elements| elements.push((element, handle))),
         Err(error) => web_sys::console::error_1(&error),
     }
@@ -230,7 +254,8 @@ fn element_changed(element: HtmlElement, view: View) {
     }
 }
 
-/// Defines `<bgcheck-order>` and `<bgcheck-status>`; safe to call more than once.
+/// Defines `<bgcheck-order>`, `<bgcheck-status>` and `<bgcheck-badge>`; safe to call more
+/// than once.
 #[wasm_bindgen(js_name = defineElements)]
 pub fn define_elements() {
     host::define_elements(element_connected, element_disconnected, element_changed);
