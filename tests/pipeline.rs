@@ -203,3 +203,48 @@ async fn a_stream_reads_badges_with_the_customer_type_an_admin_switches_to() {
     );
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn a_stream_starts_with_the_asked_applicants_orders_so_no_change_is_lost_before_it_opened() {
+    let harness = Harness::start().await;
+    let placed = order(&harness, "blue-bakery", "EARLY").await;
+    order(&harness, "blue-bakery", "NOT-ASKED").await;
+    harness
+        .step(placed["invitation_id"].as_str().unwrap(), "report_clear")
+        .await;
+    harness
+        .wait_for(
+            "blue-bakery",
+            bgcheck::proxy::identity::Role::Recruiter,
+            "EARLY",
+            |order| order["badge"]["label"] == "Clear",
+        )
+        .await;
+
+    let token = harness.token("blue-bakery");
+    let mut stream = harness
+        .http
+        .get(harness.url(&format!("/api/events?token={token}&custom_id=EARLY")))
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !seen.contains("\n\n") {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("the current state at once")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let first: Value = seen
+        .lines()
+        .find_map(|line| line.strip_prefix("data:"))
+        .map(|data| serde_json::from_str(data.trim()).unwrap())
+        .unwrap();
+    assert_eq!(first["id"], placed["id"]);
+    assert_eq!(first["badge"]["label"], "Clear", "as it stands now");
+    assert!(!seen.contains("NOT-ASKED"));
+    harness.stop().await;
+}

@@ -17,7 +17,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::AppState;
 use super::error::ApiError;
 use super::orders::{OrderView, custom_ids_from_query};
-use super::store::OrderRecord;
+use super::store::{OrderRecord, Store};
 use crate::domain::checkr::CustomerType;
 
 /// How many changes a slow subscriber may fall behind before it skips some.
@@ -36,30 +36,64 @@ pub enum LiveUpdate {
 /// dropped when a publish finds nobody listening.
 #[derive(Clone, Default)]
 pub struct Channels {
-    accounts: Arc<Mutex<HashMap<String, broadcast::Sender<LiveUpdate>>>>,
+    accounts: Arc<Mutex<HashMap<String, Channel>>>,
+}
+
+/// One account's channel, and the turn its order publishes take (see [`Channels::publish_order`]).
+#[derive(Clone)]
+pub struct Channel {
+    sender: broadcast::Sender<LiveUpdate>,
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Channels {
     /// Sends `update` to the streams of `account_id`, if any.
     pub fn publish(&self, account_id: &str, update: LiveUpdate) {
-        let Ok(mut accounts) = self.accounts.lock() else {
-            return;
-        };
-        if let Some(sender) = accounts.get(account_id)
-            && sender.send(update).is_err()
-        {
-            // Every stream of the account has closed.
-            accounts.remove(account_id);
+        if let Some(channel) = self.channel(account_id) {
+            let _ = channel.sender.send(update);
         }
+    }
+
+    /// The channel of `account_id` while some stream listens; drops it once none does.
+    pub fn channel(&self, account_id: &str) -> Option<Channel> {
+        let mut accounts = self.accounts.lock().ok()?;
+        let channel = accounts.get(account_id)?;
+        if channel.sender.receiver_count() == 0 {
+            accounts.remove(account_id);
+            return None;
+        }
+        Some(channel.clone())
     }
 
     /// A receiver of the changes of `account_id`.
     pub fn subscribe(&self, account_id: &str) -> Option<broadcast::Receiver<LiveUpdate>> {
         let mut accounts = self.accounts.lock().ok()?;
-        let sender = accounts
+        let channel = accounts
             .entry(account_id.to_owned())
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
-        Some(sender.subscribe())
+            .or_insert_with(|| Channel {
+                sender: broadcast::channel(CHANNEL_CAPACITY).0,
+                turn: Arc::new(tokio::sync::Mutex::new(())),
+            });
+        Some(channel.sender.subscribe())
+    }
+
+    /// Sends the order as it now stands to the streams of its account. Webhooks for one
+    /// order are applied concurrently, so the copy a handler holds may already be stale when
+    /// it publishes; re-reading it (once per change, never per stream) in turn guarantees the
+    /// last thing a stream hears of an order is its stored state.
+    pub fn publish_order(&self, store: &Store, order: OrderRecord) {
+        let Some(channel) = self.channel(&order.account_id) else {
+            return;
+        };
+        let store = store.clone();
+        tokio::spawn(async move {
+            let _turn = channel.turn.lock().await;
+            let latest = match store.order(&order.account_id, &order.id).await {
+                Ok(Some(latest)) => latest,
+                Ok(None) | Err(_) => order,
+            };
+            let _ = channel.sender.send(LiveUpdate::Order(Arc::new(latest)));
+        });
     }
 
     /// How many accounts have a channel; for tests of the clean-up.
@@ -73,6 +107,10 @@ impl Channels {
 /// Query: `token` (an `EventSource` cannot send headers) and, repeated, `custom_id`: the
 /// applicants the page shows, at most [`super::orders::MAX_CUSTOM_IDS`]. Without any
 /// `custom_id` the stream carries every order of the account.
+///
+/// With `custom_id`s, the stream starts with those applicants' orders as they stand once it
+/// is subscribed (oldest first): a change published between the page's first listing and the
+/// stream's (re)connection is not lost.
 pub async fn events(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -85,9 +123,7 @@ pub async fn events(
     let identity = state
         .verify_session(&token)
         .ok_or(ApiError::Unauthenticated)?;
-    let wanted = custom_ids_from_query(&query, true)?;
-    let wanted: Option<HashSet<String>> =
-        (!wanted.is_empty()).then(|| wanted.into_iter().collect());
+    let asked = custom_ids_from_query(&query, true)?;
     let account = state
         .store
         .account(&identity.account_id)
@@ -99,6 +135,17 @@ pub async fn events(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("live channels poisoned")))?;
     let role = identity.role;
     let mut customer = account.customer_type;
+    // Read after subscribing: whatever changes later arrives on the channel.
+    let mut current = state
+        .store
+        .orders_for_candidates(&identity.account_id, &asked)
+        .await?;
+    current.reverse();
+    let initial: Vec<Result<SseEvent, Infallible>> = current
+        .iter()
+        .filter_map(|order| order_event(&OrderView::new(order, customer, role, &state)))
+        .collect();
+    let wanted: Option<HashSet<String>> = (!asked.is_empty()).then(|| asked.into_iter().collect());
     let updates = BroadcastStream::new(receiver).take_until(state.stopping());
     let stream = updates.filter_map(move |update| {
         // A lagging subscriber skips what it missed; the widget refreshes its list on (re)connect.
@@ -111,11 +158,16 @@ pub async fn events(
                 .as_ref()
                 .is_none_or(|wanted| wanted.contains(&order.custom_id))
                 .then(|| OrderView::new(&order, customer, role, &state))
-                .and_then(|view| serde_json::to_string(&view).ok())
-                .map(|data| Ok(SseEvent::default().event("order").data(data))),
+                .and_then(|view| order_event(&view)),
             Err(_) => None,
         };
         std::future::ready(event)
     });
+    let stream = futures::stream::iter(initial).chain(stream);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn order_event(view: &OrderView) -> Option<Result<SseEvent, Infallible>> {
+    let data = serde_json::to_string(view).ok()?;
+    Some(Ok(SseEvent::default().event("order").data(data)))
 }

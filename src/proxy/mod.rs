@@ -150,9 +150,7 @@ impl AppState {
 
     /// Tells live widgets that an order changed.
     fn publish(&self, order: OrderRecord) {
-        let account_id = order.account_id.clone();
-        self.live
-            .publish(&account_id, live::LiveUpdate::Order(Arc::new(order)));
+        self.live.publish_order(&self.store, order);
     }
 
     /// The live streams' channels, for tests.

@@ -484,7 +484,13 @@ fn bench_widget() -> Result<()> {
         Some(url) => run(Command::new("node")
             .arg("bench.mjs")
             .current_dir(&e2e)
-            .env("BGCHECK_URL", &url)),
+            .env("BGCHECK_URL", &url))
+        .and_then(|()| {
+            run(Command::new("node")
+                .arg("bench-badges.mjs")
+                .current_dir(&e2e)
+                .env("BGCHECK_URL", &url))
+        }),
         None => Err(anyhow::anyhow!(
             "the proxy did not start; see target/e2e-proxy.log"
         )),
