@@ -429,5 +429,9 @@ fn a_bare_completion_asks_for_a_read_and_the_read_decides() {
         Outcome::Applied
     );
     assert_eq!(labels(&folded), ("Needs Review", "Pending"));
-    assert_eq!(folded.apply(&event), Outcome::NeedsRead, "a bare event never settles");
+    assert_eq!(
+        folded.apply(&event),
+        Outcome::NeedsRead,
+        "a bare event never settles"
+    );
 }

@@ -390,7 +390,12 @@ fn advance<T: PartialEq>(stored: &mut Option<Mark>, mark: &Mark, target: &mut T,
 }
 
 /// Sets `target` from a read of the object, which is authoritative up to `at`.
-fn settle<T: PartialEq>(stored: &mut Option<Mark>, at: &Timestamp, target: &mut T, value: T) -> Step {
+fn settle<T: PartialEq>(
+    stored: &mut Option<Mark>,
+    at: &Timestamp,
+    target: &mut T,
+    value: T,
+) -> Step {
     let newer = stored
         .as_ref()
         .is_none_or(|current| current.at.cmp_instant(at) == Ordering::Less);

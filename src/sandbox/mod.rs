@@ -72,13 +72,13 @@ pub struct AccountCredentials {
 /// One event as Checkr would deliver it by webhook.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SandboxEvent {
-    /// `evt_…`, unique per sandbox.
+    /// 24 random hex digits, as Checkr's.
     pub id: String,
     /// e.g. `report.completed`.
     pub event_type: String,
     /// The account the event belongs to.
     pub account_id: String,
-    /// RFC 3339 UTC, strictly increasing across the sandbox.
+    /// RFC 3339 UTC to the whole second, as Checkr's: events of one second share it.
     pub created_at: String,
     /// The full envelope `{id, object: "event", type, created_at, account_id, data: {object}}`.
     pub payload: serde_json::Value,
