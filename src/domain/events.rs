@@ -321,6 +321,9 @@ struct Mark {
     /// The event type; absent for a read, and in marks stored before types were kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     kind: Option<String>,
+    /// For a read: the lifecycle stage its state shows, where that state names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read_stage: Option<u8>,
 }
 
 impl Mark {
@@ -329,13 +332,15 @@ impl Mark {
             at: event.created_at.clone(),
             event_id: event.id.clone(),
             kind: Some(event.type_name.clone()),
+            read_stage: None,
         }
     }
 
     fn stage(&self) -> Option<u8> {
-        self.kind
-            .as_deref()
-            .and_then(|kind| EventKind::parse(kind).stage())
+        match self.kind.as_deref() {
+            Some(kind) => EventKind::parse(kind).stage(),
+            None => self.read_stage,
+        }
     }
 
     fn is_event(&self, event_id: &str) -> bool {
@@ -389,10 +394,13 @@ fn advance<T: PartialEq>(stored: &mut Option<Mark>, mark: &Mark, target: &mut T,
     }
 }
 
-/// Sets `target` from a read of the object, which is authoritative up to `at`.
+/// Sets `target` from a read of the object, which is authoritative up to `at`. `stage` is the
+/// lifecycle stage the read state shows, if it shows one: a same-second event of a later
+/// stage then still follows the read, one of an earlier stage precedes it.
 fn settle<T: PartialEq>(
     stored: &mut Option<Mark>,
     at: &Timestamp,
+    stage: Option<u8>,
     target: &mut T,
     value: T,
 ) -> Step {
@@ -409,6 +417,7 @@ fn settle<T: PartialEq>(
             at,
             event_id: String::new(),
             kind: None,
+            read_stage: stage,
         });
         *target = value;
     }
@@ -518,9 +527,16 @@ impl FoldedOrder {
                         status,
                         report_id: object.report_id.clone(),
                     };
+                    let stage = match status {
+                        InvitationStatus::Pending => EventKind::InvitationCreated.stage(),
+                        InvitationStatus::Completed
+                        | InvitationStatus::Expired
+                        | InvitationStatus::Deleted => EventKind::InvitationCompleted.stage(),
+                    };
                     steps.push(settle(
                         &mut self.invitation_mark,
                         as_of,
+                        stage,
                         &mut self.status.invitation,
                         Some(state),
                     ));
@@ -528,15 +544,18 @@ impl FoldedOrder {
             }
             Some("report") => {
                 if let Some(state) = report_state(object, None) {
+                    let stage = report_stage(&state);
                     steps.push(settle(
                         &mut self.report_mark,
                         as_of,
+                        stage,
                         &mut self.status.report,
                         Some(state),
                     ));
                     steps.push(settle(
                         &mut self.eta_mark,
                         as_of,
+                        None,
                         &mut self.status.estimated_completion_time,
                         parse_eta(object),
                     ));
@@ -546,6 +565,27 @@ impl FoldedOrder {
         }
         summarize(&steps)
     }
+}
+
+/// The lifecycle stage (see [`EventKind::stage`]) a report's state shows. A pending report may
+/// be new or resumed, so it shows none.
+fn report_stage(report: &ReportState) -> Option<u8> {
+    let kind = match (report.status, report.adjudication) {
+        (ReportStatus::Pending | ReportStatus::Paused | ReportStatus::Unrecognized, _) => {
+            return None;
+        }
+        (ReportStatus::Suspended, _) => EventKind::ReportSuspended,
+        (ReportStatus::Canceled, _) | (ReportStatus::Complete, None) => EventKind::ReportCompleted,
+        (ReportStatus::Complete, Some(Adjudication::Engaged)) => EventKind::ReportEngaged,
+        (ReportStatus::Complete, Some(Adjudication::PreAdverseAction)) => {
+            EventKind::ReportPreAdverseAction
+        }
+        (ReportStatus::Complete, Some(Adjudication::PostAdverseAction)) => {
+            EventKind::ReportPostAdverseAction
+        }
+        (ReportStatus::Dispute, _) => EventKind::ReportDisputed,
+    };
+    kind.stage()
 }
 
 /// A full object (one with a `status`) is authoritative; a bare reference falls back to what
