@@ -178,7 +178,7 @@ impl State {
         let (events_tx, _) = broadcast::channel(1_024);
         let mut state = Self {
             accounts: HashMap::new(),
-            ids: IdGen::default(),
+            ids: IdGen,
             keys: HashMap::new(),
             data_sets: HashMap::new(),
             created_accounts: 0,
