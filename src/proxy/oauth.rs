@@ -186,6 +186,8 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
         );
     }
     state.catalogs.forget(&claims.account_id);
+    // Reads of this account's objects that waited for a connection can go now.
+    state.wake_reads();
     tracing::info!(account = %claims.account_id, checkr_account = %grant.checkr_account_id, "account connected");
     page(
         StatusCode::OK,

@@ -67,13 +67,18 @@ async fn settle(state: &AppState, mut read: PendingRead, now: i64) -> anyhow::Re
                 .read_failed(&read, "not a Checkr id", now, true)
                 .await;
         }
-        // Without a connection there is nothing to read with; the request waits for one.
+        // Without a connection there is nothing to read with; the request waits (connecting
+        // the account makes it due again).
         let Some(token) = state
             .store
             .token_for_checkr_account(&read.checkr_account_id)
             .await?
         else {
-            return Ok(());
+            let later = now + MAX_BACKOFF_SECONDS;
+            return state
+                .store
+                .read_failed(&read, "the account is not connected", later, false)
+                .await;
         };
         let fetched = match read.object {
             ReadObject::Invitation => state.checkr.read_invitation(&token, &read.object_id).await,

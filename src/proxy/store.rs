@@ -690,7 +690,8 @@ impl Store {
     }
 
     /// Links the ATS account to a provider account after OAuth; ordering waits for
-    /// `account.credentialed` unless it already arrived for that provider account.
+    /// `account.credentialed` unless it already arrived for that provider account. A token
+    /// whose `token.deauthorized` overtook this callback is stored as deauthorized.
     pub async fn connect_account(
         &self,
         id: &str,
@@ -719,6 +720,11 @@ impl Store {
                 "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE token_digest = ?1)",
                 [&token_digest],
                 |row| row.get(0),
+            )?;
+            // Reads that waited for a connection to this provider account can go now.
+            transaction.execute(
+                "UPDATE pending_reads SET not_before = NULL WHERE checkr_account_id = ?1",
+                [&checkr_account_id],
             )?;
             if already_revoked {
                 transaction.execute(
