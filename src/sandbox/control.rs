@@ -1,5 +1,5 @@
-//! The control API under `/sandbox`: faults, the request log, candidates, the event outbox
-//! and the lifecycle driver. Unauthenticated on purpose: it exists only in the sandbox.
+//! The control API under `/sandbox`: faults, the request log, candidates, the event outbox,
+//! the lifecycle driver, webhook settings per account and the event clock. Unauthenticated on purpose: it exists only in the sandbox.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
