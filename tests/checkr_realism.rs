@@ -179,7 +179,7 @@ async fn bare_webhooks_are_settled_by_reading_the_invitation_and_the_report() {
 }
 
 #[tokio::test]
-async fn a_bare_completion_shows_its_real_result_in_segregated_and_combined_views() {
+async fn a_bare_completion_with_canceled_screenings_is_read_and_shows_complete_w_canceled() {
     let harness = Harness::start().await;
     control(
         &harness,
@@ -544,14 +544,20 @@ async fn a_token_revoked_before_its_callback_is_stored_as_disconnected() {
         "account_id": "acct_partner_bgcheck",
         "data": {"object": {"object": "access_token", "access_code": FIRST_CREATED_TOKEN}}});
     assert_eq!(deliver_signed(&harness, &early).await, 200);
-    assert_eq!(
-        harness.http.get(&callback).send().await.unwrap().status(),
-        200
+    let page = harness.http.get(&callback).send().await.unwrap();
+    assert_eq!(page.status(), 409);
+    assert!(
+        page.text().await.unwrap().contains("already disconnected"),
+        "the admin is told, not shown a connection that does not work"
     );
     let (_, session) = harness
         .get_as("fresh-start", Role::Admin, "/api/session")
         .await;
     assert_eq!(session["connection"], "deauthorized", "{session}");
+    assert!(
+        session["connect"]["signin_url"].is_string(),
+        "and may start again"
+    );
     let (status, body) = harness.get("fresh-start", "/api/catalog").await;
     assert_eq!((status, body["code"].as_str()), (409, Some("disconnected")));
     harness.stop().await;

@@ -173,21 +173,32 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<Callbac
         }
     };
     let token = super::secret::Secret::new(grant.access_token);
-    if let Err(error) = state
+    let connection = match state
         .store
         .connect_account(&claims.account_id, &grant.checkr_account_id, &token)
         .await
     {
-        tracing::error!(error = %format!("{error:#}"), "storing the connection failed");
-        return page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Not connected",
-            "The connection could not be saved. Try again.",
-        );
-    }
+        Ok(connection) => connection,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "storing the connection failed");
+            return page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Not connected",
+                "The connection could not be saved. Try again.",
+            );
+        }
+    };
     state.catalogs.forget(&claims.account_id);
     // Reads of this account's objects that waited for a connection can go now.
     state.wake_reads();
+    if connection == super::store::ConnectionState::Deauthorized {
+        tracing::warn!(account = %claims.account_id, "the new connection was already revoked at Checkr");
+        return page(
+            StatusCode::CONFLICT,
+            "Not connected",
+            "Checkr reports this connection as already disconnected. Start again from the background-check panel.",
+        );
+    }
     tracing::info!(account = %claims.account_id, checkr_account = %grant.checkr_account_id, "account connected");
     page(
         StatusCode::OK,

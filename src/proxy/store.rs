@@ -691,13 +691,14 @@ impl Store {
 
     /// Links the ATS account to a provider account after OAuth; ordering waits for
     /// `account.credentialed` unless it already arrived for that provider account. A token
-    /// whose `token.deauthorized` overtook this callback is stored as deauthorized.
+    /// whose `token.deauthorized` overtook this callback is stored as deauthorized; the answer
+    /// says which of the two the account now is.
     pub async fn connect_account(
         &self,
         id: &str,
         checkr_account_id: &str,
         token: &Secret,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<ConnectionState> {
         let sealed = self.vault.seal(token.expose())?;
         let token_digest = digest(token.expose());
         let (id, checkr_account_id) = (id.to_owned(), checkr_account_id.to_owned());
@@ -740,7 +741,12 @@ impl Store {
                     params![id, checkr_account_id, sealed, token_digest, already_credentialed],
                 )?;
             }
-            transaction.commit()
+            transaction.commit()?;
+            Ok(if already_revoked {
+                ConnectionState::Deauthorized
+            } else {
+                ConnectionState::Connected
+            })
         })
         .await
     }
