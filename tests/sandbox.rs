@@ -1366,10 +1366,23 @@ async fn unknown_steps_and_invitations_are_rejected() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+fn is_checkr_id(id: &Value) -> bool {
+    id.as_str().is_some_and(|id| {
+        id.len() == 24
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    })
+}
+
 #[tokio::test]
-async fn events_use_checkrs_envelope_with_strictly_increasing_times() {
+async fn events_use_checkrs_envelope_with_whole_seconds_and_random_ids() {
     let h = start().await;
     let id = h.invitation().await;
+    assert!(
+        is_checkr_id(&json!(id)),
+        "invitation ids look like Checkr's: {id}"
+    );
     h.step(&id, "report_consider").await;
     h.step(&id, "report_pre_adverse_action").await;
     let (_, events) = h
@@ -1384,14 +1397,17 @@ async fn events_use_checkrs_envelope_with_strictly_increasing_times() {
     let mut previous: Option<Timestamp> = None;
     for event in events {
         assert_eq!(event["object"], "event");
-        assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+        assert!(is_checkr_id(&event["id"]), "{}", event["id"]);
+        assert!(is_checkr_id(&event["data"]["object"]["id"]), "{event}");
         assert_eq!(event["account_id"], "acct_no_nodes");
-        assert!(event["data"]["object"].is_object());
         let at = event["created_at"].as_str().unwrap();
-        assert!(at.ends_with('Z'), "UTC: {at}");
+        assert!(
+            at.len() == 20 && at.ends_with('Z'),
+            "UTC to the whole second: {at}"
+        );
         let at = Timestamp::parse(at).unwrap();
         if let Some(previous) = &previous {
-            assert!(at > *previous, "created_at strictly increases");
+            assert!(at >= *previous, "created_at never goes back");
         }
         previous = Some(at);
     }
@@ -1403,6 +1419,84 @@ async fn events_use_checkrs_envelope_with_strictly_increasing_times() {
         )
         .await;
     assert_eq!(elsewhere, json!([]));
+}
+
+#[tokio::test]
+async fn a_frozen_event_clock_stamps_a_whole_lifecycle_with_one_second() {
+    let h = start().await;
+    let id = h.invitation().await;
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/clock",
+            Some(json!({"frozen_at": "2026-11-21T10:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    h.step(&id, "report_consider").await;
+    h.step(&id, "report_engaged").await;
+    let (_, events) = h
+        .control(
+            reqwest::Method::GET,
+            "/sandbox/events?account_id=acct_no_nodes",
+            None,
+        )
+        .await;
+    let stamps: Vec<&str> = events.as_array().unwrap()[2..]
+        .iter()
+        .map(|event| event["created_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(stamps, ["2026-11-21T10:00:00Z"; 4]);
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/clock",
+            Some(json!({"frozen_at": "yesterday"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn with_include_object_off_events_carry_only_a_reference() {
+    let h = start().await;
+    let id = h.invitation().await;
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/accounts/acct_no_nodes/webhook_settings",
+            Some(json!({"include_object": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, body) = h.step(&id, "report_clear").await;
+    for event in body["events"].as_array().unwrap() {
+        let object = &event["data"]["object"];
+        let fields: Vec<&String> = object.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["id", "object", "uri"], "{event}");
+        assert!(
+            object["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with(object["id"].as_str().unwrap()),
+            "{object}"
+        );
+    }
+    let report = body["report"]["id"].as_str().unwrap();
+    let (status, read) = h.get(NO_NODES, &format!("/v1/reports/{report}")).await;
+    assert_eq!(
+        (status, read["status"].as_str()),
+        (StatusCode::OK, Some("complete")),
+        "the API still has it all"
+    );
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/accounts/acct_nobody/webhook_settings",
+            Some(json!({"include_object": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::domain::events::EventObject;
 use crate::domain::hierarchy::{Hierarchy, Node, Package};
 use crate::domain::validation::{InvitationRequest, ValidCandidate};
 
@@ -487,6 +488,36 @@ impl CheckrClient {
     ) -> Result<CreatedInvitation, CheckrError> {
         self.post(token, "/v1/invitations", invitation, idempotency_key)
             .await
+    }
+}
+
+impl CheckrClient {
+    /// `GET /v1/reports/{id}`: the report as it stands now, to fold as authoritative when
+    /// webhooks leave its state in doubt.
+    pub async fn read_report(
+        &self,
+        token: &Secret,
+        report_id: &str,
+    ) -> Result<EventObject, CheckrError> {
+        self.get(token, &format!("{}/v1/reports/{report_id}", self.base))
+            .await
+    }
+
+    /// `GET /v1/invitations/{id}?include_deleted=true`: the invitation as it stands now,
+    /// canceled ones included (Checkr hides those otherwise).
+    pub async fn read_invitation(
+        &self,
+        token: &Secret,
+        invitation_id: &str,
+    ) -> Result<EventObject, CheckrError> {
+        self.get(
+            token,
+            &format!(
+                "{}/v1/invitations/{invitation_id}?include_deleted=true",
+                self.base
+            ),
+        )
+        .await
     }
 }
 

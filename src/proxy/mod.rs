@@ -11,6 +11,7 @@ pub mod identity;
 pub mod live;
 pub mod oauth;
 pub mod orders;
+mod reread;
 pub mod secret;
 pub mod server;
 pub mod sessions;
@@ -66,6 +67,8 @@ pub struct AppState {
     live: tokio::sync::broadcast::Sender<OrderRecord>,
     events: webhooks::EventWriter,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Wakes the task that reads objects from Checkr when webhooks cannot settle them.
+    reads: Arc<tokio::sync::Notify>,
 }
 
 /// Everything [`AppState`] needs that depends on where the provider is.
@@ -121,6 +124,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').to_owned(),
             live,
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            reads: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -153,6 +157,11 @@ impl AppState {
     fn publish(&self, order: OrderRecord) {
         // No live widget listening is the normal case.
         let _ = self.live.send(order);
+    }
+
+    /// Asks the read task to look for reads that are due (it coalesces wake-ups).
+    fn wake_reads(&self) {
+        self.reads.notify_one();
     }
 
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<OrderRecord> {
@@ -384,6 +393,8 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
     if let Some(sandbox) = &sandbox {
         link_demo_accounts(&state, sandbox).await?;
     }
+    // Reads left pending by an earlier run are retried now; the task ends with the proxy.
+    tokio::spawn(reread::run(state.clone()));
     let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(prune_events(state.clone()));
     let router = app(state.clone());

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::checkr::CustomerType;
 use crate::domain::connection::{Holding, LinkDecision, decide_link};
-use crate::domain::events::{Event, EventKind, FoldedOrder};
+use crate::domain::events::{Event, EventKind, FoldedOrder, Outcome};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{OrderDraft, Region};
 
@@ -21,11 +21,14 @@ use super::crypto::{Vault, digest};
 use super::secret::Secret;
 
 mod oauth;
+mod reads;
 mod sealing;
 
 use sealing::token_context;
 
 pub use oauth::PendingConnection;
+pub use reads::{PendingRead, ReadApplied, ReadObject};
+use reads::{supersede_read, want_read};
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
 const MIGRATIONS: &[&str] = &[
@@ -101,6 +104,21 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE sealing_key (
         key_id      TEXT NOT NULL,
         check_value TEXT NOT NULL
+    );
+"#,
+    r#"
+    CREATE TABLE pending_reads (
+        object_id         TEXT PRIMARY KEY,
+        object            TEXT NOT NULL,
+        checkr_account_id TEXT NOT NULL,
+        generation        INTEGER NOT NULL DEFAULT 0,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        not_before        INTEGER,
+        last_error        TEXT
+    );
+    CREATE TABLE revoked_tokens (
+        token_digest TEXT PRIMARY KEY,
+        revoked_at   TEXT NOT NULL
     );
 "#,
 ];
@@ -632,6 +650,16 @@ impl Store {
     }
 }
 
+/// What an OAuth callback's link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOutcome {
+    /// Linked; the connection as it now stands (deauthorized when Checkr revoked the token
+    /// before the callback stored it).
+    Linked(ConnectionState),
+    /// Refused by the domain rule; nothing changed.
+    Refused(LinkDecision),
+}
+
 /// What recording a webhook event did.
 #[derive(Debug)]
 pub enum EventRecorded {
@@ -642,9 +670,6 @@ pub enum EventRecorded {
     },
     /// This event id was recorded before; nothing was done again.
     Duplicate,
-    /// `account.credentialed` for an account this proxy has no token for yet: nothing was
-    /// stored, so the provider's redelivery will be processed once the token is.
-    UnknownAccount,
 }
 
 impl Store {
@@ -661,9 +686,8 @@ impl Store {
             for (event, raw, now) in batch {
                 let mut savepoint = transaction.savepoint()?;
                 let outcome = record_in(&savepoint, &event, &raw, &now);
-                match &outcome {
-                    Ok(EventRecorded::UnknownAccount) | Err(_) => savepoint.rollback()?,
-                    Ok(EventRecorded::Stored { .. } | EventRecorded::Duplicate) => {}
+                if outcome.is_err() {
+                    savepoint.rollback()?;
                 }
                 savepoint.commit()?;
                 outcomes.push(outcome.map_err(anyhow::Error::from));
@@ -710,15 +734,16 @@ impl Store {
         .await
     }
 
-    /// Links the ATS account to a provider account after OAuth, as
-    /// [`decide_link`] rules; ordering waits for `account.credentialed` unless it already
-    /// arrived for that provider account. Nothing changes unless the decision links.
+    /// Links the ATS account to a provider account after OAuth, as [`decide_link`] rules;
+    /// nothing changes unless the decision links. Ordering waits for `account.credentialed`
+    /// unless it already arrived for that provider account, and a token whose
+    /// `token.deauthorized` overtook this callback is stored as deauthorized.
     pub async fn connect_account(
         &self,
         id: &str,
         checkr_account_id: &str,
         token: &Secret,
-    ) -> anyhow::Result<LinkDecision> {
+    ) -> anyhow::Result<LinkOutcome> {
         let sealed = self.vault.seal(token.expose(), &token_context(id))?;
         let token_digest = digest(token.expose());
         let (id, checkr_account_id) = (id.to_owned(), checkr_account_id.to_owned());
@@ -756,7 +781,7 @@ impl Store {
             let decision = decide_link(as_holding(&this), as_holding(&other), &checkr_account_id);
             match decision {
                 LinkDecision::ConnectedElsewhere | LinkDecision::HeldByAnotherAccount => {
-                    return Ok(decision);
+                    return Ok(LinkOutcome::Refused(decision));
                 }
                 LinkDecision::Connect | LinkDecision::Refresh => {}
             }
@@ -768,23 +793,41 @@ impl Store {
             )?;
             let already_credentialed: bool = transaction.query_row(
                 "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE type = 'account.credentialed' \
-                     AND account_id = ?1)",
+                 AND account_id = ?1)",
                 [&checkr_account_id],
                 |row| row.get(0),
             )?;
-            transaction.execute(
-                "UPDATE accounts SET checkr_account_id = ?2, access_token = ?3, token_digest = ?4, \
-                 connection = 'connected', credentialed = MAX(credentialed, ?5) WHERE id = ?1",
-                params![
-                    id,
-                    checkr_account_id,
-                    sealed,
-                    token_digest,
-                    already_credentialed
-                ],
+            // token.deauthorized can overtake the callback that stores the token it revokes.
+            let already_revoked: bool = transaction.query_row(
+                "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE token_digest = ?1)",
+                [&token_digest],
+                |row| row.get(0),
             )?;
+            // Reads that waited for a connection to this provider account can go now.
+            transaction.execute(
+                "UPDATE pending_reads SET not_before = NULL WHERE checkr_account_id = ?1",
+                [&checkr_account_id],
+            )?;
+            if already_revoked {
+                transaction.execute(
+                    "UPDATE accounts SET checkr_account_id = ?2, access_token = NULL, \
+                     token_digest = NULL, connection = 'deauthorized', credentialed = 0 \
+                     WHERE id = ?1",
+                    params![id, checkr_account_id],
+                )?;
+            } else {
+                transaction.execute(
+                    "UPDATE accounts SET checkr_account_id = ?2, access_token = ?3, token_digest = ?4, \
+                     connection = 'connected', credentialed = MAX(credentialed, ?5) WHERE id = ?1",
+                    params![id, checkr_account_id, sealed, token_digest, already_credentialed],
+                )?;
+            }
             transaction.commit()?;
-            Ok(decision)
+            Ok(LinkOutcome::Linked(if already_revoked {
+                ConnectionState::Deauthorized
+            } else {
+                ConnectionState::Connected
+            }))
         })
         .await
     }
@@ -860,23 +903,24 @@ fn save_folded(
 }
 
 /// Folds every stored event about `object_id` into `order` (events that arrived before the
-/// order could be linked to them).
+/// order could be linked to them); answers whether any of them needs a read to settle.
 fn replay_stored(
     transaction: &rusqlite::Connection,
     order: &mut OrderRecord,
     object_id: &str,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     let mut statement =
         transaction.prepare("SELECT payload FROM webhook_events WHERE object_id = ?1")?;
     let payloads: Vec<String> = statement
         .query_map([object_id], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    let mut needs_read = false;
     for payload in payloads {
         if let Ok(event) = serde_json::from_str::<Event>(&payload) {
-            order.folded.apply(&event);
+            needs_read |= order.folded.apply(&event) == Outcome::NeedsRead;
         }
     }
-    Ok(())
+    Ok(needs_read)
 }
 
 fn apply_event(
@@ -891,21 +935,29 @@ fn apply_event(
     let mut changed = Vec::new();
     match event.kind() {
         EventKind::AccountCredentialed => {
-            let updated = transaction.execute(
+            // When it overtakes the OAuth callback no account matches yet; the event stays
+            // recorded and connect_account finds it the moment the connection is stored.
+            transaction.execute(
                 "UPDATE accounts SET credentialed = 1 WHERE checkr_account_id = ?1",
                 [&provider_account],
             )?;
-            if updated == 0 {
-                return Ok(EventRecorded::UnknownAccount);
-            }
         }
         EventKind::TokenDeauthorized => {
-            // account_id here is the partner's own account; the revoked token names the customer.
+            // account_id here is the partner's own account; the revoked token names the
+            // customer. Matching on the token's digest means a revocation of an old token
+            // never touches a newer connection, and one that overtakes the callback storing
+            // its token is remembered for connect_account.
             if let Some(access_code) = &object.access_code {
+                let revoked = digest(access_code);
+                transaction.execute(
+                    "INSERT INTO revoked_tokens (token_digest, revoked_at) VALUES (?1, ?2) \
+                     ON CONFLICT DO NOTHING",
+                    params![revoked, now],
+                )?;
                 transaction.execute(
                     "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
                      token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
-                    [digest(access_code)],
+                    [revoked],
                 )?;
             }
         }
@@ -916,15 +968,30 @@ fn apply_event(
             let Some(invitation_id) = &object.id else {
                 return Ok(EventRecorded::Stored { changed });
             };
+            supersede_read(transaction, invitation_id)?;
             if let Some(mut order) = load_order(
                 transaction,
                 &format!("invitation_id = ?2 AND {scope}"),
                 params![provider_account, invitation_id],
             )? {
-                order.folded.apply(event);
+                if order.folded.apply(event) == Outcome::NeedsRead {
+                    want_read(
+                        transaction,
+                        ReadObject::Invitation,
+                        invitation_id,
+                        &provider_account,
+                    )?;
+                }
                 if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                     order.report_id = Some(report_id.clone());
-                    replay_stored(transaction, &mut order, report_id)?;
+                    if replay_stored(transaction, &mut order, report_id)? {
+                        want_read(
+                            transaction,
+                            ReadObject::Report,
+                            report_id,
+                            &provider_account,
+                        )?;
+                    }
                 }
                 save_folded(transaction, &order, now)?;
                 changed.push(order);
@@ -944,29 +1011,48 @@ fn apply_event(
             let Some(report_id) = &object.id else {
                 return Ok(EventRecorded::Stored { changed });
             };
+            supersede_read(transaction, report_id)?;
             let linked = load_order(
                 transaction,
                 &format!("report_id = ?2 AND {scope}"),
                 params![provider_account, report_id],
             )?;
-            // A report event can beat invitation.completed: link it by candidate and package.
-            let order = match linked {
-                Some(order) => Some(order),
-                None => load_order(
+            let needs_read = match linked {
+                Some(mut order) => {
+                    let outcome = order.folded.apply(event);
+                    save_folded(transaction, &order, now)?;
+                    changed.push(order);
+                    outcome == Outcome::NeedsRead
+                }
+                // A bare reference names neither candidate nor package: only a read can
+                // tell whether (and to which order) the report belongs.
+                None if object.is_bare() => true,
+                // A report event can beat invitation.completed: link it by candidate and package.
+                None => match load_order(
                     transaction,
-                    &format!("report_id IS NULL AND candidate_id = ?2 AND json_extract(draft, '$.package') = ?3 \
-                              AND step = 'invited' AND {scope}"),
+                    &format!(
+                        "report_id IS NULL AND candidate_id = ?2 AND json_extract(draft, '$.package') = ?3 \
+                              AND step = 'invited' AND {scope}"
+                    ),
                     params![provider_account, object.candidate_id, object.package],
-                )?
-                .map(|mut order| {
-                    order.report_id = Some(report_id.clone());
-                    order
-                }),
+                )? {
+                    Some(mut order) => {
+                        order.report_id = Some(report_id.clone());
+                        let needs_read = replay_stored(transaction, &mut order, report_id)?;
+                        save_folded(transaction, &order, now)?;
+                        changed.push(order);
+                        needs_read
+                    }
+                    None => false,
+                },
             };
-            if let Some(mut order) = order {
-                replay_stored(transaction, &mut order, report_id)?;
-                save_folded(transaction, &order, now)?;
-                changed.push(order);
+            if needs_read {
+                want_read(
+                    transaction,
+                    ReadObject::Report,
+                    report_id,
+                    &provider_account,
+                )?;
             }
         }
         EventKind::Other => {}

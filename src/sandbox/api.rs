@@ -478,7 +478,7 @@ async fn create_candidate(
     sandbox.with_state(|state| {
         state.account(&caller.account_id)?;
         let now = clock::rfc3339_seconds(clock::now_seconds());
-        let candidate = validate_candidate(draft, state.ids.next("cand"), now)?;
+        let candidate = validate_candidate(draft, state.ids.next(), now)?;
         let body = candidate.to_json(&caller.host);
         state
             .account_mut(&caller.account_id)?
@@ -597,7 +597,7 @@ async fn create_invitation(
         } = validate_invitation(state.account(&caller.account_id)?, draft)?;
         let now = clock::now_seconds();
         let invitation = Invitation {
-            id: state.ids.next("inv"),
+            id: state.ids.next(),
             candidate_id,
             package,
             node,

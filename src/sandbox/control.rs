@@ -1,5 +1,5 @@
-//! The control API under `/sandbox`: faults, the request log, candidates, the event outbox
-//! and the lifecycle driver. Unauthenticated on purpose: it exists only in the sandbox.
+//! The control API under `/sandbox`: faults, the request log, candidates, the event outbox,
+//! the lifecycle driver, webhook settings per account and the event clock. Unauthenticated on purpose: it exists only in the sandbox.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -29,6 +29,11 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/sandbox/candidates", get(list_candidates))
         .route("/sandbox/events", get(list_events))
         .route("/sandbox/accounts", get(list_accounts))
+        .route(
+            "/sandbox/accounts/{id}/webhook_settings",
+            post(set_webhook_settings),
+        )
+        .route("/sandbox/clock", post(set_clock))
         .route("/sandbox/invitations/{id}/steps", post(run_step))
         .route("/sandbox/apply/{id}", get(apply_page))
 }
@@ -165,6 +170,54 @@ async fn list_accounts(State(sandbox): State<Sandbox>) -> Json<Value> {
         })
         .collect();
     Json(Value::Array(seeded))
+}
+
+/// A customer's own webhook settings at Checkr, as far as delivery shape goes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSettings {
+    include_object: bool,
+}
+
+/// `POST /sandbox/accounts/{id}/webhook_settings`: with `include_object` false, this account's
+/// events carry only `{id, object, uri}` in `data.object`.
+async fn set_webhook_settings(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let settings: WebhookSettings = parse(&bytes)?;
+    sandbox.with_state(|state| {
+        let account = state
+            .accounts
+            .get_mut(&id)
+            .ok_or(ApiError::NotFound("Account not found"))?;
+        account.include_object = settings.include_object;
+        Ok(StatusCode::NO_CONTENT)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockRequest {
+    frozen_at: Option<String>,
+}
+
+/// `POST /sandbox/clock`: `{"frozen_at": "2026-11-21T10:00:00Z"}` stamps every later event
+/// with that second (as when Checkr emits several in one second); `null` follows the clock
+/// again.
+async fn set_clock(State(sandbox): State<Sandbox>, bytes: Bytes) -> Result<StatusCode, ApiError> {
+    let request: ClockRequest = parse(&bytes)?;
+    let second = request
+        .frozen_at
+        .map(|text| {
+            crate::domain::time::Timestamp::parse(&text)
+                .map(|at| at.unix_seconds())
+                .map_err(|_| ApiError::BadRequest(format!("frozen_at is not RFC 3339: {text}")))
+        })
+        .transpose()?;
+    sandbox.with_state(|state| state.freeze_event_clock(second));
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -28,6 +28,9 @@ pub(crate) struct Account {
     pub(crate) invitations: Vec<Invitation>,
     pub(crate) reports: Vec<Report>,
     pub(crate) screenings: Vec<Screening>,
+    /// Whether webhooks carry the whole object; off, `data.object` is only `{id, object, uri}`
+    /// (a customer's webhook setting `include_object`).
+    pub(crate) include_object: bool,
 }
 
 impl Account {
@@ -164,7 +167,8 @@ pub(crate) struct State {
     faults: HashMap<Option<String>, Faults>,
     idempotency: HashMap<(String, String), Stored>,
     outbox: Vec<OutboxEntry>,
-    last_event_millis: i64,
+    /// When set, events are stamped with this second instead of the clock's (control API).
+    frozen_second: Option<i64>,
     events_tx: broadcast::Sender<SandboxEvent>,
     rate_windows: HashMap<String, (i64, u32)>,
 }
@@ -174,7 +178,7 @@ impl State {
         let (events_tx, _) = broadcast::channel(1_024);
         let mut state = Self {
             accounts: HashMap::new(),
-            ids: IdGen::default(),
+            ids: IdGen,
             keys: HashMap::new(),
             data_sets: HashMap::new(),
             created_accounts: 0,
@@ -183,7 +187,7 @@ impl State {
             faults: HashMap::new(),
             idempotency: HashMap::new(),
             outbox: Vec::new(),
-            last_event_millis: 0,
+            frozen_second: None,
             events_tx,
             rate_windows: HashMap::new(),
         };
@@ -218,6 +222,7 @@ impl State {
                 invitations: Vec::new(),
                 reports: Vec::new(),
                 screenings: Vec::new(),
+                include_object: true,
             },
         );
         AccountCredentials {
@@ -450,12 +455,28 @@ impl State {
         }
     }
 
+    /// Stamps every later event with `second` (Unix seconds), or with the clock again when
+    /// `None`, so that a test can make events share a second as they often do at Checkr.
+    pub(crate) fn freeze_event_clock(&mut self, second: Option<i64>) {
+        self.frozen_second = second;
+    }
+
     /// Wraps `object` in Checkr's event envelope, keeps it in the outbox and announces it.
+    /// Like Checkr's, `created_at` is to the whole second and the id is random, so neither
+    /// orders two events of one second.
     pub(crate) fn emit(&mut self, account_id: &str, event_type: &str, object: Value) -> Value {
-        let millis = clock::now_millis().max(self.last_event_millis + 1);
-        self.last_event_millis = millis;
-        let id = self.ids.next("evt");
-        let created_at = clock::rfc3339_millis(millis);
+        let second = self.frozen_second.unwrap_or_else(clock::now_seconds);
+        let id = self.ids.next();
+        let created_at = clock::rfc3339_seconds(second);
+        let include_object = self
+            .accounts
+            .get(account_id)
+            .is_none_or(|account| account.include_object);
+        let object = if include_object {
+            object
+        } else {
+            json!({"id": object["id"], "object": object["object"], "uri": object["uri"]})
+        };
         let payload = json!({
             "id": id,
             "object": "event",
