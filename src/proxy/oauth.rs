@@ -1,7 +1,8 @@
 //! Connecting a customer's Checkr account (R1–R3): the hosted sign-up and sign-in flows,
 //! the code exchange, unlinking, and the account settings an admin changes.
 
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -415,14 +416,31 @@ async fn complete(
     Err(page(StatusCode::CONFLICT, "Not connected", message))
 }
 
+/// A caller whose role manages the account (admins). As an extractor it runs before the
+/// body is read, so a caller without the role gets 403 whatever the body holds.
+pub struct AccountManager(pub Identity);
+
+impl FromRequestParts<AppState> for AccountManager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let identity = Identity::from_request_parts(parts, state).await?;
+        if identity.role.manages_account() {
+            Ok(Self(identity))
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
 /// `POST /api/account/disconnect` (admins): unlinks from the ATS side.
 pub async fn disconnect(
     State(state): State<AppState>,
-    identity: Identity,
+    AccountManager(identity): AccountManager,
 ) -> Result<StatusCode, ApiError> {
-    if !identity.role.manages_account() {
-        return Err(ApiError::Forbidden);
-    }
     let account = state
         .store
         .account(&identity.account_id)
@@ -450,12 +468,9 @@ pub struct Settings {
 /// `PUT /api/account/settings` (admins): combined or segregated recruiting and adjudication.
 pub async fn update_settings(
     State(state): State<AppState>,
-    identity: Identity,
+    AccountManager(identity): AccountManager,
     ApiJson(settings): ApiJson<Settings>,
 ) -> Result<StatusCode, ApiError> {
-    if !identity.role.manages_account() {
-        return Err(ApiError::Forbidden);
-    }
     if state
         .store
         .set_customer_type(&identity.account_id, settings.customer_type)
