@@ -10,6 +10,7 @@ pub mod identity;
 pub mod live;
 pub mod oauth;
 pub mod orders;
+pub mod placement;
 pub mod secret;
 pub mod sessions;
 pub mod store;
@@ -361,6 +362,10 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
     if let Some(sandbox) = &sandbox {
         link_demo_accounts(&state, sandbox).await?;
     }
+    // Nothing of this process is sending yet, so every lease left in the file is from a run
+    // that ended; the reconciler resumes those orders now, then periodically.
+    state.store.release_all_leases().await?;
+    tokio::spawn(placement::reconcile_forever(state.clone()));
     let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
     let router = app(state.clone());
     let server = tokio::spawn(async move {
