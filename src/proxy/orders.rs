@@ -21,10 +21,10 @@ use crate::domain::validation::{
 };
 
 use super::AppState;
-use super::placement::{self, LEASE_SECONDS, Placed, place};
 use super::error::{AccountProblem, ApiError, ApiJson};
 use super::identity::{Identity, Role};
 use super::oauth::ConnectLinks;
+use super::placement::{self, LEASE_SECONDS, Placed, place};
 use super::secret::Secret;
 use super::store::{AccountRecord, Claim, ConnectionState, Failure, LeaseGrant, OrderRecord};
 
@@ -371,7 +371,13 @@ async fn retry_order(
     let lease = LeaseGrant::new(unix_now, LEASE_SECONDS);
     let claimed = state
         .store
-        .claim_order(&account.record.id, &order_id, &lease, unix_now, &state.now())
+        .claim_order(
+            &account.record.id,
+            &order_id,
+            &lease,
+            unix_now,
+            &state.now(),
+        )
         .await?;
     let order = match claimed {
         Claim::Claimed(order) => order,
@@ -384,12 +390,7 @@ async fn retry_order(
         Claim::Taken(order) => {
             // Someone else is sending it right now: one placement is enough; answer with the
             // order as it stands ("Sending"), and live updates bring the outcome.
-            let view = OrderView::new(
-                &order,
-                account.record.customer_type,
-                identity.role,
-                &state,
-            );
+            let view = OrderView::new(&order, account.record.customer_type, identity.role, &state);
             return Ok((StatusCode::ACCEPTED, Json(view)).into_response());
         }
     };

@@ -684,8 +684,8 @@ impl Store {
                     owner
                 ],
             )?;
-            let Some(mut order) = load_order(&transaction, "id = ?1", [&order_id])?
-                .filter(|_| updated == 1)
+            let Some(mut order) =
+                load_order(&transaction, "id = ?1", [&order_id])?.filter(|_| updated == 1)
             else {
                 return Ok(None);
             };
