@@ -5,6 +5,7 @@
 //! The sandbox runs in the test process (so it outlives the proxy) and holds Checkr's answer
 //! to the call the test wants to crash in: the call is processed at Checkr, the proxy is
 //! killed while it waits for the answer, and only then is the answer released.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};

@@ -2,6 +2,7 @@
 //! once, crashes between the two calls, the 24-hour replay window, and corrected candidate
 //! details. Real proxy, real sandbox, real SQLite; the reconciler's clock is driven by the
 //! test, and nothing waits on a timer: held Checkr answers are released when the test says.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
