@@ -1667,3 +1667,37 @@ async fn a_candidate_keeps_a_changeable_email_but_its_name_is_frozen_once_a_repo
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_slow_request_keeps_its_key_in_flight_so_a_repeat_gets_409() {
+    let h = start().await;
+    h.faults(json!({"account_id": "acct_tree", "latency_ms": 30_000}))
+        .await;
+    let (client, url) = (h.client.clone(), format!("{}/v1/candidates", h.base));
+    let slow = tokio::spawn(async move {
+        client
+            .post(url)
+            .basic_auth(TREE, None::<&str>)
+            .header("Idempotency-Key", "slow-1")
+            .json(&us_candidate())
+            .send()
+            .await
+    });
+    for _ in 0..400 {
+        if !h.requests("acct_tree").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    h.faults(json!({"account_id": "acct_tree", "latency_ms": 0}))
+        .await;
+    let (status, body) = h
+        .post_idempotent(TREE, "/v1/candidates", &us_candidate(), Some("slow-1"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        error_of(&body),
+        "A request with this Idempotency-Key is still being processed"
+    );
+    slow.abort();
+}

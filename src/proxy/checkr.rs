@@ -41,7 +41,9 @@ pub struct ClientPolicy {
     /// The unit of Checkr's suggested back-off (2, 5, 10, then 30 units): one second against
     /// Checkr; tests shorten it so they never wait real seconds.
     pub backoff: Duration,
-    /// The longest single wait, whatever `X-Ratelimit-Reset` or the back-off says.
+    /// The longest single wait, whatever `X-Ratelimit-Reset` or the back-off says. With the
+    /// default attempts this keeps an order's waits well inside the API's 60 s deadline; the
+    /// reconciler takes the longer waits.
     pub max_rate_limit_wait: Duration,
     /// Times a request waits out a 429 or an in-flight 409 before giving up (the order is
     /// then left for the reconciler, which keeps following the back-off).
@@ -75,7 +77,7 @@ impl Default for ClientPolicy {
         Self {
             read_attempts: 4,
             backoff: Duration::from_secs(1),
-            max_rate_limit_wait: Duration::from_secs(30),
+            max_rate_limit_wait: Duration::from_secs(10),
             rate_limit_attempts: 3,
             page_concurrency: 16,
             request_timeout: Duration::from_secs(15),
@@ -152,7 +154,11 @@ impl CheckrError {
             | CheckrError::Decode(_) => {
                 format!("Checkr is not responding properly right now ({self}). Try again in a moment.")
             }
-            CheckrError::RateLimited => "Checkr is busy, retrying.".to_owned(),
+            // An order keeps being retried by the proxy (its view says `busy`); this sentence
+            // is for calls nobody repeats by themselves, such as loading the catalog.
+            CheckrError::RateLimited => {
+                "Checkr is busy right now. Try again in a minute.".to_owned()
+            }
         }
     }
 

@@ -24,7 +24,7 @@ use super::AppState;
 use super::error::{AccountProblem, ApiError, ApiJson};
 use super::identity::{Identity, Role};
 use super::oauth::ConnectLinks;
-use super::placement::{self, LEASE_SECONDS, Placed, place};
+use super::placement::{self, LEASE_SECONDS, Placed, Sender, place};
 use super::secret::Secret;
 use super::store::{AccountRecord, Claim, ConnectionState, Failure, LeaseGrant, OrderRecord};
 
@@ -417,7 +417,8 @@ async fn send(
     let customer = account.record.customer_type;
     let task_state = state.clone();
     let placed = tokio::spawn(async move {
-        let placed = place(&task_state, &account.token, order, &lease, &valid, unix_now).await?;
+        let sent_by = (Sender::Person, unix_now);
+        let placed = place(&task_state, &account.token, order, &lease, &valid, sent_by).await?;
         placement::publish(&task_state, &placed);
         Ok::<_, ApiError>(placed)
     })
@@ -447,6 +448,12 @@ fn respond(
             source: error,
             order: Some(Box::new(OrderView::new(&order, customer, role, state))),
         }),
+        Placed::Stopped(order) => Err(ApiError::Conflict(
+            order
+                .failure
+                .map(|failure| failure.message)
+                .unwrap_or_else(|| "This order cannot be sent as it is.".to_owned()),
+        )),
     }
 }
 

@@ -62,6 +62,18 @@ pub enum Placed {
     Busy(OrderRecord),
     /// Another sender took the order over meanwhile; as it now stands.
     Superseded(OrderRecord),
+    /// Left in a failed step without asking Checkr, because sending could invite twice or
+    /// the order no longer fits the account; its `failure` says why and what to do.
+    Stopped(OrderRecord),
+}
+
+/// Who is sending: a person may decide what the reconciler must not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    /// Someone pressed Order or Retry.
+    Person,
+    /// The reconciler, resuming an order nobody is watching.
+    Reconciler,
 }
 
 /// The fields of `candidate` compared between orders.
@@ -105,7 +117,7 @@ pub async fn place(
     mut order: OrderRecord,
     lease: &LeaseGrant,
     valid: &ValidOrder,
-    unix_now: i64,
+    (sender, unix_now): (Sender, i64),
 ) -> Result<Placed, ApiError> {
     state.store.count_attempt(&order.id).await?;
     let owner = lease.owner.as_str();
@@ -135,25 +147,31 @@ pub async fn place(
     if let Some(first_sent) = order.invitation_first_sent
         && unix_now.saturating_sub(first_sent) >= REPLAY_WINDOW_SECONDS
     {
-        if order.region == Region::NonUs {
+        match (order.region, sender) {
             // Checkr's invitation list leaves out non-US invitations, so whether the first
-            // attempt went through cannot be seen; sending blindly could invite twice.
-            let failure = Failure {
-                status: None,
-                message: "bgcheck cannot tell whether Checkr created this invitation before \
-                          the proxy stopped. Look for it in the Checkr Dashboard; retry only if \
-                          it is not there."
-                    .to_owned(),
-            };
-            return fail_without_checkr(state, order, owner, failure).await;
-        }
-        match lost_invitation(state, token, &order, &candidate_id, first_sent).await? {
-            Ok(Some(found)) => {
-                tracing::info!(order = %order.id, invitation = %found.id, "invitation found after the replay window");
-                return link(state, order, owner, found).await;
+            // attempt went through cannot be seen: the reconciler does not send blindly, a
+            // person who was told so may.
+            (Region::NonUs, Sender::Reconciler) => {
+                let failure = Failure {
+                    status: None,
+                    message: "bgcheck cannot tell whether Checkr created this invitation before \
+                              sending stopped. Look for it in the Checkr Dashboard; retry only \
+                              if it is not there."
+                        .to_owned(),
+                };
+                return stop(state, order, owner, failure).await;
             }
-            Ok(None) => {}
-            Err(error) => return settle(state, order, owner, error, unix_now).await,
+            (Region::NonUs, Sender::Person) => {}
+            (Region::Us, Sender::Person | Sender::Reconciler) => {
+                match lost_invitation(state, token, &order, &candidate_id, first_sent).await? {
+                    Ok(Some(found)) => {
+                        tracing::info!(order = %order.id, invitation = %found.id, "invitation found after the replay window");
+                        return link(state, order, owner, found).await;
+                    }
+                    Ok(None) => {}
+                    Err(error) => return settle(state, order, owner, error, unix_now).await,
+                }
+            }
         }
     }
     if !state
@@ -301,7 +319,9 @@ async fn settle(
     let step = order.step.failed();
     if error.is_busy() {
         tracing::warn!(order = %order.id, step = order.step.as_str(), "Checkr is busy; the order will be retried");
-        let retry_at = unix_now.saturating_add(RECONCILE_EVERY.as_secs().try_into().unwrap_or(30));
+        // The waits already spent count from now, not from when sending began.
+        let now = unix_now.max(i64::try_from(super::unix_now()).unwrap_or(i64::MAX));
+        let retry_at = now.saturating_add(RECONCILE_EVERY.as_secs().try_into().unwrap_or(30));
         if !state
             .store
             .record_busy(&order.id, owner, retry_at, &state.now())
@@ -326,14 +346,14 @@ async fn settle(
     Ok(Placed::Failed(reload(state, &order).await?, error))
 }
 
-async fn fail_without_checkr(
+async fn stop(
     state: &AppState,
     order: OrderRecord,
     owner: &str,
     failure: Failure,
 ) -> Result<Placed, ApiError> {
     let step = order.step.failed();
-    tracing::warn!(order = %order.id, step = step.as_str(), "order left for a human");
+    tracing::warn!(order = %order.id, step = step.as_str(), "order left for a person");
     if !state
         .store
         .record_failure(&order.id, owner, step, &failure, &state.now())
@@ -341,14 +361,7 @@ async fn fail_without_checkr(
     {
         return superseded(state, &order).await;
     }
-    let order = reload(state, &order).await?;
-    Ok(Placed::Failed(
-        order,
-        CheckrError::Rejected {
-            status: 409,
-            message: failure.message,
-        },
-    ))
+    Ok(Placed::Stopped(reload(state, &order).await?))
 }
 
 async fn superseded(state: &AppState, order: &OrderRecord) -> Result<Placed, ApiError> {
@@ -404,17 +417,34 @@ async fn resume(
     tracing::info!(order = %order.id, step = order.step.as_str(), "resuming an order left on its way");
     let valid = match super::orders::validate_for(state, &account, &order).await {
         Ok(valid) => valid,
-        Err(error) => {
+        Err(ApiError::Invalid(fields)) => {
+            let reasons: Vec<String> = fields
+                .iter()
+                .map(|(field, message)| format!("{}: {message}", field.label()))
+                .collect();
             let failure = Failure {
                 status: None,
-                message: format!("The order can no longer be sent as it is: {error}."),
+                message: format!(
+                    "The order no longer fits the account's catalog. {}",
+                    reasons.join(" ")
+                ),
             };
-            let placed = fail_without_checkr(state, order, &lease.owner, failure).await?;
+            let placed = stop(state, order, &lease.owner, failure).await?;
             publish(state, &placed);
             return Ok(true);
         }
+        Err(ApiError::Provider { source, .. }) if source.is_busy() => {
+            // The catalog could not be read for now: wait like any busy answer.
+            let placed = settle(state, order, &lease.owner, source, unix_now).await?;
+            publish(state, &placed);
+            return Ok(true);
+        }
+        // Anything else passing (Checkr down, storage): the lease runs out and the next
+        // round tries again.
+        Err(other) => return Err(other),
     };
-    let placed = place(state, &account.token, order, &lease, &valid, unix_now).await?;
+    let sent_by = (Sender::Reconciler, unix_now);
+    let placed = place(state, &account.token, order, &lease, &valid, sent_by).await?;
     publish(state, &placed);
     Ok(true)
 }
@@ -425,7 +455,8 @@ pub fn publish(state: &AppState, placed: &Placed) {
         Placed::Invited(order)
         | Placed::Failed(order, _)
         | Placed::Busy(order)
-        | Placed::Superseded(order) => order,
+        | Placed::Superseded(order)
+        | Placed::Stopped(order) => order,
     };
     state.publish(order.clone());
 }

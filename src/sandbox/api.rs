@@ -176,11 +176,11 @@ async fn gate(State(sandbox): State<Sandbox>, request: Request, next: Next) -> R
         (Some(account_id), Ok(bytes)) => {
             let endpoint = FailEndpoint::of(&parts.method, parts.uri.path());
             let admission = sandbox.with_state(|state| state.admit(account_id, endpoint));
-            if !admission.latency.is_zero() {
-                tokio::time::sleep(admission.latency).await;
-            }
             let response = match admission.verdict {
-                Err(error) => error.into_response(),
+                Err(error) => {
+                    pause(admission.latency).await;
+                    error.into_response()
+                }
                 Ok(()) => {
                     parts.extensions.insert(Caller {
                         account_id: account_id.to_owned(),
@@ -191,6 +191,7 @@ async fn gate(State(sandbox): State<Sandbox>, request: Request, next: Next) -> R
                         account_id,
                         key,
                         endpoint,
+                        latency: admission.latency,
                     };
                     run_idempotent(&sandbox, call, parts, bytes, next).await
                 }
@@ -209,6 +210,9 @@ struct Call<'a> {
     account_id: &'a str,
     key: Option<String>,
     endpoint: Option<FailEndpoint>,
+    /// Injected slowness, spent while the request's key is in flight (a repeat meanwhile
+    /// gets Checkr's 409).
+    latency: std::time::Duration,
 }
 
 async fn run_idempotent(
@@ -222,8 +226,10 @@ async fn run_idempotent(
         account_id,
         key,
         endpoint,
+        latency,
     } = call;
     let Some(key) = key else {
+        pause(latency).await;
         let response = next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
@@ -249,6 +255,7 @@ async fn run_idempotent(
         key: &key,
         armed: true,
     };
+    pause(latency).await;
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -280,6 +287,12 @@ async fn run_idempotent(
     });
     let _ = finished.await;
     Response::from_parts(response_parts, Body::from(body))
+}
+
+async fn pause(latency: std::time::Duration) {
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
 }
 
 /// Holds a processed request's answer while a `hold` fault names its endpoint.

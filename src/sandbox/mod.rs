@@ -3,9 +3,11 @@
 //! [`Sandbox::router`] serves two surfaces:
 //! - the Checkr API (`/v1/...`): HTTP Basic auth with an account key, Checkr's envelopes,
 //!   error texts and rate-limit headers, `Idempotency-Key` replay;
-//! - the control API (`/sandbox/...`, no auth): fault injection, the request log, the
-//!   candidate list, the event outbox and a lifecycle driver that walks an invitation and its
-//!   report through every row of Checkr's webhook table.
+//! - the control API (`/sandbox/...`, no auth): fault injection (including answers held
+//!   while their Idempotency-Key stays in flight), the request log, the candidate and
+//!   invitation lists, expiry of Checkr's 24-hour key replay, the event outbox and a
+//!   lifecycle driver that walks an invitation and its report through every row of Checkr's
+//!   webhook table.
 //!
 //! Every state change that Checkr would announce by webhook is kept as a [`SandboxEvent`] in
 //! an outbox. A deliverer either drains it with [`Sandbox::take_undelivered`] (each event is
