@@ -359,17 +359,21 @@ async fn two_retries_fired_together_end_in_one_invitation() {
 async fn order_taken_over_while_checkr_holds_the_invitation(
     harness: &Harness,
     custom_id: &str,
+    abroad: bool,
 ) -> (tokio::task::JoinHandle<(u16, Value)>, i64) {
     let package = first_package(harness, ACCOUNT).await;
+    let mut body = us_order(custom_id, &package);
+    if abroad {
+        body["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
+    }
     harness
         .fault(json!({"account_id": CHECKR_ACCOUNT, "hold": "invitations"}))
         .await;
     let first = tokio::spawn({
-        let (http, url, token, body) = (
+        let (http, url, token) = (
             harness.http.clone(),
             harness.url("/api/orders"),
             harness.token(ACCOUNT),
-            us_order(custom_id, &package),
         );
         async move {
             let response = http
@@ -414,7 +418,7 @@ async fn order_taken_over_while_checkr_holds_the_invitation(
 async fn an_in_flight_key_makes_a_second_sender_wait_and_one_invitation_results() {
     let harness = Harness::start().await;
     let (first, after_lease) =
-        order_taken_over_while_checkr_holds_the_invitation(&harness, "A-8").await;
+        order_taken_over_while_checkr_holds_the_invitation(&harness, "A-8", false).await;
     harness
         .fault(json!({"account_id": CHECKR_ACCOUNT, "hold": null}))
         .await;
@@ -482,7 +486,7 @@ async fn until_webhooks_delivered(harness: &Harness) {
 async fn after_checkrs_replay_window_the_invitation_is_looked_up_not_sent_again() {
     let harness = Harness::start().await;
     let (first, after_lease) =
-        order_taken_over_while_checkr_holds_the_invitation(&harness, "A-9").await;
+        order_taken_over_while_checkr_holds_the_invitation(&harness, "A-9", false).await;
     harness
         .fault(json!({"account_id": CHECKR_ACCOUNT, "hold": null}))
         .await;
@@ -528,6 +532,42 @@ async fn after_checkrs_replay_window_the_invitation_is_looked_up_not_sent_again(
     assert_eq!(
         seen[0]["badge"]["label"], "Pending",
         "the events that arrived before the link were applied: {seen}"
+    );
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn past_the_replay_window_a_non_us_order_is_left_for_a_person_not_resent() {
+    let harness = Harness::start().await;
+    let (first, after_lease) =
+        order_taken_over_while_checkr_holds_the_invitation(&harness, "A-12", true).await;
+    harness
+        .fault(json!({"account_id": CHECKR_ACCOUNT, "hold": null}))
+        .await;
+    first.await.unwrap();
+    sandbox_control(
+        &harness,
+        reqwest::Method::POST,
+        "/sandbox/idempotency/expire",
+        Value::Null,
+    )
+    .await;
+    let next_day = after_lease + 25 * 3600;
+    assert_eq!(
+        reconcile(&harness.running.state, next_day).await.unwrap(),
+        1
+    );
+    // Checkr's invitation list omits non-US invitations, so nothing could be confirmed.
+    assert_eq!(sandbox_invitations(&harness).await.len(), 1, "not resent");
+    let seen = orders_of(&harness, "A-12", Role::Recruiter).await;
+    assert_eq!(seen[0]["step"], "invitation_failed", "{seen}");
+    assert_eq!(seen[0]["can_retry"], true);
+    assert!(
+        seen[0]["failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Checkr Dashboard"),
+        "{seen}"
     );
     harness.stop().await;
 }
