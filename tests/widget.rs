@@ -36,8 +36,33 @@ const PROXY: &str = "http://proxy.test";
 #[derive(Clone)]
 enum Reply {
     Json(u16, String),
-    Slow(u16, String, i32),
+    /// Answered only once the test opens the gate, so nothing races the reply.
+    Held(u16, String, Gate),
     Offline,
+}
+
+/// A promise the test resolves explicitly: what a held reply waits for.
+#[derive(Clone)]
+struct Gate {
+    promise: js_sys::Promise,
+    resolve: Rc<RefCell<Option<js_sys::Function>>>,
+}
+
+impl Gate {
+    fn new() -> Self {
+        let resolve = Rc::new(RefCell::new(None));
+        let slot = Rc::clone(&resolve);
+        let promise = js_sys::Promise::new(&mut |done, _| {
+            slot.replace(Some(done));
+        });
+        Self { promise, resolve }
+    }
+
+    fn open(&self) {
+        if let Some(done) = self.resolve.borrow_mut().take() {
+            done.call0(&JsValue::NULL).unwrap();
+        }
+    }
 }
 
 struct Route {
@@ -141,8 +166,10 @@ impl Transport for Stub {
                 ),
                 Some(Reply::Offline) => return Err(NetworkError),
                 Some(Reply::Json(status, json)) => (status, json),
-                Some(Reply::Slow(status, json, ms)) => {
-                    sleep(ms).await;
+                Some(Reply::Held(status, json, gate)) => {
+                    wasm_bindgen_futures::JsFuture::from(gate.promise)
+                        .await
+                        .unwrap();
                     (status, json)
                 }
             };
@@ -799,10 +826,11 @@ async fn the_state_is_asked_only_for_us_work_locations() {
 #[wasm_bindgen_test]
 async fn a_valid_order_is_sent_and_announced() {
     let stub = ready_stub(NOT_ENABLED, false);
+    let reply = Gate::new();
     stub.on(
         Method::Post,
         "/api/orders",
-        Reply::Slow(201, order_json("ord_1", "invited", ""), 80),
+        Reply::Held(201, order_json("ord_1", "invited", ""), reply.clone()),
     );
     let widget = mount(&stub, options()).await;
     widget.fill_valid_order().await;
@@ -818,7 +846,7 @@ async fn a_valid_order_is_sent_and_announced() {
         "{}",
         widget.text()
     );
-    sleep(120).await;
+    reply.open();
     settle().await;
 
     let sent = stub.requests(Method::Post, "/api/orders");
@@ -935,6 +963,83 @@ async fn a_failed_invitation_shows_why_and_retry_places_it() {
     assert_eq!(
         prop(&widget.events("bgcheck:ordered")[0], "orderId"),
         "ord_9"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_busy_checkr_is_shown_as_retrying_and_the_order_goes_out_later() {
+    let busy = order_json("ord_1", "drafted", r#","busy":true"#)
+        .replace(r#""can_retry":true"#, r#""can_retry":false"#);
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post("/api/orders", 202, &busy);
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let text = widget.text();
+    assert!(text.contains("Checkr is busy, retrying"), "{text}");
+    assert!(text.contains("Status: Sending."), "{text}");
+    assert!(!text.contains("refused"), "not shown as a failure: {text}");
+    assert!(widget.find(".bgc-summary").is_none(), "{text}");
+    assert!(
+        widget.find("button[data-retry]").is_none(),
+        "the proxy retries by itself"
+    );
+    assert!(widget.events("bgcheck:error").is_empty());
+
+    stub.push_live(&order_json("ord_1", "invited", ""));
+    settle().await;
+    let text = widget.text();
+    assert!(text.contains("Status: Invitation Sent."), "{text}");
+    assert!(!text.contains("Checkr is busy"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn an_order_someone_is_sending_shows_sending_and_offers_no_retry() {
+    let sending = order_json("ord_3", "candidate_created", "")
+        .replace(r#""can_retry":true"#, r#""can_retry":false"#);
+    let interrupted = order_json("ord_4", "candidate_created", "");
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get(
+            "/api/candidates/A-1042/orders",
+            200,
+            &format!("[{sending},{interrupted}]"),
+        )
+        // A Retry that finds another sender at work: the order as it stands, still sending.
+        .post(
+            "/api/orders/ord_4/retry",
+            202,
+            &sending.replace("ord_3", "ord_4"),
+        );
+    let widget = mount(&stub, options()).await;
+    let row = |id: &str| {
+        widget
+            .find(&format!("[data-order=\"{id}\"]"))
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    assert!(row("ord_3").contains("Sending"), "{}", row("ord_3"));
+    assert!(
+        widget
+            .find("[data-order=\"ord_3\"] button[data-retry]")
+            .is_none()
+    );
+    assert!(row("ord_4").contains("interrupted"), "{}", row("ord_4"));
+    widget.click("[data-order=\"ord_4\"] button[data-retry]");
+    settle().await;
+    assert!(
+        widget
+            .find("[data-order=\"ord_4\"] button[data-retry]")
+            .is_none()
+    );
+    assert!(row("ord_4").contains("Sending"), "{}", row("ord_4"));
+    assert!(
+        !row("ord_4").contains("could not"),
+        "no error: {}",
+        row("ord_4")
     );
 }
 
@@ -1119,11 +1224,19 @@ async fn the_custom_element_mounts_from_its_attributes_and_is_never_blank() {
         .unwrap();
     element.set_attribute("custom-id", "A-1042").unwrap();
     document.body().unwrap().append_child(&element).unwrap();
-    sleep(200).await;
     let root = element
         .shadow_root()
         .expect("the element renders into a shadow root");
-    let text = root.text_content().unwrap_or_default();
+    // The real request to the test server ends when it ends: wait for its outcome on screen
+    // (bounded), not for a guessed time.
+    let mut text = String::new();
+    for _ in 0..1_000 {
+        text = root.text_content().unwrap_or_default();
+        if text.len() > "Background checks".len() {
+            break;
+        }
+        sleep(10).await;
+    }
     assert!(text.contains("Background checks"), "{text}");
     assert!(
         text.len() > "Background checks".len(),

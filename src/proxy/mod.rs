@@ -11,6 +11,7 @@ pub mod identity;
 pub mod live;
 pub mod oauth;
 pub mod orders;
+pub mod placement;
 mod reread;
 pub mod secret;
 pub mod server;
@@ -395,6 +396,10 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
     }
     // Reads left pending by an earlier run are retried now; the task ends with the proxy.
     tokio::spawn(reread::run(state.clone()));
+    // Nothing of this process is sending yet, so every lease left in the file is from a run
+    // that ended; the reconciler resumes those orders now, then periodically.
+    state.store.release_all_leases().await?;
+    tokio::spawn(placement::reconcile_forever(state.clone()));
     let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(prune_events(state.clone()));
     let router = app(state.clone());

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::api::host_of;
 use super::error::ApiError;
 use super::lifecycle::{self, Step};
-use super::state::FailStep;
+use super::state::{FailEndpoint, FailStep};
 use super::{Sandbox, SandboxAccount};
 
 pub(crate) fn routes() -> Router<Sandbox> {
@@ -27,6 +27,8 @@ pub(crate) fn routes() -> Router<Sandbox> {
             get(list_requests).delete(clear_requests),
         )
         .route("/sandbox/candidates", get(list_candidates))
+        .route("/sandbox/invitations", get(list_invitations))
+        .route("/sandbox/idempotency/expire", post(expire_idempotency))
         .route("/sandbox/events", get(list_events))
         .route("/sandbox/accounts", get(list_accounts))
         .route(
@@ -57,6 +59,8 @@ struct FaultsPatch {
     rate_limit_burst: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     fail_step: Option<Option<FailStep>>,
+    #[serde(default, deserialize_with = "present")]
+    hold: Option<Option<FailEndpoint>>,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, ApiError> {
@@ -89,6 +93,9 @@ async fn set_faults(State(sandbox): State<Sandbox>, bytes: Bytes) -> Result<Stat
         }
         if let Some(fail_step) = patch.fail_step {
             faults.fail_step = fail_step;
+        }
+        if let Some(hold) = patch.hold {
+            faults.hold = hold;
         }
     });
     Ok(StatusCode::NO_CONTENT)
@@ -146,6 +153,40 @@ async fn list_candidates(
             .collect()
     });
     Json(Value::Array(candidates))
+}
+
+async fn list_invitations(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(filter): Query<AccountFilter>,
+) -> Json<Value> {
+    let host = host_of(&headers);
+    let invitations: Vec<Value> = sandbox.with_state(|state| {
+        let mut accounts: Vec<_> = state
+            .accounts
+            .values()
+            .filter(|account| {
+                filter
+                    .account_id
+                    .as_ref()
+                    .is_none_or(|id| &account.id == id)
+            })
+            .collect();
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        accounts
+            .into_iter()
+            .flat_map(|account| account.invitations.iter())
+            .map(|invitation| invitation.to_json(&host))
+            .collect()
+    });
+    Json(Value::Array(invitations))
+}
+
+/// Lets 24 hours pass for idempotency: every stored answer is forgotten, so a repeated key
+/// runs the request again, as at Checkr after its replay window.
+async fn expire_idempotency(State(sandbox): State<Sandbox>) -> Json<Value> {
+    let forgotten = sandbox.with_state(|state| state.expire_idempotency_keys());
+    Json(json!({ "forgotten": forgotten }))
 }
 
 async fn list_events(

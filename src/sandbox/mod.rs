@@ -3,10 +3,12 @@
 //! [`Sandbox::router`] serves two surfaces:
 //! - the Checkr API (`/v1/...`): HTTP Basic auth with an account key, Checkr's envelopes,
 //!   error texts and rate-limit headers, `Idempotency-Key` replay;
-//! - the control API (`/sandbox/...`, no auth): fault injection, the request log, the
-//!   candidate list, the event outbox, a lifecycle driver that walks an invitation and its
-//!   report through every row of Checkr's webhook table, a per-account `include_object`
-//!   switch (bare webhooks) and a frozen event clock (many events in one second).
+//! - the control API (`/sandbox/...`, no auth): fault injection (including answers held
+//!   while their Idempotency-Key stays in flight), the request log, the candidate and
+//!   invitation lists, expiry of Checkr's 24-hour key replay, the event outbox, a lifecycle
+//!   driver that walks an invitation and its report through every row of Checkr's webhook
+//!   table, a per-account `include_object` switch (bare webhooks) and a frozen event clock
+//!   (many events in one second).
 //!
 //! Like Checkr's, event times are whole seconds and every id is 24 random hex digits, so
 //! neither tells the order of two events of one second.

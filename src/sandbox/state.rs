@@ -109,6 +109,10 @@ pub(crate) struct Faults {
     pub(crate) fail_every: u64,
     pub(crate) rate_limit_burst: u64,
     pub(crate) fail_step: Option<FailStep>,
+    /// Requests to this endpoint are processed, but their answer is held (and their
+    /// Idempotency-Key stays in flight) until the hold is lifted: a slow Checkr, or a
+    /// connection that dies before the answer arrives.
+    pub(crate) hold: Option<FailEndpoint>,
     #[serde(skip)]
     pub(crate) seen: u64,
 }
@@ -314,11 +318,30 @@ impl State {
                     "fail_every": faults.fail_every,
                     "rate_limit_burst": faults.rate_limit_burst,
                     "fail_step": faults.fail_step,
+                    "hold": faults.hold,
                 })
             })
             .collect();
         scopes.sort_by_key(|scope| scope["account_id"].as_str().map(str::to_owned));
         Value::Array(scopes)
+    }
+
+    /// Whether a `hold` fault (the account's own, else the all-accounts one) names `endpoint`.
+    pub(crate) fn is_held(&self, account_id: &str, endpoint: FailEndpoint) -> bool {
+        let faults = self
+            .faults
+            .get(&Some(account_id.to_owned()))
+            .or_else(|| self.faults.get(&None));
+        faults.is_some_and(|faults| faults.hold == Some(endpoint))
+    }
+
+    /// Forgets every stored answer, as Checkr does 24 hours after a key was first used; keys
+    /// still in flight stay.
+    pub(crate) fn expire_idempotency_keys(&mut self) -> usize {
+        let before = self.idempotency.len();
+        self.idempotency
+            .retain(|_, stored| matches!(stored, Stored::InFlight { .. }));
+        before - self.idempotency.len()
     }
 
     /// Applies the account's faults (its own entry wins over the all-accounts one) and counts

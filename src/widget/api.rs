@@ -95,6 +95,8 @@ pub struct Order {
     pub step: OrderStep,
     /// Whether Retry is offered.
     pub can_retry: bool,
+    /// Checkr asked to wait and the proxy is retrying by itself.
+    pub busy: bool,
     /// The last provider failure, when a step failed.
     pub failure: Option<Failure>,
     /// The provider's state, from which the badge is derived.

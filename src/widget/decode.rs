@@ -306,6 +306,7 @@ pub fn order(value: &JsValue) -> Option<Order> {
         candidate_id: optional_text(value, "candidate_id")?,
         step: named(value, "step", OrderStep::parse)?,
         can_retry: flag(value, "can_retry")?,
+        busy: flag(value, "busy")?,
         failure: nested(value, "failure", failure)?,
         status: nested(value, "status", order_status)?.unwrap_or_default(),
         eta: optional_text(value, "eta")?,

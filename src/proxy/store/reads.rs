@@ -237,7 +237,7 @@ impl Store {
                         order.folded.apply_read(&object, &as_of);
                         if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                             order.report_id = Some(report_id.clone());
-                            if replay_stored(&transaction, &mut order, report_id)? {
+                            if replay_stored(&transaction, &mut order, report_id)?.needs_read {
                                 want_read(&transaction, ReadObject::Report, report_id, account)?;
                             }
                         }
