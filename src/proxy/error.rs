@@ -1,7 +1,7 @@
 //! The one error type of the widget API, and the JSON body every failure becomes.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -22,6 +22,16 @@ pub enum ApiError {
     /// 401: no valid widget session.
     #[error("sign in again: this session is missing or has expired")]
     Unauthenticated,
+    /// 401: a server-to-server call without the shared session secret.
+    #[error(
+        "this endpoint is for the ATS backend: send the proxy's session secret (its --session-secret) as `Authorization: Bearer <secret>`"
+    )]
+    InvalidSessionSecret,
+    /// 429: the user already has as many live streams open as one user may.
+    #[error(
+        "this user already has {0} live status streams open; close another tab with the widget and try again"
+    )]
+    TooManyStreams(usize),
     /// 403: the caller's role does not allow this.
     #[error("your role does not allow this; ask an admin")]
     Forbidden,
@@ -64,6 +74,12 @@ impl From<CheckrError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        ApiError::MalformedRequest(rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
         ApiError::MalformedRequest(rejection.body_text())
     }
 }
@@ -134,6 +150,8 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::InvalidSessionSecret => (StatusCode::UNAUTHORIZED, "invalid_session_secret"),
+            ApiError::TooManyStreams(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_streams"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
@@ -172,6 +190,8 @@ impl IntoResponse for ApiError {
                 message: source.to_string(),
             }),
             ApiError::Unauthenticated
+            | ApiError::InvalidSessionSecret
+            | ApiError::TooManyStreams(_)
             | ApiError::Forbidden
             | ApiError::MalformedRequest(_)
             | ApiError::Invalid(_)

@@ -2,6 +2,7 @@
 //! pages through the provider's API, and keeps order state in SQLite.
 
 pub mod checkr;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod demo;
@@ -59,6 +60,8 @@ pub struct AppState {
     dashboard_base: String,
     public_url: String,
     live: tokio::sync::broadcast::Sender<OrderRecord>,
+    streams: live::StreamSlots,
+    clock: clock::Clock,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -106,6 +109,8 @@ impl AppState {
             dashboard_base: provider.dashboard_base.trim_end_matches('/').to_owned(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             live,
+            streams: live::StreamSlots::default(),
+            clock: clock::Clock::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
         })
     }
