@@ -15,6 +15,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use bgcheck::domain::checkr::CustomerType;
+use bgcheck::domain::order::OrderStep;
+use bgcheck::domain::view::{Role, Viewer, shape_order};
 use bgcheck::widget::host::MountOptions;
 use bgcheck::widget::model::Prefill;
 use bgcheck::widget::transport::{
@@ -198,7 +200,7 @@ const TREE: &str = r#"{"kind":"nodes","nodes":[
 
 fn order_json(id: &str, step: &str, extra: &str) -> String {
     format!(
-        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"invitation_url":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
+        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
         step != "invited"
     )
 }
@@ -1141,11 +1143,19 @@ async fn the_custom_element_mounts_from_its_attributes_and_is_never_blank() {
 // ---------------------------------------------------------------------------------------
 // A badge for every row of the seed's status table
 
+/// The badge a recruiter of a `customer` account sees for `row`, from the status the proxy
+/// sends them: shaped by the same domain function, so a segregated recruiter's widget gets
+/// no result before engagement and must still show the seed's label.
 async fn badge_for(row: &vectors::Row, customer: CustomerType) -> (String, bool) {
     let steps: Vec<usize> = (0..row.path.len()).collect();
     let folded = vectors::fold(row, &steps);
+    let viewer = Viewer {
+        role: Role::Recruiter,
+        customer,
+    };
+    let shown = shape_order(OrderStep::Invited, &folded.status, viewer).status;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let status = serde::Serialize::serialize(&folded.status, &serializer).unwrap();
+    let status = serde::Serialize::serialize(&shown, &serializer).unwrap();
     let order = js_sys::JSON::parse(&order_json("ord_1", "invited", "")).unwrap();
     js_sys::Reflect::set(&order, &JsValue::from_str("status"), &status).unwrap();
     let orders = js_sys::JSON::stringify(&js_sys::Array::of1(&order))
