@@ -197,3 +197,63 @@ async fn a_wrong_session_secret_gets_a_message_for_the_ats_backend() {
     }
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn failures_answered_before_any_handler_runs_are_in_the_apis_json_shape_too() {
+    let harness = Harness::start().await;
+    let token = harness.token("blue-bakery");
+    let cases = [
+        (
+            reqwest::Method::GET,
+            "/api/candidates/%FF/orders",
+            400,
+            "malformed_request",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/orders/ord_1/retry",
+            405,
+            "method_not_allowed",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/no-such-endpoint",
+            404,
+            "not_found",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/orders",
+            413,
+            "payload_too_large",
+        ),
+    ];
+    for (method, path, expected, code) in cases {
+        let mut request = harness
+            .http
+            .request(method.clone(), harness.url(path))
+            .bearer_auth(&token);
+        if expected == 413 {
+            request = request
+                .header("content-type", "application/json")
+                .body(vec![b' '; 100 * 1024]);
+        }
+        let response = request.send().await.unwrap();
+        let allow = response.headers().get("allow").cloned();
+        let (status, content_type, body) = refusal(response).await;
+        assert_eq!(status, expected, "{method} {path}: {body}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{method} {path}: {content_type}"
+        );
+        assert_eq!(body["code"], code, "{method} {path}");
+        assert!(
+            !body["message"].as_str().unwrap().is_empty(),
+            "{method} {path}: {body}"
+        );
+        if expected == 405 {
+            assert!(allow.is_some(), "a 405 still names the allowed methods");
+        }
+    }
+    harness.stop().await;
+}

@@ -217,7 +217,9 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(live::events))
         .route("/account/disconnect", post(oauth::disconnect))
         .route("/account/settings", put(oauth::update_settings))
+        .fallback(error::no_such_endpoint)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(cors);
     // Outermost first: trace everything, turn panics into 500s, then bound each request.
     Router::new()
