@@ -56,6 +56,7 @@ struct Stub {
     live: RefCell<Option<Listener>>,
     stream_open: Rc<Cell<bool>>,
     refuse_stream: Cell<bool>,
+    stream_urls: RefCell<Vec<String>>,
 }
 
 impl Stub {
@@ -100,6 +101,19 @@ impl Stub {
             .filter(|request| request.method == method && request.url == url)
             .cloned()
             .collect()
+    }
+
+    /// Reports the live stream broken, as `EventSource` does when the proxy ends it.
+    fn break_live(&self) {
+        let on_broken = Rc::clone(
+            &self
+                .live
+                .borrow()
+                .as_ref()
+                .expect("the widget listens for live events")
+                .on_broken,
+        );
+        on_broken();
     }
 
     fn push_live(&self, json: &str) {
@@ -155,7 +169,8 @@ impl Transport for Stub {
         })
     }
 
-    fn listen(&self, _url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+    fn listen(&self, url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+        self.stream_urls.borrow_mut().push(url.to_owned());
         if self.refuse_stream.get() {
             return None;
         }
@@ -1061,6 +1076,62 @@ async fn the_order_confirmation_follows_the_live_status() {
         confirmation().contains("Status: Pending."),
         "{}",
         confirmation()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_ended_with_its_session_is_reopened_with_a_renewed_one() {
+    let stub = Stub::new();
+    stub.post("/host/session", 200, r#"{"token":"renewed"}"#)
+        .get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]")
+        .get(
+            "/api/candidates/A-1042/orders",
+            401,
+            r#"{"code":"unauthenticated","message":"expired"}"#,
+        )
+        .get("/api/candidates/A-1042/orders", 200, "[]");
+    let _widget = mount(
+        &stub,
+        MountOptions {
+            session_token: Some("first".to_owned()),
+            session_path: Some("/host/session".to_owned()),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(
+        *stub.stream_urls.borrow(),
+        [format!("{PROXY}/api/events?token=first")]
+    );
+
+    stub.break_live();
+    settle().await;
+    assert_eq!(
+        *stub.stream_urls.borrow(),
+        [
+            format!("{PROXY}/api/events?token=first"),
+            format!("{PROXY}/api/events?token=renewed")
+        ],
+        "the refresh renewed the session and the stream reopened with it"
+    );
+    assert!(stub.stream_open.get());
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_broken_while_its_session_is_valid_is_left_to_the_browsers_retry() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let _widget = mount(&stub, options()).await;
+    stub.break_live();
+    settle().await;
+    assert_eq!(stub.stream_urls.borrow().len(), 1, "not reopened");
+    assert!(stub.stream_open.get(), "not closed either");
+    assert_eq!(
+        stub.requests(Method::Get, "/api/candidates/A-1042/orders")
+            .len(),
+        2,
+        "the list is refreshed once, to catch up"
     );
 }
 
