@@ -157,10 +157,19 @@ impl Ctx {
         if !quietly {
             self.orders.set(Load::Loading);
         }
-        spawn_local(self.fetch_orders(client, custom_id, quietly));
+        spawn_local(self.fetch_orders(client, custom_id, quietly, None));
     }
 
-    async fn fetch_orders(self, client: Rc<Client>, custom_id: String, quietly: bool) {
+    /// Loads the orders; after a break of the live stream, `after_break` names the stream so
+    /// it can be reopened if the load renewed the session. (One future type for both keeps
+    /// the wasm smaller.)
+    async fn fetch_orders(
+        self,
+        client: Rc<Client>,
+        custom_id: String,
+        quietly: bool,
+        after_break: Option<(Live, String)>,
+    ) {
         match client.orders(&custom_id).await {
             Ok(fresh) => {
                 let before = match self.orders.try_get_untracked() {
@@ -187,6 +196,9 @@ impl Ctx {
                 self.report(&problem);
                 self.orders.set(Load::Failed(problem));
             }
+        }
+        if let Some((live, opened_with)) = after_break {
+            live.refreshed(&client, &opened_with);
         }
     }
 
@@ -498,7 +510,6 @@ fn live_updates(ctx: Ctx) {
         ctx,
         polling: StoredValue::new_local(None),
         stream: StoredValue::new_local(None),
-        renewing: StoredValue::new_local(false),
     };
     on_cleanup(move || {
         if let Some(Some(handle)) = live.polling.try_update_value(Option::take) {
@@ -515,8 +526,6 @@ struct Live {
     ctx: Ctx,
     polling: StoredValue<Option<IntervalHandle>, LocalStorage>,
     stream: StoredValue<Option<Box<dyn std::any::Any>>, LocalStorage>,
-    /// A refresh after a break is under way.
-    renewing: StoredValue<bool, LocalStorage>,
 }
 
 impl Live {
@@ -567,23 +576,22 @@ impl Live {
         let (Some(client), Some(custom_id)) = (self.ctx.client(), self.ctx.custom_id()) else {
             return;
         };
-        if self.renewing.try_get_value() != Some(false) {
-            return;
+        spawn_local(self.ctx.fetch_orders(
+            client,
+            custom_id,
+            true,
+            Some((self, opened_with.to_owned())),
+        ));
+    }
+
+    /// After the refresh that followed a break: reopen the stream if the session was renewed.
+    fn refreshed(self, client: &Client, opened_with: &str) {
+        if client.events_url().is_some_and(|url| url != opened_with) {
+            // Closed here rather than in the callback that reported the break, which the old
+            // stream owns.
+            self.stream.try_update_value(Option::take);
+            self.open();
         }
-        self.renewing.set_value(true);
-        let opened_with = opened_with.to_owned();
-        spawn_local(async move {
-            self.ctx
-                .fetch_orders(Rc::clone(&client), custom_id, true)
-                .await;
-            self.renewing.try_update_value(|renewing| *renewing = false);
-            if client.events_url().is_some_and(|url| url != opened_with) {
-                // Closed here rather than in the callback that reported the break, which
-                // the old stream owns.
-                self.stream.try_update_value(Option::take);
-                self.open();
-            }
-        });
     }
 }
 
