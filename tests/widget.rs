@@ -15,6 +15,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use bgcheck::domain::checkr::CustomerType;
+use bgcheck::domain::order::OrderStep;
+use bgcheck::domain::view::{Role, Viewer, shape_order};
 use bgcheck::widget::host::MountOptions;
 use bgcheck::widget::model::Prefill;
 use bgcheck::widget::transport::{
@@ -79,6 +81,7 @@ struct Stub {
     live: RefCell<Option<Listener>>,
     stream_open: Rc<Cell<bool>>,
     refuse_stream: Cell<bool>,
+    stream_urls: RefCell<Vec<String>>,
 }
 
 impl Stub {
@@ -123,6 +126,19 @@ impl Stub {
             .filter(|request| request.method == method && request.url == url)
             .cloned()
             .collect()
+    }
+
+    /// Reports the live stream broken, as `EventSource` does when the proxy ends it.
+    fn break_live(&self) {
+        let on_broken = Rc::clone(
+            &self
+                .live
+                .borrow()
+                .as_ref()
+                .expect("the widget listens for live events")
+                .on_broken,
+        );
+        on_broken();
     }
 
     fn push_live(&self, json: &str) {
@@ -180,7 +196,8 @@ impl Transport for Stub {
         })
     }
 
-    fn listen(&self, _url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+    fn listen(&self, url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+        self.stream_urls.borrow_mut().push(url.to_owned());
         if self.refuse_stream.get() {
             return None;
         }
@@ -225,7 +242,7 @@ const TREE: &str = r#"{"kind":"nodes","nodes":[
 
 fn order_json(id: &str, step: &str, extra: &str) -> String {
     format!(
-        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"invitation_url":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
+        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
         step != "invited"
     )
 }
@@ -1168,6 +1185,62 @@ async fn the_order_confirmation_follows_the_live_status() {
 }
 
 #[wasm_bindgen_test]
+async fn a_stream_ended_with_its_session_is_reopened_with_a_renewed_one() {
+    let stub = Stub::new();
+    stub.post("/host/session", 200, r#"{"token":"renewed"}"#)
+        .get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]")
+        .get(
+            "/api/candidates/A-1042/orders",
+            401,
+            r#"{"code":"unauthenticated","message":"expired"}"#,
+        )
+        .get("/api/candidates/A-1042/orders", 200, "[]");
+    let _widget = mount(
+        &stub,
+        MountOptions {
+            session_token: Some("first".to_owned()),
+            session_path: Some("/host/session".to_owned()),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(
+        *stub.stream_urls.borrow(),
+        [format!("{PROXY}/api/events?token=first")]
+    );
+
+    stub.break_live();
+    settle().await;
+    assert_eq!(
+        *stub.stream_urls.borrow(),
+        [
+            format!("{PROXY}/api/events?token=first"),
+            format!("{PROXY}/api/events?token=renewed")
+        ],
+        "the refresh renewed the session and the stream reopened with it"
+    );
+    assert!(stub.stream_open.get());
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_broken_while_its_session_is_valid_is_left_to_the_browsers_retry() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let _widget = mount(&stub, options()).await;
+    stub.break_live();
+    settle().await;
+    assert_eq!(stub.stream_urls.borrow().len(), 1, "not reopened");
+    assert!(stub.stream_open.get(), "not closed either");
+    assert_eq!(
+        stub.requests(Method::Get, "/api/candidates/A-1042/orders")
+            .len(),
+        2,
+        "the list is refreshed once, to catch up"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn unmount_removes_the_dom_and_closes_the_live_stream() {
     let stub = ready_stub(NOT_ENABLED, false);
     let mut widget = mount(&stub, options()).await;
@@ -1254,11 +1327,19 @@ async fn the_custom_element_mounts_from_its_attributes_and_is_never_blank() {
 // ---------------------------------------------------------------------------------------
 // A badge for every row of the seed's status table
 
+/// The badge a recruiter of a `customer` account sees for `row`, from the status the proxy
+/// sends them: shaped by the same domain function, so a segregated recruiter's widget gets
+/// no result before engagement and must still show the seed's label.
 async fn badge_for(row: &vectors::Row, customer: CustomerType) -> (String, bool) {
     let steps: Vec<usize> = (0..row.path.len()).collect();
     let folded = vectors::fold(row, &steps);
+    let viewer = Viewer {
+        role: Role::Recruiter,
+        customer,
+    };
+    let shown = shape_order(OrderStep::Invited, &folded.status, viewer).status;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let status = serde::Serialize::serialize(&folded.status, &serializer).unwrap();
+    let status = serde::Serialize::serialize(&shown, &serializer).unwrap();
     let order = js_sys::JSON::parse(&order_json("ord_1", "invited", "")).unwrap();
     js_sys::Reflect::set(&order, &JsValue::from_str("status"), &status).unwrap();
     let orders = js_sys::JSON::stringify(&js_sys::Array::of1(&order))

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod checkr;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod demo;
@@ -67,6 +68,8 @@ pub struct AppState {
     public_url: String,
     live: tokio::sync::broadcast::Sender<OrderRecord>,
     events: webhooks::EventWriter,
+    streams: live::StreamSlots,
+    clock: clock::Clock,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Wakes the task that reads objects from Checkr when webhooks cannot settle them.
     reads: Arc<tokio::sync::Notify>,
@@ -124,6 +127,8 @@ impl AppState {
             dashboard_base: provider.dashboard_base.trim_end_matches('/').to_owned(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             live,
+            streams: live::StreamSlots::default(),
+            clock: clock::Clock::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             reads: Arc::new(tokio::sync::Notify::new()),
         })
@@ -233,7 +238,9 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(live::events))
         .route("/account/disconnect", post(oauth::disconnect))
         .route("/account/settings", put(oauth::update_settings))
+        .fallback(error::no_such_endpoint)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(cors);
     let mut router = Router::new()
         .route("/healthz", get(healthz))

@@ -15,10 +15,11 @@ use serde::Serialize;
 use crate::domain::badge::Badge;
 use crate::domain::checkr::{CustomerType, OrderStatus};
 use crate::domain::hierarchy::{Catalog, Hierarchy};
-use crate::domain::order::{Lease, OrderStep, order_badge};
+use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{
     Field, FieldErrors, OrderDraft, OrderRules, Region, ValidOrder, validate_order,
 };
+use crate::domain::view::{Viewer, shape_order};
 
 use super::AppState;
 use super::error::{AccountProblem, ApiError, ApiJson};
@@ -194,7 +195,9 @@ async fn catalog(
     }))
 }
 
-/// An order as the widget shows it.
+/// An order as the widget shows it to one user: shaped by
+/// [`crate::domain::view::shape_order`] for their role and their account's customer type.
+/// The candidate's invitation URL is never part of it (see [`crate::domain::view::OrderShape`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct OrderView {
     id: String,
@@ -209,8 +212,8 @@ pub struct OrderView {
     failure: Option<Failure>,
     candidate_id: Option<String>,
     invitation_id: Option<String>,
-    invitation_url: Option<String>,
     badge: Badge,
+    /// Only what the viewer may know: no result a segregated recruiter's badge withholds.
     status: OrderStatus,
     report_id: Option<String>,
     /// A link into the Checkr Dashboard, only for users with adjudication rights (R15).
@@ -226,17 +229,18 @@ pub struct OrderView {
 impl OrderView {
     /// The order as `role` may see it, for an account of type `customer`.
     pub fn new(order: &OrderRecord, customer: CustomerType, role: Role, state: &AppState) -> Self {
-        let status = order.folded.status.clone();
-        let report_id = status
+        let full = &order.folded.status;
+        let shape = shape_order(order.step, full, Viewer { role, customer });
+        let report_id = full
             .report
             .as_ref()
             .map(|report| report.id.clone())
             .or_else(|| order.report_id.clone());
         let report_url = report_id
             .as_ref()
-            .filter(|_| role.sees_reports())
+            .filter(|_| shape.report_link)
             .map(|id| state.report_url(id));
-        let cancellation_reasons = if customer.shows_cancellation_reason() {
+        let cancellation_reasons = if shape.cancellation_reasons {
             order.cancellation_reasons.clone()
         } else {
             Vec::new()
@@ -256,10 +260,9 @@ impl OrderView {
             failure: order.failure.clone(),
             candidate_id: order.candidate_id.clone(),
             invitation_id: order.invitation_id.clone(),
-            invitation_url: order.invitation_url.clone(),
-            badge: order_badge(order.step, &status, customer),
-            eta: status.eta().map(|day| day.to_string()),
-            status,
+            badge: shape.badge,
+            eta: shape.eta.map(|day| day.to_string()),
+            status: shape.status,
             report_id,
             report_url,
             cancellation_reasons,

@@ -14,16 +14,7 @@ use crate::domain::validation::{Field, FieldErrors, OrderDraft};
 use super::decode;
 use super::transport::{HttpRequest, HttpResponse, Method, Transport};
 
-/// What an ATS user may do in the widget.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Orders checks and follows their status.
-    Recruiter,
-    /// Also sees report links.
-    Adjudicator,
-    /// Also connects the provider account.
-    Admin,
-}
+pub use crate::domain::view::Role;
 
 /// How the customer account stands with the provider.
 #[derive(Clone, Copy, PartialEq, Eq)]

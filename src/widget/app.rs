@@ -159,36 +159,49 @@ impl Ctx {
         if !quietly {
             self.orders.set(Load::Loading);
         }
-        spawn_local(async move {
-            match client.orders(&custom_id).await {
-                Ok(fresh) => {
-                    let before = match self.orders.try_get_untracked() {
-                        Some(Load::Ready(before)) => before,
-                        _ => Vec::new(),
-                    };
-                    for order in &fresh {
-                        let known = before.iter().find(|old| old.id == order.id);
-                        if known
-                            .is_some_and(|old| old.step != order.step || old.status != order.status)
-                        {
-                            self.announce_status(order);
-                        }
-                    }
-                    self.orders.set(Load::Ready(fresh));
-                    if self.view == View::Status {
-                        self.ready();
+        spawn_local(self.fetch_orders(client, custom_id, quietly, None));
+    }
+
+    /// Loads the orders; after a break of the live stream, `after_break` names the stream so
+    /// it can be reopened if the load renewed the session. (One future type for both keeps
+    /// the wasm smaller.)
+    async fn fetch_orders(
+        self,
+        client: Rc<Client>,
+        custom_id: String,
+        quietly: bool,
+        after_break: Option<(Live, String)>,
+    ) {
+        match client.orders(&custom_id).await {
+            Ok(fresh) => {
+                let before = match self.orders.try_get_untracked() {
+                    Some(Load::Ready(before)) => before,
+                    _ => Vec::new(),
+                };
+                for order in &fresh {
+                    let known = before.iter().find(|old| old.id == order.id);
+                    if known.is_some_and(|old| old.step != order.step || old.status != order.status)
+                    {
+                        self.announce_status(order);
                     }
                 }
-                Err(problem) if quietly => {
-                    // A failed background refresh keeps the list the user is reading.
-                    let _ = problem;
-                }
-                Err(problem) => {
-                    self.report(&problem);
-                    self.orders.set(Load::Failed(problem));
+                self.orders.set(Load::Ready(fresh));
+                if self.view == View::Status {
+                    self.ready();
                 }
             }
-        });
+            Err(problem) if quietly => {
+                // A failed background refresh keeps the list the user is reading.
+                let _ = problem;
+            }
+            Err(problem) => {
+                self.report(&problem);
+                self.orders.set(Load::Failed(problem));
+            }
+        }
+        if let Some((live, opened_with)) = after_break {
+            live.refreshed(&client, &opened_with);
+        }
     }
 
     fn announce_status(&self, order: &Order) {
@@ -495,43 +508,92 @@ impl Retry {
 
 /// The live status stream, falling back to polling when it cannot be opened or breaks.
 fn live_updates(ctx: Ctx) {
-    let polling = StoredValue::new_local(None::<IntervalHandle>);
-    let start_polling = move || {
-        if polling.try_with_value(Option::is_some) == Some(false)
-            && let Ok(handle) = set_interval_with_handle(move || ctx.load_orders(true), POLL_ORDERS)
-        {
-            polling.set_value(Some(handle));
-        }
+    let live = Live {
+        ctx,
+        polling: StoredValue::new_local(None),
+        stream: StoredValue::new_local(None),
     };
-    let stream = StoredValue::new_local(None::<Box<dyn std::any::Any>>);
     on_cleanup(move || {
-        if let Some(Some(handle)) = polling.try_update_value(Option::take) {
+        if let Some(Some(handle)) = live.polling.try_update_value(Option::take) {
             handle.clear();
         }
-        stream.try_update_value(Option::take);
+        live.stream.try_update_value(Option::take);
     });
-    let Some(client) = ctx.client() else { return };
-    let Some(url) = client.events_url() else {
-        start_polling();
-        return;
-    };
-    let custom_id = ctx.custom_id().unwrap_or_default();
-    let listener = Listener {
-        on_order: Rc::new(move |value| {
-            if let Some(order) = decode_order(value)
-                && order.custom_id == custom_id
-            {
-                let announce = order.clone();
-                if ctx.merge(order) {
-                    ctx.announce_status(&announce);
+    live.open();
+}
+
+/// One widget's live stream, and the polling that stands in for it.
+#[derive(Clone, Copy)]
+struct Live {
+    ctx: Ctx,
+    polling: StoredValue<Option<IntervalHandle>, LocalStorage>,
+    stream: StoredValue<Option<Box<dyn std::any::Any>>, LocalStorage>,
+}
+
+impl Live {
+    fn open(self) {
+        let Some(client) = self.ctx.client() else {
+            return;
+        };
+        let Some(url) = client.events_url() else {
+            self.poll();
+            return;
+        };
+        let ctx = self.ctx;
+        let custom_id = ctx.custom_id().unwrap_or_default();
+        let opened_with = url.clone();
+        let listener = Listener {
+            on_order: Rc::new(move |value| {
+                if let Some(order) = decode_order(value)
+                    && order.custom_id == custom_id
+                {
+                    let announce = order.clone();
+                    if ctx.merge(order) {
+                        ctx.announce_status(&announce);
+                    }
                 }
-            }
-        }),
-        on_broken: Rc::new(start_polling),
-    };
-    match client.transport().listen(&url, listener) {
-        Some(guard) => stream.set_value(Some(guard)),
-        None => start_polling(),
+            }),
+            on_broken: Rc::new(move || self.broken(&opened_with)),
+        };
+        match client.transport().listen(&url, listener) {
+            Some(guard) => self.stream.set_value(Some(guard)),
+            None => self.poll(),
+        }
+    }
+
+    fn poll(self) {
+        let ctx = self.ctx;
+        if self.polling.try_with_value(Option::is_some) == Some(false)
+            && let Ok(handle) = set_interval_with_handle(move || ctx.load_orders(true), POLL_ORDERS)
+        {
+            self.polling.set_value(Some(handle));
+        }
+    }
+
+    /// The stream broke: poll, and refresh at once. The proxy ends a stream when its session
+    /// expires; the refresh then renews the session, and the stream is reopened with the new
+    /// one. Any other break is left to the browser's own reconnecting.
+    fn broken(self, opened_with: &str) {
+        self.poll();
+        let (Some(client), Some(custom_id)) = (self.ctx.client(), self.ctx.custom_id()) else {
+            return;
+        };
+        spawn_local(self.ctx.fetch_orders(
+            client,
+            custom_id,
+            true,
+            Some((self, opened_with.to_owned())),
+        ));
+    }
+
+    /// After the refresh that followed a break: reopen the stream if the session was renewed.
+    fn refreshed(self, client: &Client, opened_with: &str) {
+        if client.events_url().is_some_and(|url| url != opened_with) {
+            // Closed here rather than in the callback that reported the break, which the old
+            // stream owns.
+            self.stream.try_update_value(Option::take);
+            self.open();
+        }
     }
 }
 
