@@ -52,6 +52,53 @@ async fn check_row(steps: &[&str], combined: &str, segregated: &str) {
     for step in steps {
         harness.step(&invitation, step).await;
     }
+    // A label can also be an intermediate one (Pending before a suspension and after its
+    // resumption): wait until the proxy holds what Checkr holds, then read the label.
+    let checkr = harness
+        .http
+        .get(harness.sandbox(&format!(
+            "/v1/invitations/{invitation}?include_deleted=true"
+        )))
+        .basic_auth("sandbox_key_no_hierarchy", Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let report = match checkr["report_id"].as_str() {
+        Some(report_id) => harness
+            .http
+            .get(harness.sandbox(&format!("/v1/reports/{report_id}")))
+            .basic_auth("sandbox_key_no_hierarchy", Some(""))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap(),
+        None => Value::Null,
+    };
+    harness
+        .wait_for("blue-bakery", Role::Admin, "ROW-1", |order| {
+            let status = &order["status"];
+            let report_matches = if report.is_null() {
+                status["report"].is_null()
+            } else {
+                status["report"]["status"] == report["status"]
+                    && status["report"]["adjudication"] == report["adjudication"]
+                    && status["report"]["includes_canceled"]
+                        == report["includes_canceled"].as_bool().unwrap_or(false)
+            };
+            // Checkr keeps a canceled invitation's status and sets `deleted_at`.
+            let invitation_status = if checkr["deleted_at"].is_null() {
+                checkr["status"].clone()
+            } else {
+                Value::from("deleted")
+            };
+            status["invitation"]["status"] == invitation_status && report_matches
+        })
+        .await;
     let settled = harness
         .wait_for("blue-bakery", Role::Recruiter, "ROW-1", |order| {
             order["badge"]["label"] == combined

@@ -271,3 +271,167 @@ fn a_webhook_envelope_decodes_with_unknown_fields_and_values() {
     assert_eq!(folded.apply(&event), Outcome::Applied);
     assert_eq!(labels(&folded), ("Clear", "Clear"));
 }
+
+/// The `index`-th event of a path, stamped with the same second as every other. Its id sorts
+/// before the ids of earlier events, as random ids often do, so a tie settled by id fails.
+fn same_second_event(index: usize, step: &vectors::Step) -> Event {
+    let mut event = vectors::event(index, step);
+    event.created_at = Timestamp::parse("2026-11-21T10:00:00Z").unwrap();
+    event.id = format!("{:024x}", 0xffff - index);
+    event
+}
+
+/// What `GET /v1/invitations/{id}` or `GET /v1/reports/{id}` answers once the whole path has
+/// happened: the object of the path's last event of that kind.
+fn read_after(row: &vectors::Row, object: &str) -> EventObject {
+    let index = (0..row.path.len())
+        .rev()
+        .find(|&index| row.path[index].kind.starts_with(&format!("{object}.")))
+        .unwrap();
+    let mut read = vectors::event(index, &row.path[index]).data.object;
+    if row.path[index].kind == "invitation.deleted" {
+        read.deleted_at = Some("2026-11-21T10:00:00Z".to_owned());
+    }
+    read
+}
+
+/// Folds `order` as it arrives; whenever the fold asks for a read, answers it at once with
+/// the object as it stands after the whole path (every event happened in the same second,
+/// before the first delivery). Returns the state and how many reads were asked for.
+fn fold_with_reads(row: &vectors::Row, order: &[usize]) -> (FoldedOrder, usize) {
+    let as_of = Timestamp::parse("2026-11-21T10:00:00Z").unwrap();
+    let mut folded = FoldedOrder::default();
+    let mut reads = 0;
+    for &index in order {
+        let step = &row.path[index];
+        if folded.apply(&same_second_event(index, step)) == Outcome::NeedsRead {
+            reads += 1;
+            let object = step.kind.split('.').next().unwrap();
+            folded.apply_read(&read_after(row, object), &as_of);
+        }
+    }
+    (folded, reads)
+}
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for shorter in permutations(n - 1) {
+        for at in 0..=shorter.len() {
+            let mut longer = shorter.clone();
+            longer.insert(at, n - 1);
+            all.push(longer);
+        }
+    }
+    all
+}
+
+#[test]
+fn every_permutation_of_every_path_in_one_second_ends_in_the_in_order_badge() {
+    for row in all_rows() {
+        let expected = labels(&vectors::fold(&row, &in_order(&row)));
+        for order in permutations(row.path.len()) {
+            let (folded, _) = fold_with_reads(&row, &order);
+            assert_eq!(
+                labels(&folded),
+                expected,
+                "{} in the order {order:?}",
+                row.path.last().unwrap().kind
+            );
+        }
+    }
+}
+
+fn in_order(row: &vectors::Row) -> Vec<usize> {
+    (0..row.path.len()).collect()
+}
+
+proptest! {
+    /// The same in one second, with redeliveries anywhere in the arrival order.
+    #[test]
+    fn same_second_arrivals_with_redeliveries_end_in_the_in_order_badge(
+        row_index in 0..18usize,
+        permutation_index in any::<usize>(),
+        redeliveries in proptest::collection::vec((any::<usize>(), any::<usize>()), 0..6),
+    ) {
+        let rows = all_rows();
+        let row = &rows[row_index % rows.len()];
+        let expected = labels(&vectors::fold(row, &in_order(row)));
+        let all = permutations(row.path.len());
+        let mut order = all[permutation_index % all.len()].clone();
+        for (which, at) in redeliveries {
+            let event = order[which % order.len()];
+            order.insert(at % (order.len() + 1), event);
+        }
+        prop_assert_eq!(labels(&fold_with_reads(row, &order).0), expected);
+    }
+}
+
+#[test]
+fn the_lifecycle_settles_same_second_ties_without_a_read_where_it_orders_them() {
+    // Completed then engaged in one second, delivered the other way round.
+    let row = all_rows()
+        .into_iter()
+        .find(|row| row.path.last().unwrap().kind == "report.engaged")
+        .unwrap();
+    let reversed: Vec<usize> = in_order(&row).into_iter().rev().collect();
+    let (folded, reads) = fold_with_reads(&row, &reversed);
+    assert_eq!(labels(&folded), ("Clear", "Clear"));
+    assert_eq!(reads, 0, "no read was needed");
+}
+
+#[test]
+fn a_suspension_and_a_resumption_in_one_second_ask_for_a_read() {
+    let row = all_rows()
+        .into_iter()
+        .find(|row| row.path.last().unwrap().kind == "report.resumed")
+        .unwrap();
+    let mut folded = FoldedOrder::default();
+    let resumed = row.path.len() - 1;
+    assert_eq!(
+        folded.apply(&same_second_event(resumed, &row.path[resumed])),
+        Outcome::Applied
+    );
+    assert_eq!(
+        folded.apply(&same_second_event(resumed - 1, &row.path[resumed - 1])),
+        Outcome::NeedsRead,
+        "the id must not decide"
+    );
+    assert_eq!(labels(&folded), ("Pending", "Pending"), "nothing guessed");
+}
+
+#[test]
+fn a_bare_completion_asks_for_a_read_and_the_read_decides() {
+    let mut folded = FoldedOrder::default();
+    let reference = EventObject {
+        id: Some("4722c07dd9a10c3985ae432a".to_owned()),
+        object: Some("report".to_owned()),
+        ..EventObject::default()
+    };
+    let event = bare_event(
+        "0c7e2b6a9d1f4e3a8b5c6d7e",
+        "report.completed",
+        "2026-11-21T10:00:00Z",
+        reference.clone(),
+    );
+    assert_eq!(folded.apply(&event), Outcome::NeedsRead);
+    assert_eq!(folded.status.report, None, "no result is guessed");
+    let read = EventObject {
+        status: Some("complete".to_owned()),
+        result: Some("consider".to_owned()),
+        includes_canceled: Some(false),
+        ..reference
+    };
+    assert_eq!(
+        folded.apply_read(&read, &event.created_at),
+        Outcome::Applied
+    );
+    assert_eq!(labels(&folded), ("Needs Review", "Pending"));
+    assert_eq!(
+        folded.apply(&event),
+        Outcome::NeedsRead,
+        "a bare event never settles"
+    );
+}

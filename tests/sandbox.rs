@@ -468,8 +468,15 @@ async fn every_checkr_response_carries_rate_limit_headers() {
             let value = response
                 .headers()
                 .get(name)
-                .unwrap_or_else(|| panic!("{name} missing"));
-            value.to_str().unwrap().parse::<i64>().unwrap();
+                .unwrap_or_else(|| panic!("{name} missing"))
+                .to_str()
+                .unwrap();
+            if name == "x-ratelimit-reset" {
+                // Checkr documents the reset as an ISO 8601 instant.
+                Timestamp::parse(value).unwrap();
+            } else {
+                value.parse::<i64>().unwrap();
+            }
         }
     }
 }
@@ -897,7 +904,9 @@ async fn rate_limit_burst_answers_429_with_exhausted_headers_then_recovers() {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        let reset = header("x-ratelimit-reset");
+        let reset = Timestamp::parse(response.headers()["x-ratelimit-reset"].to_str().unwrap())
+            .unwrap()
+            .unix_seconds();
         assert!(
             (now..=now + 2).contains(&reset),
             "reset {reset} is about now+1 ({now})"
@@ -1366,10 +1375,23 @@ async fn unknown_steps_and_invitations_are_rejected() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+fn is_checkr_id(id: &Value) -> bool {
+    id.as_str().is_some_and(|id| {
+        id.len() == 24
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    })
+}
+
 #[tokio::test]
-async fn events_use_checkrs_envelope_with_strictly_increasing_times() {
+async fn events_use_checkrs_envelope_with_whole_seconds_and_random_ids() {
     let h = start().await;
     let id = h.invitation().await;
+    assert!(
+        is_checkr_id(&json!(id)),
+        "invitation ids look like Checkr's: {id}"
+    );
     h.step(&id, "report_consider").await;
     h.step(&id, "report_pre_adverse_action").await;
     let (_, events) = h
@@ -1384,14 +1406,17 @@ async fn events_use_checkrs_envelope_with_strictly_increasing_times() {
     let mut previous: Option<Timestamp> = None;
     for event in events {
         assert_eq!(event["object"], "event");
-        assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+        assert!(is_checkr_id(&event["id"]), "{}", event["id"]);
+        assert!(is_checkr_id(&event["data"]["object"]["id"]), "{event}");
         assert_eq!(event["account_id"], "acct_no_nodes");
-        assert!(event["data"]["object"].is_object());
         let at = event["created_at"].as_str().unwrap();
-        assert!(at.ends_with('Z'), "UTC: {at}");
+        assert!(
+            at.len() == 20 && at.ends_with('Z'),
+            "UTC to the whole second: {at}"
+        );
         let at = Timestamp::parse(at).unwrap();
         if let Some(previous) = &previous {
-            assert!(at > *previous, "created_at strictly increases");
+            assert!(at >= *previous, "created_at never goes back");
         }
         previous = Some(at);
     }
@@ -1403,6 +1428,84 @@ async fn events_use_checkrs_envelope_with_strictly_increasing_times() {
         )
         .await;
     assert_eq!(elsewhere, json!([]));
+}
+
+#[tokio::test]
+async fn a_frozen_event_clock_stamps_a_whole_lifecycle_with_one_second() {
+    let h = start().await;
+    let id = h.invitation().await;
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/clock",
+            Some(json!({"frozen_at": "2026-11-21T10:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    h.step(&id, "report_consider").await;
+    h.step(&id, "report_engaged").await;
+    let (_, events) = h
+        .control(
+            reqwest::Method::GET,
+            "/sandbox/events?account_id=acct_no_nodes",
+            None,
+        )
+        .await;
+    let stamps: Vec<&str> = events.as_array().unwrap()[2..]
+        .iter()
+        .map(|event| event["created_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(stamps, ["2026-11-21T10:00:00Z"; 4]);
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/clock",
+            Some(json!({"frozen_at": "yesterday"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn with_include_object_off_events_carry_only_a_reference() {
+    let h = start().await;
+    let id = h.invitation().await;
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/accounts/acct_no_nodes/webhook_settings",
+            Some(json!({"include_object": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, body) = h.step(&id, "report_clear").await;
+    for event in body["events"].as_array().unwrap() {
+        let object = &event["data"]["object"];
+        let fields: Vec<&String> = object.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["id", "object", "uri"], "{event}");
+        assert!(
+            object["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with(object["id"].as_str().unwrap()),
+            "{object}"
+        );
+    }
+    let report = body["report"]["id"].as_str().unwrap();
+    let (status, read) = h.get(NO_NODES, &format!("/v1/reports/{report}")).await;
+    assert_eq!(
+        (status, read["status"].as_str()),
+        (StatusCode::OK, Some("complete")),
+        "the API still has it all"
+    );
+    let (status, _) = h
+        .control(
+            reqwest::Method::POST,
+            "/sandbox/accounts/acct_nobody/webhook_settings",
+            Some(json!({"include_object": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -1476,4 +1579,219 @@ async fn control_api_lists_the_seeded_credentials() {
     assert_eq!(tree["api_key"], "sandbox_key_tree");
     assert_eq!(tree["account_id"], "acct_tree");
     assert_eq!(accounts.as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_held_answer_keeps_its_key_in_flight_and_is_kept_when_the_caller_hangs_up() {
+    let h = start().await;
+    h.faults(json!({"account_id": "acct_tree", "hold": "candidates"}))
+        .await;
+    let (client, url) = (h.client.clone(), format!("{}/v1/candidates", h.base));
+    let first = tokio::spawn(async move {
+        client
+            .post(url)
+            .basic_auth(TREE, None::<&str>)
+            .header("Idempotency-Key", "held-1")
+            .json(&us_candidate())
+            .send()
+            .await
+    });
+    // The candidate exists as soon as the held request has been processed.
+    let mut created = Vec::new();
+    for _ in 0..400 {
+        let (_, listed) = h
+            .control(
+                reqwest::Method::GET,
+                "/sandbox/candidates?account_id=acct_tree",
+                None,
+            )
+            .await;
+        created = listed.as_array().unwrap().clone();
+        if !created.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(created.len(), 1, "the held request was processed");
+    let (status, body) = h
+        .post_idempotent(TREE, "/v1/candidates", &us_candidate(), Some("held-1"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        error_of(&body),
+        "A request with this Idempotency-Key is still being processed"
+    );
+    first.abort();
+    let _ = first.await;
+    h.faults(json!({"account_id": "acct_tree", "hold": null}))
+        .await;
+    let mut replayed = (StatusCode::CONFLICT, Value::Null);
+    for _ in 0..400 {
+        replayed = h
+            .post_idempotent(TREE, "/v1/candidates", &us_candidate(), Some("held-1"))
+            .await;
+        if replayed.0 != StatusCode::CONFLICT {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(replayed.0, StatusCode::CREATED, "{}", replayed.1);
+    assert_eq!(
+        replayed.1["id"], created[0]["id"],
+        "the lost answer is replayed"
+    );
+    let (_, listed) = h
+        .control(
+            reqwest::Method::GET,
+            "/sandbox/candidates?account_id=acct_tree",
+            None,
+        )
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn after_the_replay_window_a_repeated_key_runs_the_request_again() {
+    let h = start().await;
+    let first = h
+        .post_idempotent(NO_NODES, "/v1/candidates", &us_candidate(), Some("day-old"))
+        .await;
+    let (status, forgotten) = h
+        .control(reqwest::Method::POST, "/sandbox/idempotency/expire", None)
+        .await;
+    assert_eq!(
+        (status, forgotten["forgotten"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    let second = h
+        .post_idempotent(NO_NODES, "/v1/candidates", &us_candidate(), Some("day-old"))
+        .await;
+    assert_eq!(second.0, StatusCode::CREATED);
+    assert_ne!(
+        second.1["id"], first.1["id"],
+        "Checkr no longer remembers the key"
+    );
+}
+
+#[tokio::test]
+async fn invitations_are_listed_by_candidate_newest_first_without_canceled_ones() {
+    let h = start().await;
+    let candidate = h.candidate(NO_NODES, &us_candidate()).await;
+    let other = h.candidate(NO_NODES, &us_candidate()).await;
+    let invite = |candidate: String| json!({"candidate_id": candidate, "package": "driver_pro"});
+    let (_, older) = h
+        .post(NO_NODES, "/v1/invitations", &invite(candidate.clone()))
+        .await;
+    let (_, newer) = h
+        .post(NO_NODES, "/v1/invitations", &invite(candidate.clone()))
+        .await;
+    let (_, canceled) = h
+        .post(NO_NODES, "/v1/invitations", &invite(candidate.clone()))
+        .await;
+    h.post(NO_NODES, "/v1/invitations", &invite(other)).await;
+    let canceled_id = canceled["id"].as_str().unwrap();
+    let deleted = h
+        .client
+        .delete(format!("{}/v1/invitations/{canceled_id}", h.base))
+        .basic_auth(NO_NODES, None::<&str>)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+
+    let (status, listed) = h
+        .get(
+            NO_NODES,
+            &format!("/v1/invitations?candidate_id={candidate}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["object"], "list");
+    assert_eq!(listed["count"], 2);
+    let ids: Vec<&Value> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["id"])
+        .collect();
+    assert_eq!(ids, [&newer["id"], &older["id"]]);
+    let (status, body) = h
+        .get(
+            NO_NODES,
+            &format!("/v1/invitations?candidate_id={candidate}&status=sent"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_of(&body).contains("pending"));
+}
+
+#[tokio::test]
+async fn a_candidate_keeps_a_changeable_email_but_its_name_is_frozen_once_a_report_exists() {
+    let h = start().await;
+    let id = h.invitation().await;
+    let (_, invitation) = h.get(NO_NODES, &format!("/v1/invitations/{id}")).await;
+    let candidate = invitation["candidate_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/candidates/{candidate}");
+    let (status, updated) = h
+        .post(
+            NO_NODES,
+            &path,
+            &json!({"email": "new@example.com", "last_name": "Byron"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["email"], "new@example.com");
+    assert_eq!(updated["last_name"], "Byron");
+    h.step_ok(
+        &id,
+        "invitation_completed",
+        &["invitation.completed", "report.created"],
+    )
+    .await;
+    let (status, body) = h.post(NO_NODES, &path, &json!({"last_name": "King"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_of(&body).contains("cannot be updated"), "{body}");
+    let (status, updated) = h
+        .post(NO_NODES, &path, &json!({"email": "newer@example.com"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["email"], "newer@example.com");
+    let (status, _) = h
+        .post(NO_NODES, &path, &json!({"email": "not an email"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_slow_request_keeps_its_key_in_flight_so_a_repeat_gets_409() {
+    let h = start().await;
+    h.faults(json!({"account_id": "acct_tree", "latency_ms": 30_000}))
+        .await;
+    let (client, url) = (h.client.clone(), format!("{}/v1/candidates", h.base));
+    let slow = tokio::spawn(async move {
+        client
+            .post(url)
+            .basic_auth(TREE, None::<&str>)
+            .header("Idempotency-Key", "slow-1")
+            .json(&us_candidate())
+            .send()
+            .await
+    });
+    for _ in 0..400 {
+        if !h.requests("acct_tree").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    h.faults(json!({"account_id": "acct_tree", "latency_ms": 0}))
+        .await;
+    let (status, body) = h
+        .post_idempotent(TREE, "/v1/candidates", &us_candidate(), Some("slow-1"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        error_of(&body),
+        "A request with this Idempotency-Key is still being processed"
+    );
+    slow.abort();
 }

@@ -555,3 +555,35 @@ async fn list_sizes_and_next_links_from_upstream_are_not_trusted() {
     assert!(error.to_string().contains("next_href"), "{error}");
     server.abort();
 }
+
+#[tokio::test]
+async fn a_recruiter_is_refused_account_settings_before_the_body_is_read() {
+    let harness = Harness::start().await;
+    let response = harness
+        .http
+        .put(harness.url("/api/account/settings"))
+        .bearer_auth(harness.token_as("acme", Role::Recruiter))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "forbidden");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_relay_to_the_sandbox_cannot_escape_its_controls() {
+    let harness = Harness::start().await;
+    for path in [
+        "/demo/sandbox/invitations/..%2f..%2frequests/steps",
+        "/demo/sandbox/faults%2f..%2frequests",
+        "/demo/sandbox/..%2fsandbox%2faccounts",
+    ] {
+        let response = harness.http.get(harness.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    harness.stop().await;
+}

@@ -15,6 +15,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use bgcheck::domain::checkr::CustomerType;
+use bgcheck::domain::order::OrderStep;
+use bgcheck::domain::view::{Role, Viewer, shape_order};
 use bgcheck::widget::host::MountOptions;
 use bgcheck::widget::model::Prefill;
 use bgcheck::widget::transport::{
@@ -36,10 +38,33 @@ const PROXY: &str = "http://proxy.test";
 #[derive(Clone)]
 enum Reply {
     Json(u16, String),
-    Slow(u16, String, i32),
-    /// Answers once the test resolves the promise: no timer decides what the page shows.
-    Held(u16, String, js_sys::Promise),
+    /// Answered only once the test opens the gate, so nothing races the reply.
+    Held(u16, String, Gate),
     Offline,
+}
+
+/// A promise the test resolves explicitly: what a held reply waits for.
+#[derive(Clone)]
+struct Gate {
+    promise: js_sys::Promise,
+    resolve: Rc<RefCell<Option<js_sys::Function>>>,
+}
+
+impl Gate {
+    fn new() -> Self {
+        let resolve = Rc::new(RefCell::new(None));
+        let slot = Rc::clone(&resolve);
+        let promise = js_sys::Promise::new(&mut |done, _| {
+            slot.replace(Some(done));
+        });
+        Self { promise, resolve }
+    }
+
+    fn open(&self) {
+        if let Some(done) = self.resolve.borrow_mut().take() {
+            done.call0(&JsValue::NULL).unwrap();
+        }
+    }
 }
 
 struct Route {
@@ -56,8 +81,8 @@ struct Stub {
     live: RefCell<Option<Listener>>,
     stream_open: Rc<Cell<bool>>,
     refuse_stream: Cell<bool>,
-    /// The URL of every stream opened, in order.
-    listened: RefCell<Vec<String>>,
+    /// The URL of every stream the widget tried to open, in order.
+    stream_urls: RefCell<Vec<String>>,
 }
 
 impl Stub {
@@ -104,6 +129,19 @@ impl Stub {
             .collect()
     }
 
+    /// Reports the live stream broken, as `EventSource` does when the proxy ends it.
+    fn break_live(&self) {
+        let on_broken = Rc::clone(
+            &self
+                .live
+                .borrow()
+                .as_ref()
+                .expect("the widget listens for live events")
+                .on_broken,
+        );
+        on_broken();
+    }
+
     fn push_live(&self, json: &str) {
         let listener = self.live.borrow();
         let listener = listener
@@ -142,7 +180,6 @@ impl Stub {
     fn batched_reply(&self, url: &str) -> Option<Reply> {
         let query = url.strip_prefix(&format!("{PROXY}/api/orders?"))?;
         let mut candidates = Vec::new();
-        let mut delay = 0;
         let mut held = None;
         for pair in query.split('&') {
             let id = pair.strip_prefix("custom_id=")?;
@@ -155,12 +192,8 @@ impl Stub {
                 None => (200, "[]".to_owned()),
                 Some(Reply::Offline) => return Some(Reply::Offline),
                 Some(Reply::Json(status, json)) => (status, json),
-                Some(Reply::Slow(status, json, ms)) => {
-                    delay = delay.max(ms);
-                    (status, json)
-                }
-                Some(Reply::Held(status, json, promise)) => {
-                    held = Some(promise);
+                Some(Reply::Held(status, json, gate)) => {
+                    held = Some(gate);
                     (status, json)
                 }
             };
@@ -170,12 +203,9 @@ impl Stub {
             candidates.push(format!("{}:{json}", serde_json_string(&id)));
         }
         let body = format!(r#"{{"candidates":{{{}}}}}"#, candidates.join(","));
-        Some(if let Some(promise) = held {
-            Reply::Held(200, body, promise)
-        } else if delay > 0 {
-            Reply::Slow(200, body, delay)
-        } else {
-            Reply::Json(200, body)
+        Some(match held {
+            Some(gate) => Reply::Held(200, body, gate),
+            None => Reply::Json(200, body),
         })
     }
 }
@@ -204,12 +234,10 @@ impl Transport for Stub {
                 ),
                 Some(Reply::Offline) => return Err(NetworkError),
                 Some(Reply::Json(status, json)) => (status, json),
-                Some(Reply::Slow(status, json, ms)) => {
-                    sleep(ms).await;
-                    (status, json)
-                }
-                Some(Reply::Held(status, json, promise)) => {
-                    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+                Some(Reply::Held(status, json, gate)) => {
+                    wasm_bindgen_futures::JsFuture::from(gate.promise)
+                        .await
+                        .unwrap();
                     (status, json)
                 }
             };
@@ -221,10 +249,10 @@ impl Transport for Stub {
     }
 
     fn listen(&self, url: &str, listener: Listener) -> Option<Box<dyn Any>> {
+        self.stream_urls.borrow_mut().push(url.to_owned());
         if self.refuse_stream.get() {
             return None;
         }
-        self.listened.borrow_mut().push(url.to_owned());
         self.live.replace(Some(listener));
         self.stream_open.set(true);
         Some(Box::new(StreamGuard(Rc::clone(&self.stream_open))))
@@ -266,7 +294,7 @@ const TREE: &str = r#"{"kind":"nodes","nodes":[
 
 fn order_json(id: &str, step: &str, extra: &str) -> String {
     format!(
-        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"invitation_url":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
+        r#"{{"id":"{id}","custom_id":"A-1042","package":"basic","node":null,"region":"us","step":"{step}","can_retry":{},"failure":null,"candidate_id":"cand_1","invitation_id":null,"status":{{}},"eta":null,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"{extra}}}"#,
         step != "invited"
     )
 }
@@ -874,10 +902,11 @@ async fn the_state_is_asked_only_for_us_work_locations() {
 #[wasm_bindgen_test]
 async fn a_valid_order_is_sent_and_announced() {
     let stub = ready_stub(NOT_ENABLED, false);
+    let reply = Gate::new();
     stub.on(
         Method::Post,
         "/api/orders",
-        Reply::Slow(201, order_json("ord_1", "invited", ""), 80),
+        Reply::Held(201, order_json("ord_1", "invited", ""), reply.clone()),
     );
     let widget = mount(&stub, options()).await;
     widget.fill_valid_order().await;
@@ -893,7 +922,7 @@ async fn a_valid_order_is_sent_and_announced() {
         "{}",
         widget.text()
     );
-    sleep(120).await;
+    reply.open();
     settle().await;
 
     let sent = stub.requests(Method::Post, "/api/orders");
@@ -1010,6 +1039,83 @@ async fn a_failed_invitation_shows_why_and_retry_places_it() {
     assert_eq!(
         prop(&widget.events("bgcheck:ordered")[0], "orderId"),
         "ord_9"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_busy_checkr_is_shown_as_retrying_and_the_order_goes_out_later() {
+    let busy = order_json("ord_1", "drafted", r#","busy":true"#)
+        .replace(r#""can_retry":true"#, r#""can_retry":false"#);
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post("/api/orders", 202, &busy);
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let text = widget.text();
+    assert!(text.contains("Checkr is busy, retrying"), "{text}");
+    assert!(text.contains("Status: Sending."), "{text}");
+    assert!(!text.contains("refused"), "not shown as a failure: {text}");
+    assert!(widget.find(".bgc-summary").is_none(), "{text}");
+    assert!(
+        widget.find("button[data-retry]").is_none(),
+        "the proxy retries by itself"
+    );
+    assert!(widget.events("bgcheck:error").is_empty());
+
+    stub.push_live(&order_json("ord_1", "invited", ""));
+    settle().await;
+    let text = widget.text();
+    assert!(text.contains("Status: Invitation Sent."), "{text}");
+    assert!(!text.contains("Checkr is busy"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn an_order_someone_is_sending_shows_sending_and_offers_no_retry() {
+    let sending = order_json("ord_3", "candidate_created", "")
+        .replace(r#""can_retry":true"#, r#""can_retry":false"#);
+    let interrupted = order_json("ord_4", "candidate_created", "");
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get(
+            "/api/candidates/A-1042/orders",
+            200,
+            &format!("[{sending},{interrupted}]"),
+        )
+        // A Retry that finds another sender at work: the order as it stands, still sending.
+        .post(
+            "/api/orders/ord_4/retry",
+            202,
+            &sending.replace("ord_3", "ord_4"),
+        );
+    let widget = mount(&stub, options()).await;
+    let row = |id: &str| {
+        widget
+            .find(&format!("[data-order=\"{id}\"]"))
+            .unwrap()
+            .text_content()
+            .unwrap()
+    };
+    assert!(row("ord_3").contains("Sending"), "{}", row("ord_3"));
+    assert!(
+        widget
+            .find("[data-order=\"ord_3\"] button[data-retry]")
+            .is_none()
+    );
+    assert!(row("ord_4").contains("interrupted"), "{}", row("ord_4"));
+    widget.click("[data-order=\"ord_4\"] button[data-retry]");
+    settle().await;
+    assert!(
+        widget
+            .find("[data-order=\"ord_4\"] button[data-retry]")
+            .is_none()
+    );
+    assert!(row("ord_4").contains("Sending"), "{}", row("ord_4"));
+    assert!(
+        !row("ord_4").contains("could not"),
+        "no error: {}",
+        row("ord_4")
     );
 }
 
@@ -1138,6 +1244,62 @@ async fn the_order_confirmation_follows_the_live_status() {
 }
 
 #[wasm_bindgen_test]
+async fn a_stream_ended_with_its_session_is_reopened_with_a_renewed_one() {
+    let stub = Stub::new();
+    stub.post("/host/session", 200, r#"{"token":"renewed"}"#)
+        .get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]")
+        .get(
+            "/api/candidates/A-1042/orders",
+            401,
+            r#"{"code":"unauthenticated","message":"expired"}"#,
+        )
+        .get("/api/candidates/A-1042/orders", 200, "[]");
+    let _widget = mount(
+        &stub,
+        MountOptions {
+            session_token: Some("first".to_owned()),
+            session_path: Some("/host/session".to_owned()),
+            ..options()
+        },
+    )
+    .await;
+    assert_eq!(
+        *stub.stream_urls.borrow(),
+        [format!("{PROXY}/api/events?token=first&custom_id=A-1042")]
+    );
+
+    stub.break_live();
+    settle().await;
+    assert_eq!(
+        *stub.stream_urls.borrow(),
+        [
+            format!("{PROXY}/api/events?token=first&custom_id=A-1042"),
+            format!("{PROXY}/api/events?token=renewed&custom_id=A-1042")
+        ],
+        "the refresh renewed the session and the stream reopened with it"
+    );
+    assert!(stub.stream_open.get());
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_broken_while_its_session_is_valid_is_left_to_the_browsers_retry() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let _widget = mount(&stub, options()).await;
+    stub.break_live();
+    settle().await;
+    assert_eq!(stub.stream_urls.borrow().len(), 1, "not reopened");
+    assert!(stub.stream_open.get(), "not closed either");
+    assert_eq!(
+        stub.requests(Method::Get, "/api/orders?custom_id=A-1042")
+            .len(),
+        2,
+        "the list is refreshed once, to catch up"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn unmount_removes_the_dom_and_closes_the_live_stream() {
     let stub = ready_stub(NOT_ENABLED, false);
     let mut widget = mount(&stub, options()).await;
@@ -1194,11 +1356,19 @@ async fn the_custom_element_mounts_from_its_attributes_and_is_never_blank() {
         .unwrap();
     element.set_attribute("custom-id", "A-1042").unwrap();
     document.body().unwrap().append_child(&element).unwrap();
-    sleep(200).await;
     let root = element
         .shadow_root()
         .expect("the element renders into a shadow root");
-    let text = root.text_content().unwrap_or_default();
+    // The real request to the test server ends when it ends: wait for its outcome on screen
+    // (bounded), not for a guessed time.
+    let mut text = String::new();
+    for _ in 0..1_000 {
+        text = root.text_content().unwrap_or_default();
+        if text.len() > "Background checks".len() {
+            break;
+        }
+        sleep(10).await;
+    }
     assert!(text.contains("Background checks"), "{text}");
     assert!(
         text.len() > "Background checks".len(),
@@ -1216,11 +1386,19 @@ async fn the_custom_element_mounts_from_its_attributes_and_is_never_blank() {
 // ---------------------------------------------------------------------------------------
 // A badge for every row of the seed's status table
 
+/// The badge a recruiter of a `customer` account sees for `row`, from the status the proxy
+/// sends them: shaped by the same domain function, so a segregated recruiter's widget gets
+/// no result before engagement and must still show the seed's label.
 async fn badge_for(row: &vectors::Row, customer: CustomerType) -> (String, bool) {
     let steps: Vec<usize> = (0..row.path.len()).collect();
     let folded = vectors::fold(row, &steps);
+    let viewer = Viewer {
+        role: Role::Recruiter,
+        customer,
+    };
+    let shown = shape_order(OrderStep::Invited, &folded.status, viewer).status;
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let status = serde::Serialize::serialize(&folded.status, &serializer).unwrap();
+    let status = serde::Serialize::serialize(&shown, &serializer).unwrap();
     let order = js_sys::JSON::parse(&order_json("ord_1", "invited", "")).unwrap();
     js_sys::Reflect::set(&order, &JsValue::from_str("status"), &status).unwrap();
     let orders = js_sys::JSON::stringify(&js_sys::Array::of1(&order))
@@ -1298,13 +1476,6 @@ fn order_of(custom_id: &str, id: &str, status: &str, extra: &str) -> String {
             &format!(r#""custom_id":"{custom_id}""#),
         )
         .replace(r#""status":{}"#, &format!(r#""status":{status}"#))
-}
-
-/// A promise the test resolves when it wants the held reply to arrive.
-fn gate() -> (js_sys::Promise, js_sys::Function) {
-    let mut open = None;
-    let promise = js_sys::Promise::new(&mut |resolve, _| open = Some(resolve));
-    (promise, open.unwrap())
 }
 
 impl Mounted {
@@ -1392,7 +1563,7 @@ mod badge_lines {
 
 #[wasm_bindgen_test]
 async fn a_badge_shows_a_compact_loading_state_until_its_status_arrives() {
-    let (held, release) = gate();
+    let held = Gate::new();
     let stub = Stub::new();
     stub.get("/api/session", 200, &ready_session()).on(
         Method::Get,
@@ -1400,7 +1571,7 @@ async fn a_badge_shows_a_compact_loading_state_until_its_status_arrives() {
         Reply::Held(
             200,
             format!("[{}]", order_of("A-7", "ord_1", "{}", "")),
-            held,
+            held.clone(),
         ),
     );
     let badge = mount(&stub, badge_options("A-7")).await;
@@ -1421,7 +1592,7 @@ async fn a_badge_shows_a_compact_loading_state_until_its_status_arrives() {
         "not ready while loading"
     );
 
-    release.call0(&JsValue::NULL).unwrap();
+    held.open();
     settle().await;
     assert_eq!(line.get_attribute("data-state").as_deref(), Some("ready"));
     assert_eq!(badge.label(), "Invitation Sent");
@@ -1569,7 +1740,7 @@ async fn badges_on_one_page_share_one_session_read_one_status_call_and_one_strea
         )],
         "one status call for every element"
     );
-    let streams = stub.listened.borrow().clone();
+    let streams = stub.stream_urls.borrow().clone();
     assert_eq!(streams.len(), 1, "one live stream: {streams:?}");
     assert!(
         streams[0].ends_with("&custom_id=A-1&custom_id=A-2&custom_id=A-3"),
@@ -1603,16 +1774,16 @@ async fn unmounting_one_badge_keeps_the_stream_for_the_others_and_the_last_close
     settle().await;
     assert!(stub.stream_open.get(), "the page's stream is open");
     assert_eq!(
-        stub.listened.borrow().len(),
+        stub.stream_urls.borrow().len(),
         1,
         "{:?}",
-        stub.listened.borrow()
+        stub.stream_urls.borrow()
     );
 
     first.handle.unmount();
     settle().await;
     assert!(stub.stream_open.get(), "the other badge still listens");
-    assert_eq!(stub.listened.borrow().len(), 1, "and on the same stream");
+    assert_eq!(stub.stream_urls.borrow().len(), 1, "and on the same stream");
     stub.push_live(&order_of("A-2", "ord_9", "{}", ""));
     settle().await;
     assert_eq!(second.label(), "Invitation Sent", "{}", second.text());

@@ -1,10 +1,22 @@
 //! Checkr webhook events and how they fold into an order's [`OrderStatus`].
 //!
 //! Checkr retries deliveries for a day and promises no ordering, so folding must be
-//! idempotent and order-independent: each object (the invitation, the report, the ETA)
-//! keeps the `(created_at, id)` of the event that last set it, and only a later event may
-//! overwrite it. A repeated or older event therefore changes nothing, and any permutation of
-//! the same events ends in the same state.
+//! idempotent and order-independent: each part of the state (the invitation, the report, the
+//! ETA) keeps the `created_at` and type of the event that last set it, and only a later event
+//! may overwrite it. A repeated or older event therefore changes nothing.
+//!
+//! Checkr's `created_at` has one-second resolution and its event ids are random, so two events
+//! of one object often share a second and the id says nothing about which came first. Such a
+//! tie is settled by the lifecycle of the seed's webhook table ([`EventKind`]'s stage: a
+//! report is created before it completes, completes before it is adjudicated). Where the
+//! lifecycle cannot order the two (a suspension and a resumption in one second, or a
+//! `report.updated` beside anything) and they disagree, the fold keeps what it has and answers
+//! [`Outcome::NeedsRead`]: the caller reads the object from Checkr, as Checkr advises for
+//! ordering doubts, and folds it with [`FoldedOrder::apply_read`]. An event whose object came
+//! without the fields the fold needs (webhooks with `include_object` off carry only
+//! `{id, object, uri}`) answers the same.
+
+use std::cmp::Ordering;
 
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
@@ -83,6 +95,17 @@ pub struct EventObject {
     /// On `token.deauthorized`: the revoked access token, the only way to find the customer.
     #[serde(default)]
     pub access_code: Option<String>,
+    /// On an invitation: when it was canceled (its `status` stays `pending`).
+    #[serde(default)]
+    pub deleted_at: Option<String>,
+}
+
+impl EventObject {
+    /// Whether this is only a reference (`{id, object, uri}`), as sent when the customer's
+    /// webhook has `include_object` off: it says which object changed, not how.
+    pub fn is_bare(&self) -> bool {
+        self.status.is_none()
+    }
 }
 
 /// The event types bgcheck acts on, parsed from [`Event::type_name`].
@@ -160,6 +183,30 @@ impl EventKind {
         }
     }
 
+    /// Where the event falls in its object's lifecycle, after the seed's webhook table: of two
+    /// events about one object, one of a later stage always happened after one of an earlier
+    /// stage. Events of one stage exclude or alternate with each other (a report is suspended
+    /// and resumed, completed or canceled, engaged or pre-adverse-actioned; a dispute and a
+    /// post-adverse action both follow the pre-adverse action), and `report.updated` and
+    /// `report.upgraded` can happen at any point, so those cannot be ordered by type.
+    pub const fn stage(self) -> Option<u8> {
+        match self {
+            EventKind::InvitationCreated => Some(0),
+            EventKind::InvitationCompleted
+            | EventKind::InvitationExpired
+            | EventKind::InvitationDeleted => Some(1),
+            EventKind::ReportCreated => Some(0),
+            EventKind::ReportSuspended | EventKind::ReportResumed => Some(1),
+            EventKind::ReportCompleted | EventKind::ReportCanceled => Some(2),
+            EventKind::ReportEngaged | EventKind::ReportPreAdverseAction => Some(3),
+            EventKind::ReportDisputed | EventKind::ReportPostAdverseAction => Some(4),
+            EventKind::ReportUpdated | EventKind::ReportUpgraded => None,
+            EventKind::AccountCredentialed | EventKind::TokenDeauthorized | EventKind::Other => {
+                None
+            }
+        }
+    }
+
     /// What the event says about its subject, per the seed's webhook table.
     fn subject(self) -> Subject {
         use ReportStatus as S;
@@ -178,7 +225,6 @@ impl EventKind {
             EventKind::InvitationExpired => Subject::Invitation(Some(InvitationStatus::Expired)),
             EventKind::InvitationDeleted => Subject::Invitation(Some(InvitationStatus::Deleted)),
             EventKind::ReportCreated | EventKind::ReportResumed => report(S::Pending, None, None),
-            EventKind::ReportCompleted => report(S::Complete, None, None),
             EventKind::ReportCanceled => report(S::Canceled, None, None),
             EventKind::ReportSuspended => report(S::Suspended, None, None),
             EventKind::ReportDisputed => report(S::Dispute, None, None),
@@ -193,7 +239,10 @@ impl EventKind {
                 Some(Adjudication::PostAdverseAction),
             ),
             EventKind::ReportEngaged => report(S::Complete, None, Some(Adjudication::Engaged)),
-            EventKind::ReportUpdated | EventKind::ReportUpgraded => Subject::Report(None),
+            // A completion's result, and whatever an update changed, is only in the object.
+            EventKind::ReportCompleted | EventKind::ReportUpdated | EventKind::ReportUpgraded => {
+                Subject::Report(None)
+            }
             EventKind::AccountCredentialed | EventKind::TokenDeauthorized | EventKind::Other => {
                 Subject::NotAnOrder
             }
@@ -221,7 +270,8 @@ const ALL_KINDS: [EventKind; 17] = [
     EventKind::TokenDeauthorized,
 ];
 
-/// The report columns of the seed table, used when an event arrives without its full object.
+/// The report columns of the seed table, used when an event arrives without its full object
+/// and the type alone decides the badge.
 #[derive(Debug, Clone, Copy)]
 struct Implied {
     status: ReportStatus,
@@ -255,13 +305,47 @@ pub enum Outcome {
     Stale,
     /// The event is not about an invitation or report, or carried nothing to apply.
     Ignored,
+    /// The fold cannot settle this event alone: it ties with what is folded and the lifecycle
+    /// does not order them, or its object came without the fields needed. Read the object
+    /// from Checkr and fold it with [`FoldedOrder::apply_read`]. Parts the event did settle
+    /// (another part of the state) are applied.
+    NeedsRead,
 }
 
-/// Which event last set a part of the state.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Which event (or read) last set a part of the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Mark {
     at: Timestamp,
+    /// Empty for a read.
     event_id: String,
+    /// The event type; absent for a read, and in marks stored before types were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    /// For a read: the lifecycle stage its state shows, where that state names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read_stage: Option<u8>,
+}
+
+impl Mark {
+    fn of_event(event: &Event) -> Self {
+        Self {
+            at: event.created_at.clone(),
+            event_id: event.id.clone(),
+            kind: Some(event.type_name.clone()),
+            read_stage: None,
+        }
+    }
+
+    fn stage(&self) -> Option<u8> {
+        match self.kind.as_deref() {
+            Some(kind) => EventKind::parse(kind).stage(),
+            None => self.read_stage,
+        }
+    }
+
+    fn is_event(&self, event_id: &str) -> bool {
+        !self.event_id.is_empty() && self.event_id == event_id
+    }
 }
 
 /// An order's status together with what is needed to fold further events into it.
@@ -281,19 +365,63 @@ enum Step {
     Applied,
     Duplicate,
     Stale,
+    Unsettled,
 }
 
-/// Replaces `target` with `value` when `mark` is later than the one stored.
-fn advance<T>(stored: &mut Option<Mark>, mark: &Mark, target: &mut T, value: T) -> Step {
-    match stored.as_ref() {
-        Some(current) if current.event_id == mark.event_id => Step::Duplicate,
-        Some(current) if current >= mark => Step::Stale,
-        Some(_) | None => {
-            *stored = Some(mark.clone());
-            *target = value;
-            Step::Applied
-        }
+/// Replaces `target` with `value` when `mark` comes after the one stored: later in time, or in
+/// the same second and later in the lifecycle. A same-second event the lifecycle cannot place
+/// is [`Step::Unsettled`] unless it would change nothing.
+fn advance<T: PartialEq>(stored: &mut Option<Mark>, mark: &Mark, target: &mut T, value: T) -> Step {
+    let later = match stored.as_ref() {
+        None => true,
+        Some(current) if current.is_event(&mark.event_id) => return Step::Duplicate,
+        Some(current) => match current.at.cmp_instant(&mark.at) {
+            Ordering::Greater => false,
+            Ordering::Less => true,
+            Ordering::Equal => match (current.stage(), mark.stage()) {
+                (Some(before), Some(after)) if before != after => before < after,
+                (Some(_) | None, Some(_) | None) if *target == value => false,
+                (Some(_) | None, Some(_) | None) => return Step::Unsettled,
+            },
+        },
+    };
+    if later {
+        *stored = Some(mark.clone());
+        *target = value;
+        Step::Applied
+    } else {
+        Step::Stale
     }
+}
+
+/// Sets `target` from a read of the object, which is authoritative up to `at`. `stage` is the
+/// lifecycle stage the read state shows, if it shows one: a same-second event of a later
+/// stage then still follows the read, one of an earlier stage precedes it.
+fn settle<T: PartialEq>(
+    stored: &mut Option<Mark>,
+    at: &Timestamp,
+    stage: Option<u8>,
+    target: &mut T,
+    value: T,
+) -> Step {
+    let newer = stored
+        .as_ref()
+        .is_none_or(|current| current.at.cmp_instant(at) == Ordering::Less);
+    let changed = *target != value;
+    if changed || newer {
+        let at = match stored.as_ref() {
+            Some(current) if current.at.cmp_instant(at) == Ordering::Greater => current.at.clone(),
+            Some(_) | None => at.clone(),
+        };
+        *stored = Some(Mark {
+            at,
+            event_id: String::new(),
+            kind: None,
+            read_stage: stage,
+        });
+        *target = value;
+    }
+    if changed { Step::Applied } else { Step::Stale }
 }
 
 fn parse_word<'a, T: Deserialize<'a>>(word: Option<&'a str>) -> Option<T> {
@@ -302,13 +430,33 @@ fn parse_word<'a, T: Deserialize<'a>>(word: Option<&'a str>) -> Option<T> {
     T::deserialize(deserializer).ok()
 }
 
+fn summarize(steps: &[Step]) -> Outcome {
+    let any = |wanted: fn(&Step) -> bool| steps.iter().any(wanted);
+    if any(|step| matches!(step, Step::Unsettled)) {
+        Outcome::NeedsRead
+    } else if any(|step| matches!(step, Step::Applied)) {
+        Outcome::Applied
+    } else if any(|step| matches!(step, Step::Duplicate)) {
+        Outcome::Duplicate
+    } else if steps.is_empty() {
+        Outcome::Ignored
+    } else {
+        Outcome::Stale
+    }
+}
+
+fn parse_eta(object: &EventObject) -> Option<Timestamp> {
+    object
+        .estimated_completion_time
+        .as_deref()
+        .and_then(|text| Timestamp::parse(text).ok())
+}
+
 impl FoldedOrder {
-    /// Folds one event into the order. Safe to call with duplicates and in any order.
+    /// Folds one event into the order. Safe to call with duplicates and in any order; see
+    /// [`Outcome::NeedsRead`] for the one answer that asks the caller for more.
     pub fn apply(&mut self, event: &Event) -> Outcome {
-        let mark = Mark {
-            at: event.created_at.clone(),
-            event_id: event.id.clone(),
-        };
+        let mark = Mark::of_event(event);
         let object = &event.data.object;
         let mut steps = Vec::with_capacity(2);
         match event.kind().subject() {
@@ -327,21 +475,24 @@ impl FoldedOrder {
                         &mut self.status.invitation,
                         Some(state),
                     ));
+                    // A completion names its report; a bare one does not.
+                    if status == InvitationStatus::Completed && object.report_id.is_none() {
+                        steps.push(Step::Unsettled);
+                    }
                 }
             }
             Subject::Report(implied) => {
-                if let Some(state) = report_state(object, implied) {
-                    steps.push(advance(
+                match report_state(object, implied) {
+                    Some(state) => steps.push(advance(
                         &mut self.report_mark,
                         &mark,
                         &mut self.status.report,
                         Some(state),
-                    ));
+                    )),
+                    None if object.id.is_some() => steps.push(Step::Unsettled),
+                    None => {}
                 }
-                let eta = object
-                    .estimated_completion_time
-                    .as_deref()
-                    .and_then(|text| Timestamp::parse(text).ok());
+                let eta = parse_eta(object);
                 if eta.is_some() {
                     steps.push(advance(
                         &mut self.eta_mark,
@@ -352,16 +503,89 @@ impl FoldedOrder {
                 }
             }
         }
-        if steps.iter().any(|step| matches!(step, Step::Applied)) {
-            Outcome::Applied
-        } else if steps.iter().any(|step| matches!(step, Step::Duplicate)) {
-            Outcome::Duplicate
-        } else if steps.is_empty() {
-            Outcome::Ignored
-        } else {
-            Outcome::Stale
-        }
+        summarize(&steps)
     }
+
+    /// Folds an invitation or report as read from Checkr (`GET /v1/invitations/{id}` with
+    /// `include_deleted=true`, or `GET /v1/reports/{id}`). The read replaces what events set:
+    /// it is authoritative up to `as_of`, the newest `created_at` among the events about the
+    /// object recorded before the read began. The caller must not fold a read that began
+    /// before an event it has since folded; later events are folded over it as usual, and a
+    /// same-second one that disagrees with it asks for another read.
+    pub fn apply_read(&mut self, object: &EventObject, as_of: &Timestamp) -> Outcome {
+        let mut steps = Vec::with_capacity(2);
+        match object.object.as_deref() {
+            Some("invitation") => {
+                let status = if object.deleted_at.is_some() {
+                    Some(InvitationStatus::Deleted)
+                } else {
+                    parse_word(object.status.as_deref())
+                };
+                if let (Some(status), Some(id)) = (status, object.id.clone()) {
+                    let state = InvitationState {
+                        id,
+                        status,
+                        report_id: object.report_id.clone(),
+                    };
+                    let stage = match status {
+                        InvitationStatus::Pending => EventKind::InvitationCreated.stage(),
+                        InvitationStatus::Completed
+                        | InvitationStatus::Expired
+                        | InvitationStatus::Deleted => EventKind::InvitationCompleted.stage(),
+                    };
+                    steps.push(settle(
+                        &mut self.invitation_mark,
+                        as_of,
+                        stage,
+                        &mut self.status.invitation,
+                        Some(state),
+                    ));
+                }
+            }
+            Some("report") => {
+                if let Some(state) = report_state(object, None) {
+                    let stage = report_stage(&state);
+                    steps.push(settle(
+                        &mut self.report_mark,
+                        as_of,
+                        stage,
+                        &mut self.status.report,
+                        Some(state),
+                    ));
+                    steps.push(settle(
+                        &mut self.eta_mark,
+                        as_of,
+                        None,
+                        &mut self.status.estimated_completion_time,
+                        parse_eta(object),
+                    ));
+                }
+            }
+            Some(_) | None => {}
+        }
+        summarize(&steps)
+    }
+}
+
+/// The lifecycle stage (see [`EventKind::stage`]) a report's state shows. A pending report may
+/// be new or resumed, so it shows none.
+fn report_stage(report: &ReportState) -> Option<u8> {
+    let kind = match (report.status, report.adjudication) {
+        (ReportStatus::Pending | ReportStatus::Paused | ReportStatus::Unrecognized, _) => {
+            return None;
+        }
+        (ReportStatus::Suspended, _) => EventKind::ReportSuspended,
+        (ReportStatus::Canceled, _) | (ReportStatus::Complete, None) => EventKind::ReportCompleted,
+        (ReportStatus::Complete, Some(Adjudication::Engaged)) => EventKind::ReportEngaged,
+        (ReportStatus::Complete, Some(Adjudication::PreAdverseAction)) => {
+            EventKind::ReportPreAdverseAction
+        }
+        (ReportStatus::Complete, Some(Adjudication::PostAdverseAction)) => {
+            EventKind::ReportPostAdverseAction
+        }
+        (ReportStatus::Dispute, _) => EventKind::ReportDisputed,
+    };
+    kind.stage()
 }
 
 /// A full object (one with a `status`) is authoritative; a bare reference falls back to what

@@ -14,3 +14,4 @@ pub mod karmacheck;
 pub mod order;
 pub mod time;
 pub mod validation;
+pub mod view;

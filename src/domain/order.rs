@@ -4,6 +4,11 @@
 //! Each step is recorded before the next is attempted, so a failure leaves the order exactly
 //! where it stopped and a retry resumes there: after a failed invitation it reuses the
 //! candidate already created (certification's retry requirement).
+//!
+//! One placement runs at a time: whoever sends an order first claims it with a [`Lease`]
+//! (in the same write that moves a failed step back to a sending one). While the lease is
+//! live nobody else may send it and every viewer sees "Sending"; a lease that expired means
+//! the sender stopped (a crash), so the order may be claimed again.
 
 use serde::{Deserialize, Serialize};
 
@@ -51,14 +56,50 @@ impl OrderStep {
         .find(|step| step.as_str() == name)
     }
 
-    /// Whether the user may retry: a step failed, or the order stopped between steps.
-    pub const fn can_retry(self) -> bool {
+    /// Whether the user may retry: a step failed, or the order stopped between steps and its
+    /// sender's lease expired. Never while someone is sending it.
+    pub const fn can_retry(self, lease: Lease) -> bool {
+        match lease {
+            Lease::Live => false,
+            Lease::Free => match self {
+                OrderStep::Drafted
+                | OrderStep::CandidateFailed
+                | OrderStep::CandidateCreated
+                | OrderStep::InvitationFailed => true,
+                OrderStep::Invited => false,
+            },
+        }
+    }
+
+    /// The step a claimed order is sent from: a failed step goes back to the sending step it
+    /// failed in, so every viewer sees "Sending" while it runs. `None` once invited.
+    pub const fn resume_from(self) -> Option<OrderStep> {
         match self {
-            OrderStep::Drafted
-            | OrderStep::CandidateFailed
-            | OrderStep::CandidateCreated
-            | OrderStep::InvitationFailed => true,
-            OrderStep::Invited => false,
+            OrderStep::Drafted | OrderStep::CandidateFailed => Some(OrderStep::Drafted),
+            OrderStep::CandidateCreated | OrderStep::InvitationFailed => {
+                Some(OrderStep::CandidateCreated)
+            }
+            OrderStep::Invited => None,
+        }
+    }
+
+    /// The failed step an attempt from this step ends in when the provider refuses it.
+    pub const fn failed(self) -> OrderStep {
+        match self {
+            OrderStep::Drafted | OrderStep::CandidateFailed => OrderStep::CandidateFailed,
+            OrderStep::CandidateCreated | OrderStep::InvitationFailed => {
+                OrderStep::InvitationFailed
+            }
+            OrderStep::Invited => OrderStep::Invited,
+        }
+    }
+
+    /// Whether an order in this step is on its way: if nobody holds its lease, its sender
+    /// stopped part-way and the reconciler resumes it.
+    pub const fn is_sending(self) -> bool {
+        match self {
+            OrderStep::Drafted | OrderStep::CandidateCreated => true,
+            OrderStep::CandidateFailed | OrderStep::InvitationFailed | OrderStep::Invited => false,
         }
     }
 
@@ -67,6 +108,27 @@ impl OrderStep {
         match self {
             OrderStep::Drafted | OrderStep::CandidateFailed => true,
             OrderStep::CandidateCreated | OrderStep::InvitationFailed | OrderStep::Invited => false,
+        }
+    }
+}
+
+/// Whether someone holds the right to send an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lease {
+    /// Nobody: never claimed, released, or expired.
+    Free,
+    /// A sender holds it until its expiry.
+    Live,
+}
+
+impl Lease {
+    /// The lease of an order whose lease runs `until` (Unix seconds), seen at `now`; the
+    /// caller reads the clock.
+    pub const fn at(until: Option<i64>, now: i64) -> Self {
+        match until {
+            Some(until) if until > now => Lease::Live,
+            Some(_) | None => Lease::Free,
         }
     }
 }
@@ -98,12 +160,53 @@ pub fn order_badge(step: OrderStep, status: &OrderStatus, customer: CustomerType
 mod tests {
     use super::*;
 
+    const ALL: [OrderStep; 5] = [
+        OrderStep::Drafted,
+        OrderStep::CandidateFailed,
+        OrderStep::CandidateCreated,
+        OrderStep::InvitationFailed,
+        OrderStep::Invited,
+    ];
+
     #[test]
     fn only_unfinished_orders_can_be_retried_and_retries_keep_the_candidate() {
-        assert!(OrderStep::InvitationFailed.can_retry());
+        assert!(OrderStep::InvitationFailed.can_retry(Lease::Free));
         assert!(!OrderStep::InvitationFailed.needs_candidate());
         assert!(OrderStep::CandidateFailed.needs_candidate());
-        assert!(!OrderStep::Invited.can_retry());
+        assert!(!OrderStep::Invited.can_retry(Lease::Free));
+    }
+
+    #[test]
+    fn nothing_is_retried_while_someone_is_sending_it() {
+        for step in ALL {
+            assert!(!step.can_retry(Lease::Live), "{step:?}");
+        }
+        // An order stopped between steps whose lease ran out was interrupted.
+        assert!(OrderStep::Drafted.can_retry(Lease::Free));
+        assert!(OrderStep::CandidateCreated.can_retry(Lease::Free));
+    }
+
+    #[test]
+    fn a_claimed_order_is_sent_from_where_it_stopped_and_shows_sending() {
+        for step in ALL {
+            match step.resume_from() {
+                Some(resumed) => {
+                    assert!(resumed.is_sending(), "{step:?}");
+                    assert_eq!(resumed.needs_candidate(), step.needs_candidate());
+                    let badge =
+                        order_badge(resumed, &OrderStatus::default(), CustomerType::Combined);
+                    assert_eq!(badge.label, SENDING);
+                }
+                None => assert_eq!(step, OrderStep::Invited),
+            }
+        }
+    }
+
+    #[test]
+    fn a_lease_is_live_only_before_its_expiry() {
+        assert_eq!(Lease::at(None, 100), Lease::Free);
+        assert_eq!(Lease::at(Some(101), 100), Lease::Live);
+        assert_eq!(Lease::at(Some(100), 100), Lease::Free);
     }
 
     #[test]

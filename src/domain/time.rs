@@ -54,6 +54,12 @@ impl Timestamp {
         self.unix_seconds
     }
 
+    /// Compares the instants only: two spellings of one instant are equal here, unlike in
+    /// [`Ord`], which also orders by text to stay total.
+    pub fn cmp_instant(&self, other: &Self) -> Ordering {
+        (self.unix_seconds, self.nanos).cmp(&(other.unix_seconds, other.nanos))
+    }
+
     /// The text this was parsed from.
     pub fn as_str(&self) -> &str {
         &self.text

@@ -2,17 +2,24 @@
 //!
 //! Lists are read in full: page 1 with `per_page=100` tells the `count`, and the remaining
 //! pages are fetched concurrently (bounded); without a `count` the client follows `next_href`.
-//! Reads are retried on 5xx, timeouts and connection failures with backoff; a 429 waits for
-//! `X-Ratelimit-Reset`. Writes carry an `Idempotency-Key` chosen by the caller per order step,
-//! so a repeated step can never create a second candidate or invitation.
+//! Reads are retried on 5xx, timeouts and connection failures, following Checkr's suggested
+//! back-off (2 s, 5 s, 10 s, 30 s). A 429, and a 409 saying the same `Idempotency-Key` is still
+//! being processed, are waited out for reads and writes alike: until `X-Ratelimit-Reset` when
+//! Checkr gives a usable one (ISO 8601, as documented, or Unix seconds), otherwise by the
+//! back-off; every wait is capped and jittered so many waiting clients do not return together.
+//! Writes carry an `Idempotency-Key` chosen by the caller per order step, so a repeated step
+//! can never create a second candidate or invitation.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::domain::time::Timestamp;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::domain::events::EventObject;
 use crate::domain::hierarchy::{Hierarchy, Node, Package};
 use crate::domain::validation::{InvitationRequest, ValidCandidate};
 
@@ -34,16 +41,23 @@ fn too_many_pages(pages: usize) -> CheckrError {
 /// Checkr's answer when an account has no Account Hierarchy.
 const HIERARCHY_NOT_ENABLED: &str = "not enabled for Hierarchy";
 
+/// Checkr's suggested back-off between attempts, in units of [`ClientPolicy::backoff`].
+const SUGGESTED_BACKOFF: [u32; 4] = [2, 5, 10, 30];
+
 /// How the client retries and pages.
 #[derive(Debug, Clone)]
 pub struct ClientPolicy {
     /// Attempts for a read, counting the first.
     pub read_attempts: u32,
-    /// Delay before the first retry; doubles each time.
+    /// The unit of Checkr's suggested back-off (2, 5, 10, then 30 units): one second against
+    /// Checkr; tests shorten it so they never wait real seconds.
     pub backoff: Duration,
-    /// Longest wait for a rate-limit reset before giving up.
+    /// The longest single wait, whatever `X-Ratelimit-Reset` or the back-off says. With the
+    /// default attempts this keeps an order's waits well inside the API's 60 s deadline; the
+    /// reconciler takes the longer waits.
     pub max_rate_limit_wait: Duration,
-    /// Times a request waits out a 429 before giving up.
+    /// Times a request waits out a 429 or an in-flight 409 before giving up (the order is
+    /// then left for the reconciler, which keeps following the back-off).
     pub rate_limit_attempts: u32,
     /// Pages of one list fetched at the same time.
     pub page_concurrency: usize,
@@ -51,13 +65,31 @@ pub struct ClientPolicy {
     pub request_timeout: Duration,
 }
 
+impl ClientPolicy {
+    /// The wait before retry number `retry` (0 for the first): Checkr's reset time when it
+    /// gave a usable one, else the suggested back-off; capped, then jittered by up to a
+    /// quarter (still within the cap).
+    pub fn wait(&self, retry: u32, reset: Option<Duration>) -> Duration {
+        let step = SUGGESTED_BACKOFF
+            .get(retry as usize)
+            .or(SUGGESTED_BACKOFF.last())
+            .copied()
+            .unwrap_or(1);
+        let base = reset
+            .unwrap_or_else(|| self.backoff.saturating_mul(step))
+            .min(self.max_rate_limit_wait);
+        let jitter = base.mul_f64(fastrand::f64() / 4.0);
+        base.saturating_add(jitter).min(self.max_rate_limit_wait)
+    }
+}
+
 impl Default for ClientPolicy {
     fn default() -> Self {
         Self {
             read_attempts: 4,
-            backoff: Duration::from_millis(100),
+            backoff: Duration::from_secs(1),
             max_rate_limit_wait: Duration::from_secs(10),
-            rate_limit_attempts: 5,
+            rate_limit_attempts: 3,
             page_concurrency: 16,
             request_timeout: Duration::from_secs(15),
         }
@@ -91,8 +123,10 @@ pub enum CheckrError {
         /// Checkr's text, or the status reason.
         message: String,
     },
-    /// Still rate-limited after waiting.
-    #[error("Checkr is limiting how fast requests may be sent")]
+    /// Checkr is busy: still rate-limited (429), or still processing an earlier request with
+    /// the same `Idempotency-Key` (409), after waiting. Nothing was refused; repeating the
+    /// same request later is safe.
+    #[error("Checkr is busy")]
     RateLimited,
     /// No answer within the deadline.
     #[error("Checkr did not answer in time")]
@@ -131,10 +165,17 @@ impl CheckrError {
             | CheckrError::Decode(_) => {
                 format!("Checkr is not responding properly right now ({self}). Try again in a moment.")
             }
+            // An order keeps being retried by the proxy (its view says `busy`); this sentence
+            // is for calls nobody repeats by themselves, such as loading the catalog.
             CheckrError::RateLimited => {
                 "Checkr is busy right now. Try again in a minute.".to_owned()
             }
         }
+    }
+
+    /// Whether Checkr only asked to wait: the request can be repeated unchanged later.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, CheckrError::RateLimited)
     }
 
     /// Whether repeating the same request may succeed.
@@ -212,7 +253,7 @@ pub struct CreatedCandidate {
     pub id: String,
 }
 
-/// A created invitation.
+/// A created (or listed) invitation.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CreatedInvitation {
     /// Checkr's invitation id.
@@ -220,6 +261,15 @@ pub struct CreatedInvitation {
     /// Where the candidate completes it.
     #[serde(default)]
     pub invitation_url: Option<String>,
+    /// The package slug.
+    #[serde(default)]
+    pub package: Option<String>,
+    /// `pending`, `completed` or `expired`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// When Checkr created it (ISO 8601).
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 /// A Checkr API client bound to one base URL; cheap to clone.
@@ -256,41 +306,38 @@ impl CheckrClient {
             .basic_auth(token.expose(), Some(""))
     }
 
-    /// Sends `build()` until it succeeds, waiting out 429s and (when `retry_transient`)
-    /// retrying 5xx, timeouts and connection failures with backoff.
+    /// Sends `build()` until it succeeds, waiting out 429s and in-flight 409s and (when
+    /// `retry_transient`) retrying 5xx, timeouts and connection failures, all by Checkr's
+    /// suggested back-off.
     async fn send(
         &self,
         build: impl Fn() -> RequestBuilder,
         retry_transient: bool,
     ) -> Result<Vec<u8>, CheckrError> {
         let mut transient_failures = 0;
-        let mut rate_limited = 0;
+        let mut busy_waits = 0;
         loop {
             let outcome = self.send_once(build()).await;
             match outcome {
                 Ok(body) => return Ok(body),
-                Err(Attempt::RateLimited { wait }) => {
-                    rate_limited += 1;
-                    if rate_limited >= self.policy.rate_limit_attempts
-                        || wait > self.policy.max_rate_limit_wait
-                    {
+                Err(Attempt::Busy { reset }) => {
+                    if busy_waits >= self.policy.rate_limit_attempts {
                         return Err(CheckrError::RateLimited);
                     }
-                    tracing::warn!(
-                        wait_ms = wait.as_millis() as u64,
-                        "Checkr rate limit; waiting"
-                    );
+                    let wait = self.policy.wait(busy_waits, reset);
+                    busy_waits += 1;
+                    tracing::warn!(wait_ms = wait.as_millis() as u64, "Checkr is busy; waiting");
                     tokio::time::sleep(wait).await;
                 }
                 Err(Attempt::Failed(error)) => {
-                    transient_failures += 1;
                     if !(retry_transient
                         && error.is_transient()
-                        && transient_failures < self.policy.read_attempts)
+                        && transient_failures + 1 < self.policy.read_attempts)
                     {
                         return Err(error);
                     }
-                    let delay = self.policy.backoff * 2u32.saturating_pow(transient_failures - 1);
+                    let delay = self.policy.wait(transient_failures, None);
+                    transient_failures += 1;
                     tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "Checkr request failed; retrying");
                     tokio::time::sleep(delay).await;
                 }
@@ -302,8 +349,8 @@ impl CheckrClient {
         let response = request.send().await.map_err(transport_failure)?;
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(Attempt::RateLimited {
-                wait: reset_wait(response.headers()),
+            return Err(Attempt::Busy {
+                reset: reset_wait(response.headers(), SystemTime::now()),
             });
         }
         let body = response.bytes().await.map_err(transport_failure)?;
@@ -311,6 +358,11 @@ impl CheckrClient {
             return Ok(body.to_vec());
         }
         let message = error_message(status, &body);
+        if status == StatusCode::CONFLICT && still_processing(&message) {
+            // Checkr has the first request with this key and has not finished it: the answer
+            // will be replayed once it has, so this is a wait, not a refusal.
+            return Err(Attempt::Busy { reset: None });
+        }
         let code = status.as_u16();
         Err(Attempt::Failed(match status {
             StatusCode::UNAUTHORIZED => CheckrError::Unauthorized {
@@ -350,8 +402,9 @@ impl CheckrClient {
                         .header("Idempotency-Key", idempotency_key)
                         .json(body)
                 },
-                // A write is repeated only after a 429 (Checkr did not process it); other
-                // failures go back to the user, whose retry reuses the same key.
+                // A write is repeated only after a 429 (Checkr did not process it) or an
+                // in-flight 409 (Checkr will replay its answer); other failures go back to the
+                // user, whose retry reuses the same key.
                 false,
             )
             .await?;
@@ -478,6 +531,31 @@ impl CheckrClient {
             .await
     }
 
+    /// `POST /v1/candidates/{id}`: changes the named fields of an existing candidate. Once a
+    /// report exists Checkr refuses changes to most non-null fields (email and phone stay
+    /// changeable).
+    pub async fn update_candidate(
+        &self,
+        token: &Secret,
+        candidate_id: &str,
+        changes: &serde_json::Map<String, serde_json::Value>,
+        idempotency_key: &str,
+    ) -> Result<CreatedCandidate, CheckrError> {
+        let path = format!("/v1/candidates/{}", url_segment(candidate_id));
+        self.post(token, &path, changes, idempotency_key).await
+    }
+
+    /// Every invitation of a candidate (`GET /v1/invitations?candidate_id=`), to find out
+    /// whether an invitation whose answer was lost exists after all.
+    pub async fn invitations_for_candidate(
+        &self,
+        token: &Secret,
+        candidate_id: &str,
+    ) -> Result<Vec<CreatedInvitation>, CheckrError> {
+        let query = format!("candidate_id={}", url_segment(candidate_id));
+        self.list_all(token, "/v1/invitations", &query).await
+    }
+
     /// `POST /v1/invitations`.
     pub async fn create_invitation(
         &self,
@@ -487,6 +565,36 @@ impl CheckrClient {
     ) -> Result<CreatedInvitation, CheckrError> {
         self.post(token, "/v1/invitations", invitation, idempotency_key)
             .await
+    }
+}
+
+impl CheckrClient {
+    /// `GET /v1/reports/{id}`: the report as it stands now, to fold as authoritative when
+    /// webhooks leave its state in doubt.
+    pub async fn read_report(
+        &self,
+        token: &Secret,
+        report_id: &str,
+    ) -> Result<EventObject, CheckrError> {
+        self.get(token, &format!("{}/v1/reports/{report_id}", self.base))
+            .await
+    }
+
+    /// `GET /v1/invitations/{id}?include_deleted=true`: the invitation as it stands now,
+    /// canceled ones included (Checkr hides those otherwise).
+    pub async fn read_invitation(
+        &self,
+        token: &Secret,
+        invitation_id: &str,
+    ) -> Result<EventObject, CheckrError> {
+        self.get(
+            token,
+            &format!(
+                "{}/v1/invitations/{invitation_id}?include_deleted=true",
+                self.base
+            ),
+        )
+        .await
     }
 }
 
@@ -585,23 +693,51 @@ impl CheckrClient {
 }
 
 enum Attempt {
-    RateLimited { wait: Duration },
+    /// Checkr asked to wait: until `reset` when it said, else by the back-off.
+    Busy {
+        reset: Option<Duration>,
+    },
     Failed(CheckrError),
 }
 
-/// Time until `X-Ratelimit-Reset` (unix seconds), at least a short pause.
-fn reset_wait(headers: &reqwest::header::HeaderMap) -> Duration {
-    const MINIMUM: Duration = Duration::from_millis(50);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64();
-    headers
-        .get("x-ratelimit-reset")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<f64>().ok())
-        .map(|reset| Duration::from_secs_f64((reset - now).max(0.0)))
-        .map_or(Duration::from_secs(1), |wait| wait.max(MINIMUM))
+/// Whether a 409's text says an earlier request with the same `Idempotency-Key` is still
+/// running (transient), rather than that the key was reused for another request (permanent).
+fn still_processing(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("still being processed")
+        || (message.contains("idempotency")
+            && (message.contains("in progress") || message.contains("in flight")))
+}
+
+/// The time until `X-Ratelimit-Reset`, which Checkr documents as an ISO 8601 instant
+/// (`2018-02-02T16:39:00Z`) and some gateways send as Unix seconds. `None` when the header is
+/// absent or unreadable, so the caller falls back to the back-off; a reset already past is a
+/// short pause rather than none, so a burst is not answered with a burst.
+fn reset_wait(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    const MINIMUM_MILLIS: i64 = 50;
+    let text = headers.get("x-ratelimit-reset")?.to_str().ok()?.trim();
+    let reset_millis = if text.bytes().all(|byte| byte.is_ascii_digit()) {
+        text.parse::<i64>().ok()?.checked_mul(1000)?
+    } else {
+        let instant = Timestamp::parse(text).ok()?;
+        instant.unix_seconds().checked_mul(1000)?
+    };
+    let now_millis = i64::try_from(now.duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()?;
+    let wait = reset_millis.saturating_sub(now_millis).max(MINIMUM_MILLIS);
+    Some(Duration::from_millis(u64::try_from(wait).ok()?))
+}
+
+/// Checkr's ids are alphanumeric; anything else is percent-encoded so an odd id cannot change
+/// the path or query it is placed in.
+fn url_segment(id: &str) -> String {
+    id.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 fn transport_failure(error: reqwest::Error) -> Attempt {
@@ -636,5 +772,98 @@ mod tests {
         assert_eq!(many, "Email is invalid; Zipcode is invalid");
         let unknown = error_message(StatusCode::BAD_GATEWAY, b"<html>oops</html>");
         assert_eq!(unknown, "Bad Gateway");
+    }
+
+    fn reset_header(value: &str) -> reqwest::header::HeaderMap {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(value) {
+            headers.insert("x-ratelimit-reset", value);
+        }
+        headers
+    }
+
+    fn at(unix_seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(unix_seconds)
+    }
+
+    #[test]
+    fn the_reset_time_is_read_as_checkr_documents_it_and_as_unix_seconds() {
+        // 2018-02-02T16:39:00Z is 1517589540.
+        let now = at(1_517_589_530);
+        let iso = reset_wait(&reset_header("2018-02-02T16:39:00Z"), now);
+        assert_eq!(iso, Some(Duration::from_secs(10)));
+        let unix = reset_wait(&reset_header("1517589540"), now);
+        assert_eq!(unix, Some(Duration::from_secs(10)));
+        let offset = reset_wait(&reset_header("2018-02-02T17:39:00+01:00"), now);
+        assert_eq!(offset, Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn a_reset_in_the_past_is_a_short_pause_and_odd_values_fall_back_to_the_back_off() {
+        let now = at(1_517_589_600);
+        let past = reset_wait(&reset_header("2018-02-02T16:39:00Z"), now);
+        assert_eq!(past, Some(Duration::from_millis(50)));
+        for odd in [
+            "",
+            "soon",
+            "inf",
+            "NaN",
+            "-5",
+            "1e400",
+            "99999999999999999999999",
+            "9223372036854775807",
+            "2018-13-45T99:99:99Z",
+            "１２３",
+        ] {
+            let wait = reset_wait(&reset_header(odd), now);
+            let policy = ClientPolicy::default();
+            let chosen = policy.wait(0, wait);
+            assert!(
+                chosen <= policy.max_rate_limit_wait,
+                "{odd:?} led to a wait of {chosen:?}"
+            );
+        }
+        assert_eq!(reset_wait(&reqwest::header::HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn waits_follow_checkrs_back_off_capped_and_jittered() {
+        let policy = ClientPolicy {
+            backoff: Duration::from_millis(100),
+            max_rate_limit_wait: Duration::from_secs(2),
+            ..ClientPolicy::default()
+        };
+        for (retry, units) in [(0, 2), (1, 5), (2, 10), (3, 20), (9, 20)] {
+            for _ in 0..50 {
+                let wait = policy.wait(retry, None);
+                let base = Duration::from_millis(100 * units).min(Duration::from_secs(2));
+                assert!(
+                    wait >= base && wait <= (base + base / 4).min(Duration::from_secs(2)),
+                    "retry {retry}: {wait:?}"
+                );
+            }
+        }
+        let far = policy.wait(0, Some(Duration::from_secs(3_600)));
+        assert_eq!(
+            far,
+            Duration::from_secs(2),
+            "a reset an hour away is capped"
+        );
+        let waits: std::collections::HashSet<Duration> =
+            (0..20).map(|_| policy.wait(1, None)).collect();
+        assert!(waits.len() > 1, "waits are jittered");
+    }
+
+    #[test]
+    fn only_an_in_flight_idempotency_conflict_is_a_wait() {
+        assert!(still_processing(
+            "A request with this Idempotency-Key is still being processed"
+        ));
+        assert!(!still_processing(
+            "Idempotency-Key reused with a different request"
+        ));
+        assert!(!still_processing(
+            "Duplicate candidate detected. No more than 2 duplicate candidates can be created within a 24 hour period"
+        ));
     }
 }

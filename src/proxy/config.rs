@@ -165,6 +165,9 @@ pub enum ConfigError {
          or --sandbox to run the embedded demo sandbox"
     )]
     NoProvider,
+    /// Both providers were chosen.
+    #[error("--sandbox and --checkr-api-base exclude each other: choose one")]
+    TwoProviders,
     /// The sandbox would be reachable from other machines.
     #[error(
         "--sandbox serves demo admin sessions to anyone who can connect, so it listens on \
@@ -204,6 +207,7 @@ impl Config {
     pub fn mode(&self) -> Result<Mode, ConfigError> {
         match (self.sandbox, &self.checkr_api_base) {
             (false, Some(_)) => Ok(Mode::Checkr),
+            (true, Some(_)) => Err(ConfigError::TwoProviders),
             (true, _) if !self.listen.ip().is_loopback() && !self.sandbox_allow_remote => {
                 Err(ConfigError::SandboxNotLoopback {
                     listen: self.listen,

@@ -1,8 +1,10 @@
 //! The one error type of the widget API, and the JSON body every failure becomes.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -22,6 +24,16 @@ pub enum ApiError {
     /// 401: no valid widget session.
     #[error("sign in again: this session is missing or has expired")]
     Unauthenticated,
+    /// 401: a server-to-server call without the shared session secret.
+    #[error(
+        "this endpoint is for the ATS backend: send the proxy's session secret (its --session-secret) as `Authorization: Bearer <secret>`"
+    )]
+    InvalidSessionSecret,
+    /// 429: the user already has as many live streams open as one user may.
+    #[error(
+        "this user already has {0} live status streams open; close another tab with the widget and try again"
+    )]
+    TooManyStreams(usize),
     /// 403: the caller's role does not allow this.
     #[error("your role does not allow this; ask an admin")]
     Forbidden,
@@ -64,6 +76,12 @@ impl From<CheckrError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        ApiError::MalformedRequest(rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
         ApiError::MalformedRequest(rejection.body_text())
     }
 }
@@ -134,6 +152,8 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::InvalidSessionSecret => (StatusCode::UNAUTHORIZED, "invalid_session_secret"),
+            ApiError::TooManyStreams(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_streams"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
@@ -172,6 +192,8 @@ impl IntoResponse for ApiError {
                 message: source.to_string(),
             }),
             ApiError::Unauthenticated
+            | ApiError::InvalidSessionSecret
+            | ApiError::TooManyStreams(_)
             | ApiError::Forbidden
             | ApiError::MalformedRequest(_)
             | ApiError::Invalid(_)
@@ -199,4 +221,64 @@ impl IntoResponse for ApiError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// The answer for a path under `/api` that names no endpoint.
+pub async fn no_such_endpoint() -> ApiError {
+    ApiError::NotFound("API endpoint")
+}
+
+/// Largest plain-text error body that is carried over as a message; axum's own are one line.
+const PLAIN_ERROR_LIMIT: usize = 4 * 1024;
+
+/// Gives every failure under `/api` the API's JSON shape, including those answered before a
+/// handler runs: a path that does not decode, a method the endpoint does not take, a body
+/// over the size limit. Answers already in JSON pass through untouched.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, PLAIN_ERROR_LIMIT)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let (code, fallback) = match status {
+        StatusCode::BAD_REQUEST => ("malformed_request", "the request could not be read"),
+        StatusCode::NOT_FOUND => ("not_found", "not found"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this endpoint does not take this method; see /api/openapi.json",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the request body is too large: API requests are a few hundred bytes",
+        ),
+        _ if status.is_server_error() => ("internal", "internal error"),
+        _ => ("malformed_request", "the request was refused"),
+    };
+    let message = match status {
+        // axum's body is empty and tower-http's terse; these say more.
+        StatusCode::METHOD_NOT_ALLOWED | StatusCode::PAYLOAD_TOO_LARGE => fallback.to_owned(),
+        _ if text.is_empty() => fallback.to_owned(),
+        _ => text,
+    };
+    let body = ErrorBody {
+        code,
+        message,
+        fields: None,
+        provider: None,
+        order: None,
+    };
+    // Keep headers such as `Allow`, but not the old body's type and length.
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    (parts, Json(body)).into_response()
 }

@@ -2,10 +2,14 @@
 //! are applied. Each account has its own channel, a stream receives only the applicants it
 //! asked for, and what a stream needs to shape an order (role, customer type) is read once
 //! when it opens, so an event costs no database read or token decryption per subscriber.
+//!
+//! A stream lives no longer than the session that opened it, and one user holds only a few at
+//! once: each one is a task and a broadcast subscriber, so a leaked token must not be able to
+//! pile them up, and an expired one must not keep receiving.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
@@ -16,6 +20,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::AppState;
 use super::error::ApiError;
+use super::identity::Identity;
 use super::orders::{OrderView, custom_ids_from_query};
 use super::store::{OrderRecord, Store};
 use crate::domain::checkr::CustomerType;
@@ -102,7 +107,73 @@ impl Channels {
     }
 }
 
-/// Streams `order` events (data: the order as the widget shows it to this user).
+/// Live streams one user may hold open at once. The widget opens one per page, so this
+/// covers a few open tabs; a browser allows only six connections per host, so a user past
+/// four streams would already be starving their own page's API calls.
+pub const MAX_STREAMS_PER_USER: usize = 4;
+
+/// The live streams each user holds open.
+#[derive(Clone, Default)]
+pub struct StreamSlots {
+    open: Arc<Mutex<HashMap<(String, String), usize>>>,
+}
+
+/// One held stream; dropping it (the stream ended or the client went away) frees the slot.
+struct StreamSlot {
+    slots: StreamSlots,
+    user: (String, String),
+}
+
+impl StreamSlots {
+    fn claim(&self, identity: &Identity) -> Result<StreamSlot, ApiError> {
+        let user = (identity.account_id.clone(), identity.user_id.clone());
+        // A panic while holding the lock cannot leave a count half-written.
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = open.entry(user.clone()).or_default();
+        if *held >= MAX_STREAMS_PER_USER {
+            return Err(ApiError::TooManyStreams(MAX_STREAMS_PER_USER));
+        }
+        *held += 1;
+        Ok(StreamSlot {
+            slots: self.clone(),
+            user,
+        })
+    }
+
+    /// How many streams `account_id`'s user `user_id` holds open now.
+    pub fn held(&self, account_id: &str, user_id: &str) -> usize {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.get(&(account_id.to_owned(), user_id.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .slots
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(held) = open.get_mut(&self.user) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// The live streams users hold open.
+    pub fn streams(&self) -> &StreamSlots {
+        &self.streams
+    }
+}
+
+/// Streams `order` events (data: the order as the widget shows it to this user) until the
+/// session expires or the proxy stops.
 ///
 /// Query: `token` (an `EventSource` cannot send headers) and, repeated, `custom_id`: the
 /// applicants the page shows, at most [`super::orders::MAX_CUSTOM_IDS`]. Without any
@@ -116,12 +187,9 @@ pub async fn events(
     RawQuery(query): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let query = query.unwrap_or_default();
-    let token = form_urlencoded::parse(query.as_bytes())
+    let (identity, expires_at) = form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == "token")
-        .map(|(_, value)| value.into_owned())
-        .ok_or(ApiError::Unauthenticated)?;
-    let identity = state
-        .verify_session(&token)
+        .and_then(|(_, token)| state.verify_session_until(&token))
         .ok_or(ApiError::Unauthenticated)?;
     let asked = custom_ids_from_query(&query, true)?;
     let account = state
@@ -129,6 +197,7 @@ pub async fn events(
         .account(&identity.account_id)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
+    let slot = state.streams.claim(&identity)?;
     let receiver = state
         .live
         .subscribe(&identity.account_id)
@@ -146,7 +215,14 @@ pub async fn events(
         .filter_map(|order| order_event(&OrderView::new(order, customer, role, &state)))
         .collect();
     let wanted: Option<HashSet<String>> = (!asked.is_empty()).then(|| asked.into_iter().collect());
-    let updates = BroadcastStream::new(receiver).take_until(state.stopping());
+    let (stopping, expired) = (state.stopping(), state.clock.reached(expires_at));
+    let ends = async move {
+        tokio::select! {
+            () = stopping => {}
+            () = expired => {}
+        }
+    };
+    let updates = BroadcastStream::new(receiver).take_until(ends);
     let stream = updates.filter_map(move |update| {
         // A lagging subscriber skips what it missed; the widget refreshes its list on (re)connect.
         let event = match update {
@@ -163,8 +239,14 @@ pub async fn events(
         };
         std::future::ready(event)
     });
-    let stream = futures::stream::iter(initial).chain(stream);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    // The slot is held for exactly as long as the stream is: it goes when the stream is dropped.
+    let held = futures::stream::iter(initial)
+        .chain(stream)
+        .map(move |event| {
+            let _slot = &slot;
+            event
+        });
+    Ok(Sse::new(held).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn order_event(view: &OrderView) -> Option<Result<SseEvent, Infallible>> {

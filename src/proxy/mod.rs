@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod checkr;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod demo;
@@ -11,6 +12,8 @@ pub mod identity;
 pub mod live;
 pub mod oauth;
 pub mod orders;
+pub mod placement;
+mod reread;
 pub mod secret;
 pub mod server;
 pub mod sessions;
@@ -65,7 +68,11 @@ pub struct AppState {
     public_url: String,
     live: live::Channels,
     events: webhooks::EventWriter,
+    streams: live::StreamSlots,
+    clock: clock::Clock,
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Wakes the task that reads objects from Checkr when webhooks cannot settle them.
+    reads: Arc<tokio::sync::Notify>,
 }
 
 /// Everything [`AppState`] needs that depends on where the provider is.
@@ -119,7 +126,10 @@ impl AppState {
             dashboard_base: provider.dashboard_base.trim_end_matches('/').to_owned(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             live: live::Channels::default(),
+            streams: live::StreamSlots::default(),
+            clock: clock::Clock::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            reads: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -156,6 +166,11 @@ impl AppState {
     /// The live streams' channels, for tests.
     pub fn live_channels(&self) -> &live::Channels {
         &self.live
+    }
+
+    /// Asks the read task to look for reads that are due (it coalesces wake-ups).
+    fn wake_reads(&self) {
+        self.reads.notify_one();
     }
 
     /// Resolves when the proxy starts shutting down, so long-lived streams can end and
@@ -222,7 +237,9 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(live::events))
         .route("/account/disconnect", post(oauth::disconnect))
         .route("/account/settings", put(oauth::update_settings))
+        .fallback(error::no_such_endpoint)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(cors);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
@@ -383,6 +400,12 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
     if let Some(sandbox) = &sandbox {
         link_demo_accounts(&state, sandbox).await?;
     }
+    // Reads left pending by an earlier run are retried now; the task ends with the proxy.
+    tokio::spawn(reread::run(state.clone()));
+    // Nothing of this process is sending yet, so every lease left in the file is from a run
+    // that ended; the reconciler resumes those orders now, then periodically.
+    state.store.release_all_leases().await?;
+    tokio::spawn(placement::reconcile_forever(state.clone()));
     let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(prune_events(state.clone()));
     let router = app(state.clone());

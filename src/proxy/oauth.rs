@@ -1,7 +1,8 @@
 //! Connecting a customer's Checkr account (R1–R3): the hosted sign-up and sign-in flows,
 //! the code exchange, unlinking, and the account settings an admin changes.
 
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use super::crypto::{digest, random_token, same_secret};
 use super::error::{ApiError, ApiJson};
 use super::identity::Identity;
 use super::secret::Secret;
-use super::store::PendingConnection;
+use super::store::{ConnectionState, LinkOutcome, PendingConnection};
 
 /// How long Checkr's hosted pages may take between the start and the callback.
 const STATE_SECONDS: u64 = 15 * 60;
@@ -368,48 +369,78 @@ async fn complete(
             )
         })?;
     let token = Secret::new(grant.access_token);
-    let decision = state
+    let outcome = state
         .store
         .connect_account(&pending.account_id, &grant.checkr_account_id, &token)
         .await
         .map_err(|error| storage_failed(&error))?;
-    let refusal = match decision {
-        LinkDecision::Connect | LinkDecision::Refresh => None,
-        LinkDecision::ConnectedElsewhere => Some(
-            "This ATS account is already connected to a different Checkr account. An admin must disconnect it in the background-check panel before linking another one.",
-        ),
-        LinkDecision::HeldByAnotherAccount => Some(
-            "This Checkr account is already connected to another account of this ATS. Disconnect it there first, or sign in to a different Checkr account.",
-        ),
-    };
-    if let Some(message) = refusal {
-        tracing::warn!(account = %pending.account_id, checkr_account = %grant.checkr_account_id, decision = ?decision, "OAuth connection refused");
-        // A grant for a Checkr account nobody here uses is given back, so no unused token
-        // stays live. One another tenant uses may be that tenant's very token: kept.
-        if decision == LinkDecision::ConnectedElsewhere
-            && let Err(error) = state.checkr.deauthorize(&token).await
-        {
-            tracing::warn!(error = %error, "returning the refused grant failed");
+    let decision = match outcome {
+        LinkOutcome::Linked(connection) => {
+            state.catalogs.forget(&pending.account_id);
+            // Reads of this account's objects that waited for a connection can go now.
+            state.wake_reads();
+            if connection == ConnectionState::Deauthorized {
+                tracing::warn!(account = %pending.account_id, "the new connection was already revoked at Checkr");
+                return Err(page(
+                    StatusCode::CONFLICT,
+                    "Not connected",
+                    "Checkr reports this connection as already disconnected. Start again from the background-check panel.",
+                ));
+            }
+            tracing::info!(account = %pending.account_id, user = %pending.user_id, checkr_account = %grant.checkr_account_id, "account connected");
+            return Ok(page(
+                StatusCode::OK,
+                "Connected to Checkr",
+                "Your Checkr account is linked. Ordering opens as soon as Checkr approves the account (immediately for existing accounts, 1 to 3 days for new ones). You can close this tab.",
+            ));
         }
-        return Err(page(StatusCode::CONFLICT, "Not connected", message));
+        LinkOutcome::Refused(decision) => decision,
+    };
+    let message = match decision {
+        LinkDecision::ConnectedElsewhere => {
+            "This ATS account is already connected to a different Checkr account. An admin must disconnect it in the background-check panel before linking another one."
+        }
+        LinkDecision::HeldByAnotherAccount => {
+            "This Checkr account is already connected to another account of this ATS. Disconnect it there first, or sign in to a different Checkr account."
+        }
+        LinkDecision::Connect | LinkDecision::Refresh => "The connection was not stored.",
+    };
+    tracing::warn!(account = %pending.account_id, checkr_account = %grant.checkr_account_id, decision = ?decision, "OAuth connection refused");
+    // A grant for a Checkr account nobody here uses is given back, so no unused token stays
+    // live. One another tenant uses may be that tenant's very token: kept.
+    if decision == LinkDecision::ConnectedElsewhere
+        && let Err(error) = state.checkr.deauthorize(&token).await
+    {
+        tracing::warn!(error = %error, "returning the refused grant failed");
     }
-    state.catalogs.forget(&pending.account_id);
-    tracing::info!(account = %pending.account_id, user = %pending.user_id, checkr_account = %grant.checkr_account_id, "account connected");
-    Ok(page(
-        StatusCode::OK,
-        "Connected to Checkr",
-        "Your Checkr account is linked. Ordering opens as soon as Checkr approves the account (immediately for existing accounts, 1 to 3 days for new ones). You can close this tab.",
-    ))
+    Err(page(StatusCode::CONFLICT, "Not connected", message))
+}
+
+/// A caller whose role manages the account (admins). As an extractor it runs before the
+/// body is read, so a caller without the role gets 403 whatever the body holds.
+pub struct AccountManager(pub Identity);
+
+impl FromRequestParts<AppState> for AccountManager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let identity = Identity::from_request_parts(parts, state).await?;
+        if identity.role.manages_account() {
+            Ok(Self(identity))
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
 }
 
 /// `POST /api/account/disconnect` (admins): unlinks from the ATS side.
 pub async fn disconnect(
     State(state): State<AppState>,
-    identity: Identity,
+    AccountManager(identity): AccountManager,
 ) -> Result<StatusCode, ApiError> {
-    if !identity.role.manages_account() {
-        return Err(ApiError::Forbidden);
-    }
     let account = state
         .store
         .account(&identity.account_id)
@@ -437,12 +468,9 @@ pub struct Settings {
 /// `PUT /api/account/settings` (admins): combined or segregated recruiting and adjudication.
 pub async fn update_settings(
     State(state): State<AppState>,
-    identity: Identity,
+    AccountManager(identity): AccountManager,
     ApiJson(settings): ApiJson<Settings>,
 ) -> Result<StatusCode, ApiError> {
-    if !identity.role.manages_account() {
-        return Err(ApiError::Forbidden);
-    }
     if state
         .store
         .set_customer_type(&identity.account_id, settings.customer_type)

@@ -7,26 +7,27 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::domain::badge::Badge;
-use crate::domain::checkr::{CustomerType, InvitationState, InvitationStatus, OrderStatus};
+use crate::domain::checkr::{CustomerType, OrderStatus};
 use crate::domain::hierarchy::{Catalog, Hierarchy};
-use crate::domain::order::{OrderStep, order_badge};
+use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{
     Field, FieldErrors, OrderDraft, OrderRules, Region, ValidOrder, validate_order,
 };
+use crate::domain::view::{Viewer, shape_order};
 
 use super::AppState;
-use super::checkr::CheckrError;
 use super::error::{AccountProblem, ApiError, ApiJson};
 use super::identity::{Identity, Role};
 use super::oauth::ConnectLinks;
+use super::placement::{self, LEASE_SECONDS, Placed, Sender, place};
 use super::secret::Secret;
-use super::store::{AccountRecord, ConnectionState, Failure, OrderRecord};
+use super::store::{AccountRecord, Claim, ConnectionState, Failure, LeaseGrant, OrderRecord};
 
 /// The widget-facing routes, mounted under `/api`.
 pub fn routes() -> Router<AppState> {
@@ -80,18 +81,26 @@ impl CatalogCache {
 }
 
 /// The account the caller belongs to, with the token ordering needs.
-struct OrderingAccount {
-    record: AccountRecord,
-    token: Secret,
+pub(super) struct OrderingAccount {
+    pub(super) record: AccountRecord,
+    pub(super) token: Secret,
 }
 
 async fn ordering_account(
     state: &AppState,
     identity: &Identity,
 ) -> Result<OrderingAccount, ApiError> {
+    ordering_account_by_id(state, &identity.account_id).await
+}
+
+/// The account, when it may order now (connected and credentialed).
+pub(super) async fn ordering_account_by_id(
+    state: &AppState,
+    account_id: &str,
+) -> Result<OrderingAccount, ApiError> {
     let record = state
         .store
-        .account(&identity.account_id)
+        .account(account_id)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
     let token = match (record.connection, &record.access_token) {
@@ -186,7 +195,9 @@ async fn catalog(
     }))
 }
 
-/// An order as the widget shows it.
+/// An order as the widget shows it to one user: shaped by
+/// [`crate::domain::view::shape_order`] for their role and their account's customer type.
+/// The candidate's invitation URL is never part of it (see [`crate::domain::view::OrderShape`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct OrderView {
     id: String,
@@ -196,11 +207,13 @@ pub struct OrderView {
     region: Region,
     step: OrderStep,
     can_retry: bool,
+    /// Checkr asked to wait; the proxy is retrying by itself ("Checkr is busy, retrying").
+    busy: bool,
     failure: Option<Failure>,
     candidate_id: Option<String>,
     invitation_id: Option<String>,
-    invitation_url: Option<String>,
     badge: Badge,
+    /// Only what the viewer may know: no result a segregated recruiter's badge withholds.
     status: OrderStatus,
     report_id: Option<String>,
     /// A link into the Checkr Dashboard, only for users with adjudication rights (R15).
@@ -216,17 +229,18 @@ pub struct OrderView {
 impl OrderView {
     /// The order as `role` may see it, for an account of type `customer`.
     pub fn new(order: &OrderRecord, customer: CustomerType, role: Role, state: &AppState) -> Self {
-        let status = order.folded.status.clone();
-        let report_id = status
+        let full = &order.folded.status;
+        let shape = shape_order(order.step, full, Viewer { role, customer });
+        let report_id = full
             .report
             .as_ref()
             .map(|report| report.id.clone())
             .or_else(|| order.report_id.clone());
         let report_url = report_id
             .as_ref()
-            .filter(|_| role.sees_reports())
+            .filter(|_| shape.report_link)
             .map(|id| state.report_url(id));
-        let cancellation_reasons = if customer.shows_cancellation_reason() {
+        let cancellation_reasons = if shape.cancellation_reasons {
             order.cancellation_reasons.clone()
         } else {
             Vec::new()
@@ -238,14 +252,17 @@ impl OrderView {
             node: order.draft.node.clone(),
             region: order.region,
             step: order.step,
-            can_retry: order.step.can_retry(),
+            can_retry: order.step.can_retry(Lease::at(
+                order.lease_until,
+                i64::try_from(super::unix_now()).unwrap_or(i64::MAX),
+            )),
+            busy: order.busy,
             failure: order.failure.clone(),
             candidate_id: order.candidate_id.clone(),
             invitation_id: order.invitation_id.clone(),
-            invitation_url: order.invitation_url.clone(),
-            badge: order_badge(order.step, &status, customer),
-            eta: status.eta().map(|day| day.to_string()),
-            status,
+            badge: shape.badge,
+            eta: shape.eta.map(|day| day.to_string()),
+            status: shape.status,
             report_id,
             report_url,
             cancellation_reasons,
@@ -295,16 +312,28 @@ fn validate_against(draft: &OrderDraft, catalog: &Catalog) -> Result<ValidOrder,
     }
 }
 
+/// The order's draft checked again against the account's catalog as it is now.
+pub(super) async fn validate_for(
+    state: &AppState,
+    account: &OrderingAccount,
+    order: &OrderRecord,
+) -> Result<ValidOrder, ApiError> {
+    let catalog = load_catalog(state, account).await?;
+    validate_against(&order.draft, &catalog)
+}
+
 async fn create_order(
     State(state): State<AppState>,
     identity: Identity,
     ApiJson(draft): ApiJson<OrderDraft>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let account = ordering_account(&state, &identity).await?;
     let catalog = load_catalog(&state, &account).await?;
     let valid = validate_against(&draft, &catalog)?;
     let region = draft.candidate.work_location.region();
     let custom_id = draft.candidate.custom_id.trim().to_owned();
+    let unix_now = unix_now();
+    let lease = LeaseGrant::new(unix_now, LEASE_SECONDS);
     let order = state
         .store
         .insert_order(
@@ -313,155 +342,122 @@ async fn create_order(
             &custom_id,
             region,
             &draft,
+            &lease,
             &state.now(),
         )
         .await?;
     tracing::info!(order = %order.id, "order created");
-    let placed = place(&state, &account, identity.role, order, &valid).await?;
-    Ok((StatusCode::CREATED, Json(placed)))
+    // Every viewer sees it "Sending" while it goes out.
+    state.publish(order.clone());
+    let placed = send(&state, account, order, lease, valid, unix_now).await?;
+    respond(&state, placed, identity.role, StatusCode::CREATED)
 }
 
 async fn retry_order(
     State(state): State<AppState>,
     identity: Identity,
     Path(order_id): Path<String>,
-) -> Result<Json<OrderView>, ApiError> {
+) -> Result<Response, ApiError> {
     let account = ordering_account(&state, &identity).await?;
     let order = state
         .store
         .order(&account.record.id, &order_id)
         .await?
         .ok_or(ApiError::NotFound("order"))?;
-    if !order.step.can_retry() {
+    if order.step == OrderStep::Invited {
         return Err(ApiError::Conflict(
             "This order was already placed; there is nothing to retry.".to_owned(),
         ));
     }
-    let catalog = load_catalog(&state, &account).await?;
-    let valid = validate_against(&order.draft, &catalog)?;
-    tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
-    Ok(Json(
-        place(&state, &account, identity.role, order, &valid).await?,
-    ))
-}
-
-/// Carries the order through the remaining provider calls, recording each outcome before
-/// the next call, and returns it as it then stands.
-async fn place(
-    state: &AppState,
-    account: &OrderingAccount,
-    role: Role,
-    mut order: OrderRecord,
-    valid: &ValidOrder,
-) -> Result<OrderView, ApiError> {
-    state.store.count_attempt(&order.id).await?;
-    let customer = account.record.customer_type;
-
-    if order.step.needs_candidate() {
-        let reusable = state
-            .store
-            .candidate(&order.account_id, &order.custom_id, order.region)
-            .await?;
-        let candidate_id = match reusable {
-            Some(existing) => existing,
-            None => {
-                let key = format!("bgcheck-{}-candidate", order.id);
-                match state
-                    .checkr
-                    .create_candidate(&account.token, valid.candidate(), &key)
-                    .await
-                {
-                    Ok(created) => created.id,
-                    Err(error) => {
-                        let viewer = (customer, role);
-                        return fail(state, order, OrderStep::CandidateFailed, error, viewer).await;
-                    }
-                }
-            }
-        };
-        state
-            .store
-            .record_candidate(&order, &candidate_id, &state.now())
-            .await?;
-        order.candidate_id = Some(candidate_id);
-        order.step = OrderStep::CandidateCreated;
-    }
-
-    let Some(candidate_id) = order.candidate_id.clone() else {
-        return Err(ApiError::Internal(anyhow::anyhow!(
-            "order {} has no candidate",
-            order.id
-        )));
-    };
-    let key = format!("bgcheck-{}-invitation", order.id);
-    let invitation = match state
-        .checkr
-        .create_invitation(&account.token, &valid.invitation(&candidate_id), &key)
-        .await
-    {
-        Ok(invitation) => invitation,
-        Err(error) => {
-            return fail(
-                state,
-                order,
-                OrderStep::InvitationFailed,
-                error,
-                (customer, role),
-            )
-            .await;
-        }
-    };
-    order.folded.status.invitation = Some(InvitationState {
-        id: invitation.id.clone(),
-        status: InvitationStatus::Pending,
-        report_id: None,
-    });
-    state
+    let valid = validate_for(&state, &account, &order).await?;
+    let unix_now = unix_now();
+    let lease = LeaseGrant::new(unix_now, LEASE_SECONDS);
+    let claimed = state
         .store
-        .record_invitation(
-            &order.id,
-            &invitation.id,
-            invitation.invitation_url.as_deref(),
-            &order.folded,
+        .claim_order(
+            &account.record.id,
+            &order_id,
+            &lease,
+            unix_now,
             &state.now(),
         )
         .await?;
-    tracing::info!(order = %order.id, invitation = %invitation.id, "invitation created");
-    let order = reload(state, &order).await?;
-    state.publish(order.clone());
-    Ok(OrderView::new(&order, customer, role, state))
-}
-
-async fn fail(
-    state: &AppState,
-    order: OrderRecord,
-    step: OrderStep,
-    error: CheckrError,
-    (customer, role): (CustomerType, Role),
-) -> Result<OrderView, ApiError> {
-    tracing::warn!(order = %order.id, step = step.as_str(), status = ?error.status(), error = %error, "order step failed");
-    let failure = Failure {
-        status: error.status(),
-        message: error.user_message(),
+    let order = match claimed {
+        Claim::Claimed(order) => order,
+        Claim::Missing => return Err(ApiError::NotFound("order")),
+        Claim::Taken(order) if order.step == OrderStep::Invited => {
+            return Err(ApiError::Conflict(
+                "This order was already placed; there is nothing to retry.".to_owned(),
+            ));
+        }
+        Claim::Taken(order) => {
+            // Someone else is sending it right now: one placement is enough; answer with the
+            // order as it stands ("Sending"), and live updates bring the outcome.
+            let view = OrderView::new(&order, account.record.customer_type, identity.role, &state);
+            return Ok((StatusCode::ACCEPTED, Json(view)).into_response());
+        }
     };
-    state
-        .store
-        .record_failure(&order.id, step, &failure, &state.now())
-        .await?;
-    let order = reload(state, &order).await?;
+    tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
     state.publish(order.clone());
-    Err(ApiError::Provider {
-        source: error,
-        order: Some(Box::new(OrderView::new(&order, customer, role, state))),
-    })
+    let placed = send(&state, account, order, lease, valid, unix_now).await?;
+    respond(&state, placed, identity.role, StatusCode::OK)
 }
 
-async fn reload(state: &AppState, order: &OrderRecord) -> Result<OrderRecord, ApiError> {
-    state
-        .store
-        .order(&order.account_id, &order.id)
-        .await?
-        .ok_or(ApiError::NotFound("order"))
+fn unix_now() -> i64 {
+    i64::try_from(super::unix_now()).unwrap_or(i64::MAX)
+}
+
+/// Places the claimed order in a task of its own, so a browser that goes away (or the
+/// request deadline) cannot stop it between the two Checkr calls.
+async fn send(
+    state: &AppState,
+    account: OrderingAccount,
+    order: OrderRecord,
+    lease: LeaseGrant,
+    valid: ValidOrder,
+    unix_now: i64,
+) -> Result<(Placed, CustomerType), ApiError> {
+    let customer = account.record.customer_type;
+    let task_state = state.clone();
+    let placed = tokio::spawn(async move {
+        let sent_by = (Sender::Person, unix_now);
+        let placed = place(&task_state, &account.token, order, &lease, &valid, sent_by).await?;
+        placement::publish(&task_state, &placed);
+        Ok::<_, ApiError>(placed)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(anyhow::anyhow!("placing the order stopped: {error}")))??;
+    Ok((placed, customer))
+}
+
+/// The answer to a placement: the order (201/200), the order still on its way (202: Checkr
+/// is busy, or another sender has it), or the provider's error with the order as kept.
+fn respond(
+    state: &AppState,
+    (placed, customer): (Placed, CustomerType),
+    role: Role,
+    success: StatusCode,
+) -> Result<Response, ApiError> {
+    match placed {
+        Placed::Invited(order) => {
+            Ok((success, Json(OrderView::new(&order, customer, role, state))).into_response())
+        }
+        Placed::Busy(order) | Placed::Superseded(order) => Ok((
+            StatusCode::ACCEPTED,
+            Json(OrderView::new(&order, customer, role, state)),
+        )
+            .into_response()),
+        Placed::Failed(order, error) => Err(ApiError::Provider {
+            source: error,
+            order: Some(Box::new(OrderView::new(&order, customer, role, state))),
+        }),
+        Placed::Stopped(order) => Err(ApiError::Conflict(
+            order
+                .failure
+                .map(|failure| failure.message)
+                .unwrap_or_else(|| "This order cannot be sent as it is.".to_owned()),
+        )),
+    }
 }
 
 async fn candidate_orders(

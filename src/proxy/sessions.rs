@@ -29,7 +29,7 @@ struct Claims {
 impl AppState {
     /// A signed session for this identity, valid for [`SESSION_SECONDS`].
     pub fn mint_session(&self, identity: &Identity) -> (String, u64) {
-        let expires_at = super::unix_now() + SESSION_SECONDS;
+        let expires_at = self.clock.now() + SESSION_SECONDS;
         let claims = Claims {
             account_id: identity.account_id.clone(),
             user_id: identity.user_id.clone(),
@@ -42,13 +42,21 @@ impl AppState {
 
     /// The identity a session token names, if it is genuine and unexpired.
     pub fn verify_session(&self, token: &str) -> Option<Identity> {
+        self.verify_session_until(token)
+            .map(|(identity, _)| identity)
+    }
+
+    /// [`AppState::verify_session`], with when the session expires (Unix seconds), for
+    /// what must end with it.
+    pub fn verify_session_until(&self, token: &str) -> Option<(Identity, u64)> {
         let payload = self.sessions.verify(token)?;
         let claims: Claims = serde_json::from_slice(&payload).ok()?;
-        (claims.expires_at > super::unix_now()).then_some(Identity {
+        let identity = Identity {
             account_id: claims.account_id,
             user_id: claims.user_id,
             role: claims.role,
-        })
+        };
+        (claims.expires_at > self.clock.now()).then_some((identity, claims.expires_at))
     }
 }
 
@@ -73,6 +81,25 @@ impl FromRequestParts<AppState> for Identity {
     }
 }
 
+/// A server-to-server caller that presented the shared session secret: the ATS backend.
+pub struct AtsBackend;
+
+impl FromRequestParts<AppState> for AtsBackend {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(&parts.headers) {
+            Some(presented) if super::crypto::same_secret(&state.session_secret, presented) => {
+                Ok(AtsBackend)
+            }
+            Some(_) | None => Err(ApiError::InvalidSessionSecret),
+        }
+    }
+}
+
 /// What the ATS backend asks for.
 #[derive(Deserialize)]
 pub struct SessionRequest {
@@ -91,15 +118,13 @@ pub struct SessionResponse {
 }
 
 /// `POST /api/sessions`: server to server, authenticated by the shared session secret.
+/// The secret is checked before the body is read, so a caller with the wrong secret learns
+/// nothing about what the endpoint accepts.
 pub async fn create_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _backend: AtsBackend,
     ApiJson(request): ApiJson<SessionRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let presented = bearer(&headers).ok_or(ApiError::Unauthenticated)?;
-    if !super::crypto::same_secret(&state.session_secret, presented) {
-        return Err(ApiError::Unauthenticated);
-    }
     if request.account_id.trim().is_empty() || request.user_id.trim().is_empty() {
         return Err(ApiError::MalformedRequest(
             "account_id and user_id are required".to_owned(),

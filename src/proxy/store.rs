@@ -13,19 +13,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::checkr::CustomerType;
 use crate::domain::connection::{Holding, LinkDecision, decide_link};
-use crate::domain::events::{Event, EventKind, FoldedOrder};
-use crate::domain::order::OrderStep;
+use crate::domain::events::{Event, EventKind, FoldedOrder, Outcome};
+use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
 use super::crypto::{Vault, digest};
 use super::secret::Secret;
 
 mod oauth;
+mod reads;
 mod sealing;
 
 use sealing::token_context;
 
 pub use oauth::PendingConnection;
+pub use reads::{PendingRead, ReadApplied, ReadObject};
+use reads::{supersede_read, want_read};
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
 const MIGRATIONS: &[&str] = &[
@@ -102,6 +105,35 @@ const MIGRATIONS: &[&str] = &[
         key_id      TEXT NOT NULL,
         check_value TEXT NOT NULL
     );
+"#,
+    r#"
+    CREATE TABLE pending_reads (
+        object_id         TEXT PRIMARY KEY,
+        object            TEXT NOT NULL,
+        checkr_account_id TEXT NOT NULL,
+        generation        INTEGER NOT NULL DEFAULT 0,
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        not_before        INTEGER,
+        last_error        TEXT
+    );
+    CREATE TABLE revoked_tokens (
+        token_digest TEXT PRIMARY KEY,
+        revoked_at   TEXT NOT NULL
+    );
+"#,
+    // Placement: per-step Idempotency-Keys (random UUID v4, so a reset database cannot
+    // collide with Checkr's 24-hour replay), the sender's lease, Checkr-busy waits, and
+    // what each candidate was last sent with (to notice a corrected name or email).
+    r#"
+    ALTER TABLE orders ADD COLUMN candidate_key TEXT;
+    ALTER TABLE orders ADD COLUMN candidate_update_key TEXT;
+    ALTER TABLE orders ADD COLUMN invitation_key TEXT;
+    ALTER TABLE orders ADD COLUMN invitation_first_sent INTEGER;
+    ALTER TABLE orders ADD COLUMN lease_owner TEXT;
+    ALTER TABLE orders ADD COLUMN lease_until INTEGER;
+    ALTER TABLE orders ADD COLUMN busy INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX orders_by_step ON orders(step);
+    ALTER TABLE candidates ADD COLUMN details TEXT;
 "#,
 ];
 
@@ -201,6 +233,79 @@ pub struct OrderRecord {
     pub report_id: Option<String>,
     /// Why screenings were canceled, read from the provider's screening resources.
     pub cancellation_reasons: Vec<String>,
+    /// Idempotency-Keys of the order's steps (UUID v4), kept so every repeat of a step
+    /// presents the same key.
+    pub keys: StepKeys,
+    /// When the invitation was first sent (Unix seconds): Checkr replays its answer to a
+    /// repeat of the key for 24 hours from then, and no longer.
+    pub invitation_first_sent: Option<i64>,
+    /// Until when (Unix seconds) the current sender holds the order.
+    pub lease_until: Option<i64>,
+    /// Whether Checkr asked to wait (rate limit, or the same write still in flight) and the
+    /// proxy is retrying by itself.
+    pub busy: bool,
+}
+
+/// The Idempotency-Keys of one order's steps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepKeys {
+    /// Creating the candidate.
+    pub candidate: String,
+    /// Correcting a reused candidate's details.
+    pub candidate_update: String,
+    /// Creating the invitation.
+    pub invitation: String,
+}
+
+impl StepKeys {
+    /// Fresh random keys, in Checkr's documented format (UUID v4).
+    pub fn generate() -> Self {
+        Self {
+            candidate: uuid::Uuid::new_v4().to_string(),
+            candidate_update: uuid::Uuid::new_v4().to_string(),
+            invitation: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// The right to send one order, held by `owner` until `until` (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseGrant {
+    /// A random token naming this placement; writes that advance the order must present it.
+    pub owner: String,
+    /// Expiry (Unix seconds).
+    pub until: i64,
+}
+
+impl LeaseGrant {
+    /// A new lease for `seconds` from `now`.
+    pub fn new(now: i64, seconds: i64) -> Self {
+        Self {
+            owner: uuid::Uuid::new_v4().to_string(),
+            until: now.saturating_add(seconds),
+        }
+    }
+}
+
+/// What claiming an order found.
+#[derive(Debug)]
+pub enum Claim {
+    /// The caller now holds the order, in the step it is to be sent from.
+    Claimed(OrderRecord),
+    /// Someone else is sending it, or it was already placed; as it stands.
+    Taken(OrderRecord),
+    /// No such order in this account.
+    Missing,
+}
+
+/// A candidate already created for an applicant, with what it was last sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCandidate {
+    /// The provider's candidate id.
+    pub id: String,
+    /// The name and contact fields last sent for it (JSON object); `None` for candidates
+    /// recorded before these were kept.
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Handle to the database; cheap to clone. Access tokens pass through its [`Vault`], so the
@@ -247,7 +352,8 @@ fn to_json<T: Serialize>(value: &T) -> rusqlite::Result<String> {
 
 const ORDER_COLUMNS: &str = "id, account_id, custom_id, region, ordered_by, draft, step, \
     candidate_id, invitation_id, invitation_url, failure, attempts, folded, created_at, updated_at, \
-    report_id, cancellation_reasons";
+    report_id, cancellation_reasons, candidate_key, candidate_update_key, invitation_key, \
+    invitation_first_sent, lease_until, busy";
 
 fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRecord> {
     let step: String = row.get(6)?;
@@ -275,6 +381,15 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRecord> {
             .map(json_column)
             .transpose()?
             .unwrap_or_default(),
+        // Orders stored before keys were kept get theirs when next claimed.
+        keys: StepKeys {
+            candidate: row.get::<_, Option<String>>(17)?.unwrap_or_default(),
+            candidate_update: row.get::<_, Option<String>>(18)?.unwrap_or_default(),
+            invitation: row.get::<_, Option<String>>(19)?.unwrap_or_default(),
+        },
+        invitation_first_sent: row.get(20)?,
+        lease_until: row.get(21)?,
+        busy: row.get(22)?,
     })
 }
 
@@ -428,21 +543,30 @@ impl Store {
         account_id: &str,
         custom_id: &str,
         region: Region,
-    ) -> anyhow::Result<Option<String>> {
+    ) -> anyhow::Result<Option<KnownCandidate>> {
         let (account_id, custom_id) = (account_id.to_owned(), custom_id.to_owned());
         self.call(move |db| {
             db.query_row(
-                "SELECT checkr_candidate_id FROM candidates \
+                "SELECT checkr_candidate_id, details FROM candidates \
                  WHERE account_id = ?1 AND custom_id = ?2 AND region = ?3",
                 params![account_id, custom_id, region_name(region)],
-                |row| row.get(0),
+                |row| {
+                    let details: Option<String> = row.get(1)?;
+                    Ok(KnownCandidate {
+                        id: row.get(0)?,
+                        // Unreadable details count as unknown: the caller re-sends contact fields.
+                        details: details.and_then(|text| serde_json::from_str(&text).ok()),
+                    })
+                },
             )
             .optional()
         })
         .await
     }
 
-    /// Creates an order in the `Drafted` step.
+    /// Creates an order in the `Drafted` step, claimed by its creator's `lease`, with fresh
+    /// Idempotency-Keys for its steps.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_order(
         &self,
         account_id: &str,
@@ -450,10 +574,13 @@ impl Store {
         custom_id: &str,
         region: Region,
         draft: &OrderDraft,
+        lease: &LeaseGrant,
         now: &str,
     ) -> anyhow::Result<OrderRecord> {
         let draft_json = serde_json::to_string(draft)?;
         let folded_json = serde_json::to_string(&FoldedOrder::default())?;
+        let keys = StepKeys::generate();
+        let lease = lease.clone();
         let (account_id, ordered_by, custom_id, now) = (
             account_id.to_owned(),
             ordered_by.to_owned(),
@@ -470,8 +597,9 @@ impl Store {
             let id = format!("ord_{next:06}");
             transaction.execute(
                 "INSERT INTO orders (seq, id, account_id, custom_id, region, ordered_by, draft, \
-                 step, folded, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                 step, folded, created_at, updated_at, candidate_key, candidate_update_key, \
+                 invitation_key, lease_owner, lease_until) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     next,
                     id,
@@ -483,6 +611,11 @@ impl Store {
                     OrderStep::Drafted.as_str(),
                     folded_json,
                     now,
+                    keys.candidate,
+                    keys.candidate_update,
+                    keys.invitation,
+                    lease.owner,
+                    lease.until,
                 ],
             )?;
             let record = transaction.query_row(
@@ -497,87 +630,311 @@ impl Store {
     }
 
     /// Records a created (or reused) candidate on the order and, for reuse by later orders,
-    /// against the applicant and region — in one transaction, before the invitation is tried.
+    /// against the applicant and region with the details it was sent — in one transaction,
+    /// before the invitation is tried. `false` when `owner` no longer holds the order.
     pub async fn record_candidate(
         &self,
         order: &OrderRecord,
+        owner: &str,
         candidate_id: &str,
+        details: &serde_json::Map<String, serde_json::Value>,
         now: &str,
-    ) -> anyhow::Result<()> {
-        let (order_id, account_id, custom_id, region, candidate_id, now) = (
+    ) -> anyhow::Result<bool> {
+        let details = serde_json::to_string(details)?;
+        let (order_id, account_id, custom_id, region, candidate_id, owner, now) = (
             order.id.clone(),
             order.account_id.clone(),
             order.custom_id.clone(),
             region_name(order.region),
             candidate_id.to_owned(),
+            owner.to_owned(),
             now.to_owned(),
         );
         self.call(move |db| {
             let transaction = db.transaction()?;
-            transaction.execute(
-                "INSERT INTO candidates (account_id, custom_id, region, checkr_candidate_id, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                params![account_id, custom_id, region, candidate_id, now],
-            )?;
-            transaction.execute(
+            let updated = transaction.execute(
                 "UPDATE orders SET step = ?2, candidate_id = ?3, failure = NULL, updated_at = ?4 \
-                 WHERE id = ?1",
-                params![order_id, OrderStep::CandidateCreated.as_str(), candidate_id, now],
+                 WHERE id = ?1 AND lease_owner = ?5",
+                params![
+                    order_id,
+                    OrderStep::CandidateCreated.as_str(),
+                    candidate_id,
+                    now,
+                    owner
+                ],
             )?;
-            transaction.commit()
+            if updated == 0 {
+                return Ok(false);
+            }
+            // A replacement candidate (corrected name) takes over the applicant's mapping.
+            transaction.execute(
+                "INSERT INTO candidates (account_id, custom_id, region, checkr_candidate_id, \
+                 created_at, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT DO UPDATE SET checkr_candidate_id = ?4, details = ?6",
+                params![account_id, custom_id, region, candidate_id, now, details],
+            )?;
+            transaction.commit()?;
+            Ok(true)
         })
         .await
     }
 
-    /// Records a created invitation and the status it starts in.
+    /// Notes that the invitation is about to be sent (the first time only: Checkr's replay
+    /// window runs from then). `false` when `owner` no longer holds the order.
+    pub async fn mark_invitation_sending(
+        &self,
+        order_id: &str,
+        owner: &str,
+        unix_now: i64,
+    ) -> anyhow::Result<bool> {
+        let (order_id, owner) = (order_id.to_owned(), owner.to_owned());
+        self.call(move |db| {
+            db.execute(
+                "UPDATE orders SET invitation_first_sent = COALESCE(invitation_first_sent, ?3) \
+                 WHERE id = ?1 AND lease_owner = ?2",
+                params![order_id, owner, unix_now],
+            )
+            .map(|updated| updated == 1)
+        })
+        .await
+    }
+
+    /// Records a created invitation and the status it starts in, releases the lease, and
+    /// folds in the invitation's (and its report's) events that arrived before the order was
+    /// linked to them. `None` when `owner` no longer holds the order.
     pub async fn record_invitation(
         &self,
         order_id: &str,
+        owner: &str,
         invitation_id: &str,
         invitation_url: Option<&str>,
         folded: &FoldedOrder,
         now: &str,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Option<OrderRecord>> {
         let folded = serde_json::to_string(folded)?;
-        let (order_id, invitation_id, invitation_url, now) = (
+        let (order_id, owner, invitation_id, invitation_url, now) = (
             order_id.to_owned(),
+            owner.to_owned(),
             invitation_id.to_owned(),
             invitation_url.map(str::to_owned),
             now.to_owned(),
         );
         self.call(move |db| {
-            db.execute(
+            let transaction = db.transaction()?;
+            let updated = transaction.execute(
                 "UPDATE orders SET step = ?2, invitation_id = ?3, invitation_url = ?4, \
-                 folded = ?5, failure = NULL, updated_at = ?6 WHERE id = ?1",
+                 folded = ?5, failure = NULL, updated_at = ?6, lease_owner = NULL, \
+                 lease_until = NULL, busy = 0 WHERE id = ?1 AND lease_owner = ?7",
                 params![
                     order_id,
                     OrderStep::Invited.as_str(),
                     invitation_id,
                     invitation_url,
                     folded,
-                    now
+                    now,
+                    owner
                 ],
-            )
-            .map(drop)
+            )?;
+            let Some(mut order) =
+                load_order(&transaction, "id = ?1", [&order_id])?.filter(|_| updated == 1)
+            else {
+                return Ok(None);
+            };
+            // Events that arrived before this link are folded now; a tie among them is settled
+            // by a read, as it would have been had the order been linked already.
+            let checkr_account: Option<String> = transaction
+                .query_row(
+                    "SELECT checkr_account_id FROM accounts WHERE id = ?1",
+                    [&order.account_id],
+                    |row| row.get(0),
+                )
+                .optional()?
+                .flatten();
+            let replayed = replay_stored(&transaction, &mut order, &invitation_id)?;
+            if replayed.needs_read
+                && let Some(account) = &checkr_account
+            {
+                want_read(
+                    &transaction,
+                    ReadObject::Invitation,
+                    &invitation_id,
+                    account,
+                )?;
+            }
+            if order.report_id.is_none()
+                && let Some(report_id) = replayed.report_ids.into_iter().next()
+            {
+                order.report_id = Some(report_id.clone());
+                if replay_stored(&transaction, &mut order, &report_id)?.needs_read
+                    && let Some(account) = &checkr_account
+                {
+                    want_read(&transaction, ReadObject::Report, &report_id, account)?;
+                }
+            }
+            save_folded(&transaction, &order, &now)?;
+            transaction.commit()?;
+            Ok(Some(order))
         })
         .await
     }
 
-    /// Records a failed step with the provider's explanation.
+    /// Records a failed step with the provider's explanation and releases the lease. `false`
+    /// when `owner` no longer holds the order.
     pub async fn record_failure(
         &self,
         order_id: &str,
+        owner: &str,
         step: OrderStep,
         failure: &Failure,
         now: &str,
-    ) -> anyhow::Result<()> {
-        let (order_id, failure, now) = (order_id.to_owned(), to_json(failure)?, now.to_owned());
+    ) -> anyhow::Result<bool> {
+        let (order_id, owner, failure, now) = (
+            order_id.to_owned(),
+            owner.to_owned(),
+            to_json(failure)?,
+            now.to_owned(),
+        );
         self.call(move |db| {
             db.execute(
-                "UPDATE orders SET step = ?2, failure = ?3, updated_at = ?4 WHERE id = ?1",
-                params![order_id, step.as_str(), failure, now],
+                "UPDATE orders SET step = ?2, failure = ?3, updated_at = ?4, lease_owner = NULL, \
+                 lease_until = NULL, busy = 0 WHERE id = ?1 AND lease_owner = ?5",
+                params![order_id, step.as_str(), failure, now, owner],
             )
-            .map(drop)
+            .map(|updated| updated == 1)
+        })
+        .await
+    }
+
+    /// Checkr asked to wait: the order stays in its sending step, marked busy, and the lease
+    /// becomes the time of the next automatic attempt (the reconciler takes it from there).
+    /// `false` when `owner` no longer holds the order.
+    pub async fn record_busy(
+        &self,
+        order_id: &str,
+        owner: &str,
+        retry_at: i64,
+        now: &str,
+    ) -> anyhow::Result<bool> {
+        let (order_id, owner, now) = (order_id.to_owned(), owner.to_owned(), now.to_owned());
+        self.call(move |db| {
+            db.execute(
+                "UPDATE orders SET busy = 1, lease_owner = 'waiting-for-checkr', \
+                 lease_until = ?3, updated_at = ?4 WHERE id = ?1 AND lease_owner = ?2",
+                params![order_id, owner, retry_at, now],
+            )
+            .map(|updated| updated == 1)
+        })
+        .await
+    }
+
+    /// Claims an order for sending, atomically: only a failed step or a sending step whose
+    /// lease is free (never held, or expired at `unix_now`) can be claimed, and the claim moves
+    /// it to the step it is sent from, so every viewer sees "Sending".
+    pub async fn claim_order(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        lease: &LeaseGrant,
+        unix_now: i64,
+        now: &str,
+    ) -> anyhow::Result<Claim> {
+        let (account_id, order_id, lease, now) = (
+            account_id.to_owned(),
+            order_id.to_owned(),
+            lease.clone(),
+            now.to_owned(),
+        );
+        let fresh = StepKeys::generate();
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            let Some(order) = load_order(
+                &transaction,
+                "account_id = ?1 AND id = ?2",
+                [&account_id, &order_id],
+            )?
+            else {
+                return Ok(Claim::Missing);
+            };
+            let lease_state = Lease::at(order.lease_until, unix_now);
+            let resumed = order
+                .step
+                .resume_from()
+                .filter(|_| order.step.can_retry(lease_state));
+            let Some(resumed) = resumed else {
+                return Ok(Claim::Taken(order));
+            };
+            transaction.execute(
+                "UPDATE orders SET step = ?2, lease_owner = ?3, lease_until = ?4, \
+                 failure = NULL, updated_at = ?5, \
+                 candidate_key = COALESCE(candidate_key, ?6), \
+                 candidate_update_key = COALESCE(candidate_update_key, ?7), \
+                 invitation_key = COALESCE(invitation_key, ?8) WHERE id = ?1",
+                params![
+                    order.id,
+                    resumed.as_str(),
+                    lease.owner,
+                    lease.until,
+                    now,
+                    fresh.candidate,
+                    fresh.candidate_update,
+                    fresh.invitation,
+                ],
+            )?;
+            let claimed = load_order(&transaction, "id = ?1", [&order.id])?;
+            transaction.commit()?;
+            Ok(claimed.map_or(Claim::Missing, Claim::Claimed))
+        })
+        .await
+    }
+
+    /// Orders stopped on their way (a sending step whose lease is free at `unix_now`), as
+    /// `(account, order)` ids, oldest first: what the reconciler resumes.
+    pub async fn stalled_orders(&self, unix_now: i64) -> anyhow::Result<Vec<(String, String)>> {
+        self.call(move |db| {
+            let mut statement = db.prepare(
+                "SELECT account_id, id FROM orders WHERE step IN (?1, ?2) \
+                 AND (lease_until IS NULL OR lease_until <= ?3) ORDER BY seq",
+            )?;
+            let rows = statement.query_map(
+                params![
+                    OrderStep::Drafted.as_str(),
+                    OrderStep::CandidateCreated.as_str(),
+                    unix_now
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Voids every sender's lease. Only at start: one proxy process owns a SQLite file, so
+    /// any lease in it belongs to a run that has ended (a PostgreSQL store shared by several
+    /// proxies would let leases expire instead).
+    pub async fn release_all_leases(&self) -> anyhow::Result<usize> {
+        self.call(move |db| {
+            db.execute(
+                "UPDATE orders SET lease_owner = NULL, lease_until = NULL \
+                 WHERE lease_owner IS NOT NULL AND lease_owner <> 'waiting-for-checkr'",
+                [],
+            )
+        })
+        .await
+    }
+
+    /// Whether any order of the account is already linked to this invitation.
+    pub async fn invitation_is_linked(
+        &self,
+        account_id: &str,
+        invitation_id: &str,
+    ) -> anyhow::Result<bool> {
+        let (account_id, invitation_id) = (account_id.to_owned(), invitation_id.to_owned());
+        self.call(move |db| {
+            db.query_row(
+                "SELECT EXISTS (SELECT 1 FROM orders WHERE account_id = ?1 AND invitation_id = ?2)",
+                [account_id, invitation_id],
+                |row| row.get(0),
+            )
         })
         .await
     }
@@ -657,6 +1014,16 @@ impl Store {
     }
 }
 
+/// What an OAuth callback's link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOutcome {
+    /// Linked; the connection as it now stands (deauthorized when Checkr revoked the token
+    /// before the callback stored it).
+    Linked(ConnectionState),
+    /// Refused by the domain rule; nothing changed.
+    Refused(LinkDecision),
+}
+
 /// What recording a webhook event did.
 #[derive(Debug)]
 pub enum EventRecorded {
@@ -667,9 +1034,6 @@ pub enum EventRecorded {
     },
     /// This event id was recorded before; nothing was done again.
     Duplicate,
-    /// `account.credentialed` for an account this proxy has no token for yet: nothing was
-    /// stored, so the provider's redelivery will be processed once the token is.
-    UnknownAccount,
 }
 
 impl Store {
@@ -686,9 +1050,8 @@ impl Store {
             for (event, raw, now) in batch {
                 let mut savepoint = transaction.savepoint()?;
                 let outcome = record_in(&savepoint, &event, &raw, &now);
-                match &outcome {
-                    Ok(EventRecorded::UnknownAccount) | Err(_) => savepoint.rollback()?,
-                    Ok(EventRecorded::Stored { .. } | EventRecorded::Duplicate) => {}
+                if outcome.is_err() {
+                    savepoint.rollback()?;
                 }
                 savepoint.commit()?;
                 outcomes.push(outcome.map_err(anyhow::Error::from));
@@ -735,15 +1098,16 @@ impl Store {
         .await
     }
 
-    /// Links the ATS account to a provider account after OAuth, as
-    /// [`decide_link`] rules; ordering waits for `account.credentialed` unless it already
-    /// arrived for that provider account. Nothing changes unless the decision links.
+    /// Links the ATS account to a provider account after OAuth, as [`decide_link`] rules;
+    /// nothing changes unless the decision links. Ordering waits for `account.credentialed`
+    /// unless it already arrived for that provider account, and a token whose
+    /// `token.deauthorized` overtook this callback is stored as deauthorized.
     pub async fn connect_account(
         &self,
         id: &str,
         checkr_account_id: &str,
         token: &Secret,
-    ) -> anyhow::Result<LinkDecision> {
+    ) -> anyhow::Result<LinkOutcome> {
         let sealed = self.vault.seal(token.expose(), &token_context(id))?;
         let token_digest = digest(token.expose());
         let (id, checkr_account_id) = (id.to_owned(), checkr_account_id.to_owned());
@@ -781,7 +1145,7 @@ impl Store {
             let decision = decide_link(as_holding(&this), as_holding(&other), &checkr_account_id);
             match decision {
                 LinkDecision::ConnectedElsewhere | LinkDecision::HeldByAnotherAccount => {
-                    return Ok(decision);
+                    return Ok(LinkOutcome::Refused(decision));
                 }
                 LinkDecision::Connect | LinkDecision::Refresh => {}
             }
@@ -793,23 +1157,41 @@ impl Store {
             )?;
             let already_credentialed: bool = transaction.query_row(
                 "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE type = 'account.credentialed' \
-                     AND account_id = ?1)",
+                 AND account_id = ?1)",
                 [&checkr_account_id],
                 |row| row.get(0),
             )?;
-            transaction.execute(
-                "UPDATE accounts SET checkr_account_id = ?2, access_token = ?3, token_digest = ?4, \
-                 connection = 'connected', credentialed = MAX(credentialed, ?5) WHERE id = ?1",
-                params![
-                    id,
-                    checkr_account_id,
-                    sealed,
-                    token_digest,
-                    already_credentialed
-                ],
+            // token.deauthorized can overtake the callback that stores the token it revokes.
+            let already_revoked: bool = transaction.query_row(
+                "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE token_digest = ?1)",
+                [&token_digest],
+                |row| row.get(0),
             )?;
+            // Reads that waited for a connection to this provider account can go now.
+            transaction.execute(
+                "UPDATE pending_reads SET not_before = NULL WHERE checkr_account_id = ?1",
+                [&checkr_account_id],
+            )?;
+            if already_revoked {
+                transaction.execute(
+                    "UPDATE accounts SET checkr_account_id = ?2, access_token = NULL, \
+                     token_digest = NULL, connection = 'deauthorized', credentialed = 0 \
+                     WHERE id = ?1",
+                    params![id, checkr_account_id],
+                )?;
+            } else {
+                transaction.execute(
+                    "UPDATE accounts SET checkr_account_id = ?2, access_token = ?3, token_digest = ?4, \
+                     connection = 'connected', credentialed = MAX(credentialed, ?5) WHERE id = ?1",
+                    params![id, checkr_account_id, sealed, token_digest, already_credentialed],
+                )?;
+            }
             transaction.commit()?;
-            Ok(decision)
+            Ok(LinkOutcome::Linked(if already_revoked {
+                ConnectionState::Deauthorized
+            } else {
+                ConnectionState::Connected
+            }))
         })
         .await
     }
@@ -884,24 +1266,37 @@ fn save_folded(
     Ok(())
 }
 
+/// What replaying stored events found.
+#[derive(Debug, Default)]
+pub(crate) struct Replayed {
+    /// Some event needs a read of its object to settle (see [`Outcome::NeedsRead`]).
+    pub(crate) needs_read: bool,
+    /// The report ids those events named.
+    pub(crate) report_ids: Vec<String>,
+}
+
 /// Folds every stored event about `object_id` into `order` (events that arrived before the
 /// order could be linked to them).
 fn replay_stored(
     transaction: &rusqlite::Connection,
     order: &mut OrderRecord,
     object_id: &str,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Replayed> {
     let mut statement =
         transaction.prepare("SELECT payload FROM webhook_events WHERE object_id = ?1")?;
     let payloads: Vec<String> = statement
         .query_map([object_id], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    let mut replayed = Replayed::default();
     for payload in payloads {
         if let Ok(event) = serde_json::from_str::<Event>(&payload) {
-            order.folded.apply(&event);
+            replayed.needs_read |= order.folded.apply(&event) == Outcome::NeedsRead;
+            replayed
+                .report_ids
+                .extend(event.data.object.report_id.clone());
         }
     }
-    Ok(())
+    Ok(replayed)
 }
 
 fn apply_event(
@@ -916,21 +1311,29 @@ fn apply_event(
     let mut changed = Vec::new();
     match event.kind() {
         EventKind::AccountCredentialed => {
-            let updated = transaction.execute(
+            // When it overtakes the OAuth callback no account matches yet; the event stays
+            // recorded and connect_account finds it the moment the connection is stored.
+            transaction.execute(
                 "UPDATE accounts SET credentialed = 1 WHERE checkr_account_id = ?1",
                 [&provider_account],
             )?;
-            if updated == 0 {
-                return Ok(EventRecorded::UnknownAccount);
-            }
         }
         EventKind::TokenDeauthorized => {
-            // account_id here is the partner's own account; the revoked token names the customer.
+            // account_id here is the partner's own account; the revoked token names the
+            // customer. Matching on the token's digest means a revocation of an old token
+            // never touches a newer connection, and one that overtakes the callback storing
+            // its token is remembered for connect_account.
             if let Some(access_code) = &object.access_code {
+                let revoked = digest(access_code);
+                transaction.execute(
+                    "INSERT INTO revoked_tokens (token_digest, revoked_at) VALUES (?1, ?2) \
+                     ON CONFLICT DO NOTHING",
+                    params![revoked, now],
+                )?;
                 transaction.execute(
                     "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
                      token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
-                    [digest(access_code)],
+                    [revoked],
                 )?;
             }
         }
@@ -941,15 +1344,30 @@ fn apply_event(
             let Some(invitation_id) = &object.id else {
                 return Ok(EventRecorded::Stored { changed });
             };
+            supersede_read(transaction, invitation_id)?;
             if let Some(mut order) = load_order(
                 transaction,
                 &format!("invitation_id = ?2 AND {scope}"),
                 params![provider_account, invitation_id],
             )? {
-                order.folded.apply(event);
+                if order.folded.apply(event) == Outcome::NeedsRead {
+                    want_read(
+                        transaction,
+                        ReadObject::Invitation,
+                        invitation_id,
+                        &provider_account,
+                    )?;
+                }
                 if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                     order.report_id = Some(report_id.clone());
-                    replay_stored(transaction, &mut order, report_id)?;
+                    if replay_stored(transaction, &mut order, report_id)?.needs_read {
+                        want_read(
+                            transaction,
+                            ReadObject::Report,
+                            report_id,
+                            &provider_account,
+                        )?;
+                    }
                 }
                 save_folded(transaction, &order, now)?;
                 changed.push(order);
@@ -969,29 +1387,49 @@ fn apply_event(
             let Some(report_id) = &object.id else {
                 return Ok(EventRecorded::Stored { changed });
             };
+            supersede_read(transaction, report_id)?;
             let linked = load_order(
                 transaction,
                 &format!("report_id = ?2 AND {scope}"),
                 params![provider_account, report_id],
             )?;
-            // A report event can beat invitation.completed: link it by candidate and package.
-            let order = match linked {
-                Some(order) => Some(order),
-                None => load_order(
+            let needs_read = match linked {
+                Some(mut order) => {
+                    let outcome = order.folded.apply(event);
+                    save_folded(transaction, &order, now)?;
+                    changed.push(order);
+                    outcome == Outcome::NeedsRead
+                }
+                // A bare reference names neither candidate nor package: only a read can
+                // tell whether (and to which order) the report belongs.
+                None if object.is_bare() => true,
+                // A report event can beat invitation.completed: link it by candidate and package.
+                None => match load_order(
                     transaction,
-                    &format!("report_id IS NULL AND candidate_id = ?2 AND json_extract(draft, '$.package') = ?3 \
-                              AND step = 'invited' AND {scope}"),
+                    &format!(
+                        "report_id IS NULL AND candidate_id = ?2 AND json_extract(draft, '$.package') = ?3 \
+                              AND step = 'invited' AND {scope}"
+                    ),
                     params![provider_account, object.candidate_id, object.package],
-                )?
-                .map(|mut order| {
-                    order.report_id = Some(report_id.clone());
-                    order
-                }),
+                )? {
+                    Some(mut order) => {
+                        order.report_id = Some(report_id.clone());
+                        let needs_read =
+                            replay_stored(transaction, &mut order, report_id)?.needs_read;
+                        save_folded(transaction, &order, now)?;
+                        changed.push(order);
+                        needs_read
+                    }
+                    None => false,
+                },
             };
-            if let Some(mut order) = order {
-                replay_stored(transaction, &mut order, report_id)?;
-                save_folded(transaction, &order, now)?;
-                changed.push(order);
+            if needs_read {
+                want_read(
+                    transaction,
+                    ReadObject::Report,
+                    report_id,
+                    &provider_account,
+                )?;
             }
         }
         EventKind::Other => {}

@@ -203,20 +203,13 @@ pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> R
             for order in changed {
                 follow_up(&state, order);
             }
+            // The event may have asked for a read of its object (stored with it).
+            state.wake_reads();
             StatusCode::OK.into_response()
         }
         Ok(EventRecorded::Duplicate) => {
             tracing::info!(event = %id, kind = %kind, "webhook already recorded");
             StatusCode::OK.into_response()
-        }
-        Ok(EventRecorded::UnknownAccount) => {
-            // Not stored: Checkr's redelivery succeeds once the OAuth callback has run.
-            tracing::warn!(event = %id, kind = %kind, "webhook for an account not connected yet");
-            (
-                StatusCode::NOT_FOUND,
-                Json(json!({"error": "unknown account"})),
-            )
-                .into_response()
         }
         Err(error) => {
             tracing::error!(event = %id, error = %format!("{error:#}"), "webhook not recorded");
@@ -226,7 +219,7 @@ pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> R
 }
 
 /// Tells live widgets, and reads cancellation reasons when screenings were canceled.
-fn follow_up(state: &AppState, order: OrderRecord) {
+pub(crate) fn follow_up(state: &AppState, order: OrderRecord) {
     let canceled = order.folded.status.report.as_ref().is_some_and(|report| {
         report.includes_canceled || matches!(report.status, ReportStatus::Canceled)
     });

@@ -40,8 +40,14 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router<Sandbox> {
         .route("/v1/packages", get(list_packages))
         .route("/v1/nodes", get(list_nodes))
         .route("/v1/candidates", post(create_candidate))
-        .route("/v1/candidates/{id}", get(get_candidate))
-        .route("/v1/invitations", post(create_invitation))
+        .route(
+            "/v1/candidates/{id}",
+            get(get_candidate).post(update_candidate),
+        )
+        .route(
+            "/v1/invitations",
+            post(create_invitation).get(list_invitations),
+        )
         .route(
             "/v1/invitations/{id}",
             get(get_invitation).delete(cancel_invitation),
@@ -124,9 +130,12 @@ fn set_rate_headers(response: &mut Response, rate: RateHeaders) {
     for (name, value) in [
         ("x-ratelimit-limit", i64::from(rate.limit)),
         ("x-ratelimit-remaining", i64::from(rate.remaining)),
-        ("x-ratelimit-reset", rate.reset),
     ] {
         headers.insert(name, HeaderValue::from(value));
+    }
+    // Checkr documents the reset as an ISO 8601 instant, e.g. `2018-02-02T16:39:00Z`.
+    if let Ok(reset) = HeaderValue::from_str(&clock::rfc3339_seconds(rate.reset)) {
+        headers.insert("x-ratelimit-reset", reset);
     }
 }
 
@@ -167,18 +176,24 @@ async fn gate(State(sandbox): State<Sandbox>, request: Request, next: Next) -> R
         (Some(account_id), Ok(bytes)) => {
             let endpoint = FailEndpoint::of(&parts.method, parts.uri.path());
             let admission = sandbox.with_state(|state| state.admit(account_id, endpoint));
-            if !admission.latency.is_zero() {
-                tokio::time::sleep(admission.latency).await;
-            }
             let response = match admission.verdict {
-                Err(error) => error.into_response(),
+                Err(error) => {
+                    pause(admission.latency).await;
+                    error.into_response()
+                }
                 Ok(()) => {
                     parts.extensions.insert(Caller {
                         account_id: account_id.to_owned(),
                         host: host_of(&parts.headers),
                     });
                     let key = idempotency_key.filter(|_| parts.method == Method::POST);
-                    run_idempotent(&sandbox, account_id, key, parts, bytes, next).await
+                    let call = Call {
+                        account_id,
+                        key,
+                        endpoint,
+                        latency: admission.latency,
+                    };
+                    run_idempotent(&sandbox, call, parts, bytes, next).await
                 }
             };
             (response, admission.rate)
@@ -190,18 +205,36 @@ async fn gate(State(sandbox): State<Sandbox>, request: Request, next: Next) -> R
     response
 }
 
+/// Who calls which breakable endpoint, with which `Idempotency-Key`.
+struct Call<'a> {
+    account_id: &'a str,
+    key: Option<String>,
+    endpoint: Option<FailEndpoint>,
+    /// Injected slowness, spent while the request's key is in flight (a repeat meanwhile
+    /// gets Checkr's 409).
+    latency: std::time::Duration,
+}
+
 async fn run_idempotent(
     sandbox: &Sandbox,
-    account_id: &str,
-    key: Option<String>,
+    call: Call<'_>,
     parts: axum::http::request::Parts,
     bytes: Bytes,
     next: Next,
 ) -> Response {
+    let Call {
+        account_id,
+        key,
+        endpoint,
+        latency,
+    } = call;
     let Some(key) = key else {
-        return next
+        pause(latency).await;
+        let response = next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
+        wait_while_held(sandbox, account_id, endpoint).await;
+        return response;
     };
     let fingerprint = format!(
         "{} {} {}",
@@ -222,6 +255,7 @@ async fn run_idempotent(
         key: &key,
         armed: true,
     };
+    pause(latency).await;
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -230,15 +264,42 @@ async fn run_idempotent(
         return response;
     }
     let (response_parts, body) = response.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(body) => {
-            guard.armed = false;
-            sandbox.with_state(|state| {
-                state.idempotency_finish(account_id, &key, status, Some(body.clone()));
-            });
-            Response::from_parts(response_parts, Body::from(body))
-        }
-        Err(_) => ApiError::Internal.into_response(),
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return ApiError::Internal.into_response();
+    };
+    guard.armed = false;
+    // The work is done; the answer is stored once any hold on the endpoint is lifted. That
+    // happens in its own task, as at Checkr: a client hanging up meanwhile changes nothing,
+    // and until then the key is in flight (409 to a repeat).
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    let (owner, account, stored_key, stored_body) = (
+        sandbox.clone(),
+        account_id.to_owned(),
+        key.clone(),
+        body.clone(),
+    );
+    tokio::spawn(async move {
+        wait_while_held(&owner, &account, endpoint).await;
+        owner.with_state(|state| {
+            state.idempotency_finish(&account, &stored_key, status, Some(stored_body));
+        });
+        let _ = done.send(());
+    });
+    let _ = finished.await;
+    Response::from_parts(response_parts, Body::from(body))
+}
+
+async fn pause(latency: std::time::Duration) {
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+}
+
+/// Holds a processed request's answer while a `hold` fault names its endpoint.
+async fn wait_while_held(sandbox: &Sandbox, account_id: &str, endpoint: Option<FailEndpoint>) {
+    let Some(endpoint) = endpoint else { return };
+    while sandbox.with_state(|state| state.is_held(account_id, endpoint)) {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
 
@@ -478,7 +539,7 @@ async fn create_candidate(
     sandbox.with_state(|state| {
         state.account(&caller.account_id)?;
         let now = clock::rfc3339_seconds(clock::now_seconds());
-        let candidate = validate_candidate(draft, state.ids.next("cand"), now)?;
+        let candidate = validate_candidate(draft, state.ids.next(), now)?;
         let body = candidate.to_json(&caller.host);
         state
             .account_mut(&caller.account_id)?
@@ -500,6 +561,162 @@ async fn get_candidate(
             .candidate(&id)
             .ok_or(ApiError::NotFound("Candidate not found"))?;
         Ok(Json(candidate.to_json(&caller.host)))
+    })
+}
+
+/// Fields `POST /v1/candidates/{id}` may change; any other field is refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CandidateChanges {
+    first_name: Option<String>,
+    middle_name: Option<String>,
+    no_middle_name: Option<bool>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    zipcode: Option<String>,
+    custom_id: Option<String>,
+}
+
+/// Refuses a change Checkr refuses once the candidate has a report: a field that already has
+/// a different value, other than those that stay changeable (email, phone, custom_id).
+fn frozen(field: &str, current: Option<&str>, wanted: Option<&str>) -> Result<(), ApiError> {
+    match (current, wanted) {
+        (Some(current), Some(wanted)) if current != wanted => Err(ApiError::BadRequest(format!(
+            "{field} cannot be updated once a report exists"
+        ))),
+        _unchanged_or_new => Ok(()),
+    }
+}
+
+async fn update_candidate(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let changes: CandidateChanges = parse_body(&bytes)?;
+    if let Some(email) = &changes.email
+        && !is_email(email.trim())
+    {
+        return Err(ApiError::BadRequest(
+            "Email is not a valid email address".into(),
+        ));
+    }
+    sandbox.with_state(|state| {
+        let candidate = state
+            .account_mut(&caller.account_id)?
+            .candidates
+            .iter_mut()
+            .find(|candidate| candidate.id == id)
+            .ok_or(ApiError::NotFound("Candidate not found"))?;
+        if !candidate.report_ids.is_empty() {
+            frozen(
+                "first_name",
+                Some(&candidate.first_name),
+                changes.first_name.as_deref(),
+            )?;
+            frozen(
+                "last_name",
+                Some(&candidate.last_name),
+                changes.last_name.as_deref(),
+            )?;
+            frozen(
+                "middle_name",
+                candidate.middle_name.as_deref(),
+                changes.middle_name.as_deref(),
+            )?;
+            frozen(
+                "zipcode",
+                candidate.zipcode.as_deref(),
+                changes.zipcode.as_deref(),
+            )?;
+        }
+        if let Some(first_name) = changes.first_name {
+            candidate.first_name = first_name.trim().to_owned();
+        }
+        if let Some(middle_name) = changes.middle_name {
+            candidate.middle_name = Some(middle_name.trim().to_owned());
+        }
+        if let Some(no_middle_name) = changes.no_middle_name {
+            candidate.no_middle_name = no_middle_name;
+        }
+        if let Some(last_name) = changes.last_name {
+            candidate.last_name = last_name.trim().to_owned();
+        }
+        if let Some(email) = changes.email {
+            candidate.email = email.trim().to_owned();
+        }
+        if let Some(phone) = changes.phone {
+            candidate.phone = Some(phone);
+        }
+        if let Some(zipcode) = changes.zipcode {
+            candidate.zipcode = Some(zipcode);
+        }
+        if let Some(custom_id) = changes.custom_id {
+            candidate.custom_id = Some(custom_id);
+        }
+        let body = candidate.to_json(&caller.host);
+        state.emit(&caller.account_id, "candidate.updated", body.clone());
+        Ok(Json(body))
+    })
+}
+
+async fn list_invitations(
+    State(sandbox): State<Sandbox>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let status = match params.get("status").map(String::as_str) {
+        None => None,
+        Some("pending") => Some(InvitationStatus::Pending),
+        Some("completed") => Some(InvitationStatus::Completed),
+        Some("expired") => Some(InvitationStatus::Expired),
+        Some(_other) => {
+            return Err(ApiError::BadRequest(
+                "status must be one of pending, completed, expired".into(),
+            ));
+        }
+    };
+    let candidate_id = params.get("candidate_id").cloned();
+    sandbox.with_state(|state| {
+        // Newest first, as Checkr lists; canceled invitations are hidden, and so are those
+        // with a non-US work location (Checkr's list leaves them out).
+        let matching: Vec<&Invitation> = state
+            .account(&caller.account_id)?
+            .invitations
+            .iter()
+            .rev()
+            .filter(|invitation| invitation.deleted_at.is_none())
+            .filter(|invitation| {
+                candidate_id
+                    .as_ref()
+                    .is_none_or(|id| &invitation.candidate_id == id)
+            })
+            .filter(|invitation| status.is_none_or(|status| invitation.status == status))
+            .filter(|invitation| {
+                invitation
+                    .work_locations
+                    .first()
+                    .is_none_or(WorkLocation::is_us)
+            })
+            .collect();
+        let mut extra = String::new();
+        if let Some(id) = &candidate_id {
+            extra = format!("candidate_id={id}&");
+        }
+        let page = paginate(
+            matching.len(),
+            &params,
+            &caller.host,
+            "/v1/invitations",
+            &extra,
+        )?;
+        let data = matching[page.start..page.end]
+            .iter()
+            .map(|invitation| invitation.to_json(&caller.host))
+            .collect();
+        Ok(list(data, matching.len(), page))
     })
 }
 
@@ -597,7 +814,7 @@ async fn create_invitation(
         } = validate_invitation(state.account(&caller.account_id)?, draft)?;
         let now = clock::now_seconds();
         let invitation = Invitation {
-            id: state.ids.next("inv"),
+            id: state.ids.next(),
             candidate_id,
             package,
             node,

@@ -21,12 +21,6 @@ pub(crate) fn rfc3339_seconds(unix_seconds: i64) -> String {
     format!("{date}T{time}Z")
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`: events need sub-second precision to stay strictly ordered.
-pub(crate) fn rfc3339_millis(unix_millis: i64) -> String {
-    let (date, time) = split(unix_millis.div_euclid(1000));
-    format!("{date}T{time}.{:03}Z", unix_millis.rem_euclid(1000))
-}
-
 /// Midnight UTC of the day `days` after the day containing `unix_seconds`.
 pub(crate) fn midnight_after(unix_seconds: i64, days: i64) -> String {
     let day = unix_seconds.div_euclid(86_400) + days;
@@ -72,7 +66,6 @@ mod tests {
         assert_eq!(rfc3339_seconds(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_seconds(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339_seconds(1_795_733_999), "2026-11-26T22:59:59Z");
-        assert_eq!(rfc3339_millis(1_500), "1970-01-01T00:00:01.500Z");
         assert_eq!(midnight_after(1_795_733_999, 1), "2026-11-27T00:00:00Z");
     }
 }

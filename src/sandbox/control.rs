@@ -1,5 +1,5 @@
-//! The control API under `/sandbox`: faults, the request log, candidates, the event outbox
-//! and the lifecycle driver. Unauthenticated on purpose: it exists only in the sandbox.
+//! The control API under `/sandbox`: faults, the request log, candidates, the event outbox,
+//! the lifecycle driver, webhook settings per account and the event clock. Unauthenticated on purpose: it exists only in the sandbox.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::api::host_of;
 use super::error::ApiError;
 use super::lifecycle::{self, Step};
-use super::state::FailStep;
+use super::state::{FailEndpoint, FailStep};
 use super::{Sandbox, SandboxAccount};
 
 pub(crate) fn routes() -> Router<Sandbox> {
@@ -27,8 +27,15 @@ pub(crate) fn routes() -> Router<Sandbox> {
             get(list_requests).delete(clear_requests),
         )
         .route("/sandbox/candidates", get(list_candidates))
+        .route("/sandbox/invitations", get(list_invitations))
+        .route("/sandbox/idempotency/expire", post(expire_idempotency))
         .route("/sandbox/events", get(list_events))
         .route("/sandbox/accounts", get(list_accounts))
+        .route(
+            "/sandbox/accounts/{id}/webhook_settings",
+            post(set_webhook_settings),
+        )
+        .route("/sandbox/clock", post(set_clock))
         .route("/sandbox/invitations/{id}/steps", post(run_step))
         .route("/sandbox/apply/{id}", get(apply_page))
 }
@@ -52,6 +59,8 @@ struct FaultsPatch {
     rate_limit_burst: Option<u64>,
     #[serde(default, deserialize_with = "present")]
     fail_step: Option<Option<FailStep>>,
+    #[serde(default, deserialize_with = "present")]
+    hold: Option<Option<FailEndpoint>>,
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, ApiError> {
@@ -84,6 +93,9 @@ async fn set_faults(State(sandbox): State<Sandbox>, bytes: Bytes) -> Result<Stat
         }
         if let Some(fail_step) = patch.fail_step {
             faults.fail_step = fail_step;
+        }
+        if let Some(hold) = patch.hold {
+            faults.hold = hold;
         }
     });
     Ok(StatusCode::NO_CONTENT)
@@ -143,6 +155,40 @@ async fn list_candidates(
     Json(Value::Array(candidates))
 }
 
+async fn list_invitations(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(filter): Query<AccountFilter>,
+) -> Json<Value> {
+    let host = host_of(&headers);
+    let invitations: Vec<Value> = sandbox.with_state(|state| {
+        let mut accounts: Vec<_> = state
+            .accounts
+            .values()
+            .filter(|account| {
+                filter
+                    .account_id
+                    .as_ref()
+                    .is_none_or(|id| &account.id == id)
+            })
+            .collect();
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        accounts
+            .into_iter()
+            .flat_map(|account| account.invitations.iter())
+            .map(|invitation| invitation.to_json(&host))
+            .collect()
+    });
+    Json(Value::Array(invitations))
+}
+
+/// Lets 24 hours pass for idempotency: every stored answer is forgotten, so a repeated key
+/// runs the request again, as at Checkr after its replay window.
+async fn expire_idempotency(State(sandbox): State<Sandbox>) -> Json<Value> {
+    let forgotten = sandbox.with_state(|state| state.expire_idempotency_keys());
+    Json(json!({ "forgotten": forgotten }))
+}
+
 async fn list_events(
     State(sandbox): State<Sandbox>,
     Query(filter): Query<AccountFilter>,
@@ -165,6 +211,54 @@ async fn list_accounts(State(sandbox): State<Sandbox>) -> Json<Value> {
         })
         .collect();
     Json(Value::Array(seeded))
+}
+
+/// A customer's own webhook settings at Checkr, as far as delivery shape goes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSettings {
+    include_object: bool,
+}
+
+/// `POST /sandbox/accounts/{id}/webhook_settings`: with `include_object` false, this account's
+/// events carry only `{id, object, uri}` in `data.object`.
+async fn set_webhook_settings(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let settings: WebhookSettings = parse(&bytes)?;
+    sandbox.with_state(|state| {
+        let account = state
+            .accounts
+            .get_mut(&id)
+            .ok_or(ApiError::NotFound("Account not found"))?;
+        account.include_object = settings.include_object;
+        Ok(StatusCode::NO_CONTENT)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockRequest {
+    frozen_at: Option<String>,
+}
+
+/// `POST /sandbox/clock`: `{"frozen_at": "2026-11-21T10:00:00Z"}` stamps every later event
+/// with that second (as when Checkr emits several in one second); `null` follows the clock
+/// again.
+async fn set_clock(State(sandbox): State<Sandbox>, bytes: Bytes) -> Result<StatusCode, ApiError> {
+    let request: ClockRequest = parse(&bytes)?;
+    let second = request
+        .frozen_at
+        .map(|text| {
+            crate::domain::time::Timestamp::parse(&text)
+                .map(|at| at.unix_seconds())
+                .map_err(|_| ApiError::BadRequest(format!("frozen_at is not RFC 3339: {text}")))
+        })
+        .transpose()?;
+    sandbox.with_state(|state| state.freeze_event_clock(second));
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

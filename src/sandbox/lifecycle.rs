@@ -322,10 +322,10 @@ fn complete_invitation(
         .package(&invitation.package)
         .cloned()
         .ok_or(ApiError::NotFound("Package not found"))?;
-    let report_id = ids.next("rpt");
+    let report_id = ids.next();
     let mut screening_ids = Vec::new();
     for (kind, _) in &package.screenings {
-        let id = kind.new_id(ids);
+        let id = ids.next();
         screening_ids.push(id.clone());
         account.screenings.push(Screening {
             id,

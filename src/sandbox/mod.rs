@@ -3,9 +3,15 @@
 //! [`Sandbox::router`] serves two surfaces:
 //! - the Checkr API (`/v1/...`): HTTP Basic auth with an account key, Checkr's envelopes,
 //!   error texts and rate-limit headers, `Idempotency-Key` replay;
-//! - the control API (`/sandbox/...`, no auth): fault injection, the request log, the
-//!   candidate list, the event outbox and a lifecycle driver that walks an invitation and its
-//!   report through every row of Checkr's webhook table.
+//! - the control API (`/sandbox/...`, no auth): fault injection (including answers held
+//!   while their Idempotency-Key stays in flight), the request log, the candidate and
+//!   invitation lists, expiry of Checkr's 24-hour key replay, the event outbox, a lifecycle
+//!   driver that walks an invitation and its report through every row of Checkr's webhook
+//!   table, a per-account `include_object` switch (bare webhooks) and a frozen event clock
+//!   (many events in one second).
+//!
+//! Like Checkr's, event times are whole seconds and every id is 24 random hex digits, so
+//! neither tells the order of two events of one second.
 //!
 //! Every state change that Checkr would announce by webhook is kept as a [`SandboxEvent`] in
 //! an outbox. A deliverer either drains it with [`Sandbox::take_undelivered`] (each event is
@@ -72,13 +78,13 @@ pub struct AccountCredentials {
 /// One event as Checkr would deliver it by webhook.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SandboxEvent {
-    /// `evt_…`, unique per sandbox.
+    /// 24 random hex digits, as Checkr's.
     pub id: String,
     /// e.g. `report.completed`.
     pub event_type: String,
     /// The account the event belongs to.
     pub account_id: String,
-    /// RFC 3339 UTC, strictly increasing across the sandbox.
+    /// RFC 3339 UTC to the whole second, as Checkr's: events of one second share it.
     pub created_at: String,
     /// The full envelope `{id, object: "event", type, created_at, account_id, data: {object}}`.
     pub payload: serde_json::Value,

@@ -32,32 +32,20 @@ impl ScreeningKind {
             Self::MotorVehicleReport => "motor_vehicle_reports",
         }
     }
-
-    const fn id_prefix(self) -> &'static str {
-        match self {
-            Self::SsnTrace => "ssn",
-            Self::NationalCriminalSearch => "ncs",
-            Self::CountyCriminalSearch => "ccs",
-            Self::MotorVehicleReport => "mvr",
-        }
-    }
-
-    /// A fresh id for a screening of this kind.
-    pub(crate) fn new_id(self, ids: &mut IdGen) -> String {
-        ids.next(self.id_prefix())
-    }
 }
 
-/// Counter-based ids (`cand_000001`): unique per sandbox, deterministic per run.
+/// Ids as Checkr writes them: 24 random lowercase hex digits (e.g. `e44aa283528e6fde7d542194`),
+/// for events and objects alike. Nothing can be read from them, not even their order.
 #[derive(Debug, Default)]
-pub(crate) struct IdGen {
-    next: u64,
-}
+pub(crate) struct IdGen;
 
 impl IdGen {
-    pub(crate) fn next(&mut self, prefix: &str) -> String {
-        self.next += 1;
-        format!("{prefix}_{:06}", self.next)
+    pub(crate) fn next(&mut self) -> String {
+        use aes_gcm::aead::OsRng;
+        use aes_gcm::aead::rand_core::RngCore;
+        let mut bytes = [0u8; 12];
+        OsRng.fill_bytes(&mut bytes);
+        hex::encode(bytes)
     }
 }
 

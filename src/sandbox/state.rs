@@ -28,6 +28,9 @@ pub(crate) struct Account {
     pub(crate) invitations: Vec<Invitation>,
     pub(crate) reports: Vec<Report>,
     pub(crate) screenings: Vec<Screening>,
+    /// Whether webhooks carry the whole object; off, `data.object` is only `{id, object, uri}`
+    /// (a customer's webhook setting `include_object`).
+    pub(crate) include_object: bool,
 }
 
 impl Account {
@@ -106,6 +109,10 @@ pub(crate) struct Faults {
     pub(crate) fail_every: u64,
     pub(crate) rate_limit_burst: u64,
     pub(crate) fail_step: Option<FailStep>,
+    /// Requests to this endpoint are processed, but their answer is held (and their
+    /// Idempotency-Key stays in flight) until the hold is lifted: a slow Checkr, or a
+    /// connection that dies before the answer arrives.
+    pub(crate) hold: Option<FailEndpoint>,
     #[serde(skip)]
     pub(crate) seen: u64,
 }
@@ -164,7 +171,8 @@ pub(crate) struct State {
     faults: HashMap<Option<String>, Faults>,
     idempotency: HashMap<(String, String), Stored>,
     outbox: Vec<OutboxEntry>,
-    last_event_millis: i64,
+    /// When set, events are stamped with this second instead of the clock's (control API).
+    frozen_second: Option<i64>,
     events_tx: broadcast::Sender<SandboxEvent>,
     rate_windows: HashMap<String, (i64, u32)>,
 }
@@ -174,7 +182,7 @@ impl State {
         let (events_tx, _) = broadcast::channel(1_024);
         let mut state = Self {
             accounts: HashMap::new(),
-            ids: IdGen::default(),
+            ids: IdGen,
             keys: HashMap::new(),
             data_sets: HashMap::new(),
             created_accounts: 0,
@@ -183,7 +191,7 @@ impl State {
             faults: HashMap::new(),
             idempotency: HashMap::new(),
             outbox: Vec::new(),
-            last_event_millis: 0,
+            frozen_second: None,
             events_tx,
             rate_windows: HashMap::new(),
         };
@@ -218,6 +226,7 @@ impl State {
                 invitations: Vec::new(),
                 reports: Vec::new(),
                 screenings: Vec::new(),
+                include_object: true,
             },
         );
         AccountCredentials {
@@ -309,11 +318,30 @@ impl State {
                     "fail_every": faults.fail_every,
                     "rate_limit_burst": faults.rate_limit_burst,
                     "fail_step": faults.fail_step,
+                    "hold": faults.hold,
                 })
             })
             .collect();
         scopes.sort_by_key(|scope| scope["account_id"].as_str().map(str::to_owned));
         Value::Array(scopes)
+    }
+
+    /// Whether a `hold` fault (the account's own, else the all-accounts one) names `endpoint`.
+    pub(crate) fn is_held(&self, account_id: &str, endpoint: FailEndpoint) -> bool {
+        let faults = self
+            .faults
+            .get(&Some(account_id.to_owned()))
+            .or_else(|| self.faults.get(&None));
+        faults.is_some_and(|faults| faults.hold == Some(endpoint))
+    }
+
+    /// Forgets every stored answer, as Checkr does 24 hours after a key was first used; keys
+    /// still in flight stay.
+    pub(crate) fn expire_idempotency_keys(&mut self) -> usize {
+        let before = self.idempotency.len();
+        self.idempotency
+            .retain(|_, stored| matches!(stored, Stored::InFlight { .. }));
+        before - self.idempotency.len()
     }
 
     /// Applies the account's faults (its own entry wins over the all-accounts one) and counts
@@ -450,12 +478,28 @@ impl State {
         }
     }
 
+    /// Stamps every later event with `second` (Unix seconds), or with the clock again when
+    /// `None`, so that a test can make events share a second as they often do at Checkr.
+    pub(crate) fn freeze_event_clock(&mut self, second: Option<i64>) {
+        self.frozen_second = second;
+    }
+
     /// Wraps `object` in Checkr's event envelope, keeps it in the outbox and announces it.
+    /// Like Checkr's, `created_at` is to the whole second and the id is random, so neither
+    /// orders two events of one second.
     pub(crate) fn emit(&mut self, account_id: &str, event_type: &str, object: Value) -> Value {
-        let millis = clock::now_millis().max(self.last_event_millis + 1);
-        self.last_event_millis = millis;
-        let id = self.ids.next("evt");
-        let created_at = clock::rfc3339_millis(millis);
+        let second = self.frozen_second.unwrap_or_else(clock::now_seconds);
+        let id = self.ids.next();
+        let created_at = clock::rfc3339_seconds(second);
+        let include_object = self
+            .accounts
+            .get(account_id)
+            .is_none_or(|account| account.include_object);
+        let object = if include_object {
+            object
+        } else {
+            json!({"id": object["id"], "object": object["object"], "uri": object["uri"]})
+        };
         let payload = json!({
             "id": id,
             "object": "event",

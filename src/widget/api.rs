@@ -15,16 +15,7 @@ use crate::domain::validation::{Field, FieldErrors, OrderDraft};
 use super::decode;
 use super::transport::{HttpRequest, HttpResponse, Method, Transport};
 
-/// What an ATS user may do in the widget.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Orders checks and follows their status.
-    Recruiter,
-    /// Also sees report links.
-    Adjudicator,
-    /// Also connects the provider account.
-    Admin,
-}
+pub use crate::domain::view::Role;
 
 /// How the customer account stands with the provider.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,6 +87,8 @@ pub struct Order {
     pub step: OrderStep,
     /// Whether Retry is offered.
     pub can_retry: bool,
+    /// Checkr asked to wait and the proxy is retrying by itself.
+    pub busy: bool,
     /// The last provider failure, when a step failed.
     pub failure: Option<Failure>,
     /// The provider's state, from which the badge is derived.

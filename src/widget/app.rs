@@ -20,6 +20,8 @@ use super::api::{CatalogView, Client, Order, Problem, Session};
 use super::host::{View, emit};
 use super::hub::{Hub, Update as HubUpdate, Watch};
 use super::model::{AccountView, OrderForm, Picker, Prefill, badge_of, package_name, upsert};
+/// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
+const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
 /// How often the session is re-read while an admin connects the account.
 const POLL_SESSION: Duration = Duration::from_secs(5);
 
@@ -525,7 +527,9 @@ fn OrderRow(
     tone.push_str(badge.tone.as_str());
     let reasons = (customer.shows_cancellation_reason() && !order.cancellation_reasons.is_empty())
         .then(|| order.cancellation_reasons.join("; "));
-    let failure = order.can_retry.then(|| {
+    // While Checkr asks to wait, the proxy retries by itself: say so instead of failing.
+    let busy = order.busy;
+    let failure = (order.can_retry && !busy).then(|| {
         order.failure.as_ref().map_or_else(
             || match order.step {
                 OrderStep::Drafted | OrderStep::CandidateCreated => {
@@ -588,6 +592,9 @@ fn OrderRow(
             {reasons.map(|reasons| view! { <p class="bgc-reason">"Cancellation reason: " {reasons}</p> })}
             {order.report_url.clone().map(|url| view! {
                 <p><a class="bgc-link" href=url target="_blank" rel="noopener noreferrer">"Open the report in the Checkr Dashboard"</a></p>
+            })}
+            {busy.then(|| view! {
+                <p class="bgc-muted" role="status" data-busy="">{CHECKR_BUSY}</p>
             })}
             {failure.map(|why| view! {
                 <div class="bgc-failure">
@@ -748,10 +755,13 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
             Some(order) => {
                 let name = catalog.with_value(|view| package_name(Some(&view.catalog), &order.package));
                 // The order moves on while the confirmation shows: follow the list's copy.
+                let followed = order.clone();
                 let status = move || badge_of(&ctx.latest(&order), ctx.customer()).label;
+                let busy = move || ctx.latest(&followed).busy.then_some(CHECKR_BUSY);
                 Either::Left(view! {
                     <div class="bgc-notice bgc-notice-positive" role="status">
                         <p>"Ordered " {name} ". Status: " {status} "."</p>
+                        {move || busy().map(|text| view! { <p data-busy="">{text}</p> })}
                         <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
                             form.update(OrderForm::another);
                             problem.set(None);

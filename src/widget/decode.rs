@@ -126,15 +126,6 @@ fn nested<T>(value: &JsValue, key: &str, read: fn(&JsValue) -> Option<T>) -> Opt
     }
 }
 
-fn role(name: &str) -> Option<Role> {
-    match name {
-        "recruiter" => Some(Role::Recruiter),
-        "adjudicator" => Some(Role::Adjudicator),
-        "admin" => Some(Role::Admin),
-        _ => None,
-    }
-}
-
 fn connection(name: &str) -> Option<Connection> {
     match name {
         "not_connected" => Some(Connection::NotConnected),
@@ -210,7 +201,7 @@ fn connect_links(value: &JsValue) -> Option<ConnectLinks> {
 pub fn session(value: &JsValue) -> Option<Session> {
     Some(Session {
         account_name: text_or_empty(value, "account_name")?,
-        role: named(value, "role", role)?,
+        role: named(value, "role", Role::parse)?,
         customer_type: optional_named(value, "customer_type", customer_type)?.unwrap_or_default(),
         connection: named(value, "connection", connection)?,
         credentialed: flag(value, "credentialed")?,
@@ -306,6 +297,7 @@ pub fn order(value: &JsValue) -> Option<Order> {
         candidate_id: optional_text(value, "candidate_id")?,
         step: named(value, "step", OrderStep::parse)?,
         can_retry: flag(value, "can_retry")?,
+        busy: flag(value, "busy")?,
         failure: nested(value, "failure", failure)?,
         status: nested(value, "status", order_status)?.unwrap_or_default(),
         eta: optional_text(value, "eta")?,

@@ -61,6 +61,8 @@ pub struct Hub {
     flush_scheduled: Cell<bool>,
     sync_scheduled: Cell<bool>,
     stream: RefCell<Option<Box<dyn Any>>>,
+    /// The URL the open stream was opened with (it carries the session token).
+    opened_with: RefCell<Option<String>>,
     subscribed: RefCell<Subscribed>,
     polling: RefCell<Option<IntervalHandle>>,
 }
@@ -99,6 +101,7 @@ impl Hub {
                 flush_scheduled: Cell::new(false),
                 sync_scheduled: Cell::new(false),
                 stream: RefCell::new(None),
+                opened_with: RefCell::new(None),
                 subscribed: RefCell::new(Subscribed::Closed),
                 polling: RefCell::new(None),
             });
@@ -175,7 +178,7 @@ impl Hub {
                     if let Some(hub) = hub.upgrade() {
                         hub.flush_scheduled.set(false);
                         let ids = hub.queued.take();
-                        hub.fetch(ids, false);
+                        hub.fetch(ids, false, false);
                     }
                 },
                 Duration::ZERO,
@@ -188,7 +191,9 @@ impl Hub {
         usize::from(self.stream.borrow().is_some())
     }
 
-    fn fetch(self: &Rc<Self>, ids: Vec<String>, quietly: bool) {
+    /// Lists `ids` in batched calls. `after_break`: the stream broke, so once the session is
+    /// known good again (the call renews an expired one), reopen it if the token changed.
+    fn fetch(self: &Rc<Self>, ids: Vec<String>, quietly: bool, after_break: bool) {
         for chunk in ids.chunks(MAX_CUSTOM_IDS) {
             let chunk = chunk.to_vec();
             let hub = Rc::downgrade(self);
@@ -208,6 +213,9 @@ impl Hub {
                             hub.tell(custom_id, || Update::Failed(problem.clone()));
                         }
                     }
+                }
+                if after_break {
+                    hub.reopen_if_renewed();
                 }
             });
         }
@@ -303,7 +311,7 @@ impl Hub {
             let hub = Rc::downgrade(self);
             Rc::new(move || {
                 if let Some(hub) = hub.upgrade() {
-                    hub.start_polling();
+                    hub.broken();
                 }
             })
         };
@@ -316,12 +324,38 @@ impl Hub {
         ) {
             Some(guard) => {
                 self.stream.replace(Some(guard));
+                self.opened_with.replace(Some(url));
                 self.subscribed.replace(subscribed);
             }
             None => {
                 self.subscribed.replace(Subscribed::Closed);
                 self.start_polling();
             }
+        }
+    }
+
+    /// The stream broke: poll, and refresh at once. The proxy ends a stream when its session
+    /// expires; the refresh then renews the session, and the stream is reopened with the new
+    /// one. Any other break is left to the browser's own reconnecting.
+    fn broken(self: &Rc<Self>) {
+        self.start_polling();
+        let wanted = self.wanted();
+        self.fetch(wanted, true, true);
+    }
+
+    /// After the refresh that followed a break: reopen the stream if the session was renewed.
+    fn reopen_if_renewed(self: &Rc<Self>) {
+        let current = match &*self.subscribed.borrow() {
+            Subscribed::Closed => return,
+            Subscribed::All => self.client.events_url(None),
+            Subscribed::Only(ids) => self.client.events_url(Some(ids)),
+        };
+        if current.is_some() && current != *self.opened_with.borrow() {
+            // Closed here rather than in the callback that reported the break, which the old
+            // stream owns.
+            self.stream.replace(None);
+            self.subscribed.replace(Subscribed::Closed);
+            self.sync_stream();
         }
     }
 
@@ -335,7 +369,7 @@ impl Hub {
             move || {
                 if let Some(hub) = hub.upgrade() {
                     let wanted = hub.wanted();
-                    hub.fetch(wanted, true);
+                    hub.fetch(wanted, true, false);
                 }
             },
             POLL_ORDERS,
@@ -346,6 +380,7 @@ impl Hub {
 
     fn close(&self) {
         self.stream.replace(None);
+        self.opened_with.replace(None);
         self.subscribed.replace(Subscribed::Closed);
         if let Some(handle) = self.polling.take() {
             handle.clear();

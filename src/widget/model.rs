@@ -9,7 +9,7 @@ use crate::domain::validation::{
     Field, FieldErrors, OrderDraft, OrderRules, validate_order, validate_order_field,
 };
 
-use super::api::{ConnectLinks, Connection, Order, Role, Session};
+use super::api::{ConnectLinks, Connection, Order, Session};
 
 /// What the account's connection lets the user do.
 #[derive(Clone, PartialEq)]
@@ -27,10 +27,11 @@ pub enum AccountView {
 impl AccountView {
     /// The view for `session`; connect links are kept only for admins.
     pub fn of(session: &Session) -> Self {
-        let links = match session.role {
-            Role::Admin => session.connect.clone(),
-            Role::Recruiter | Role::Adjudicator => None,
-        };
+        let links = session
+            .role
+            .manages_account()
+            .then(|| session.connect.clone())
+            .flatten();
         match (session.connection, session.credentialed) {
             (Connection::NotConnected, _) => AccountView::NotConnected(links),
             (Connection::Deauthorized, _) => AccountView::Disconnected(links),

@@ -20,7 +20,10 @@ impl Harness {
     pub async fn start() -> Self {
         let data = tempfile::tempdir().unwrap();
         let policy = ClientPolicy {
-            backoff: Duration::from_millis(10),
+            // Checkr's 2/5/10/30 s back-off in milliseconds, and no wait over 50 ms, so no
+            // test waits real seconds.
+            backoff: Duration::from_millis(1),
+            max_rate_limit_wait: Duration::from_millis(50),
             ..ClientPolicy::default()
         };
         let running = start_with_policy(Config::for_data_dir(data.path()), policy)
