@@ -17,7 +17,7 @@ use crate::domain::order::OrderStep;
 use crate::domain::time::Timestamp;
 use crate::domain::validation::{CandidateDraft, OrderDraft};
 
-use super::api::{
+use super::wire::{
     CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, ProviderDetail, Role, Session,
 };
 

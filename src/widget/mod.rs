@@ -12,6 +12,7 @@ pub mod host;
 pub mod hub;
 pub mod model;
 pub mod transport;
+pub mod wire;
 
 use std::any::Any;
 use std::cell::RefCell;

@@ -1,0 +1,179 @@
+//! The applicant's order list with its badges, retry and busy states. Its live updates come
+//! through the page's hub ([`super::super::hub`]).
+
+use super::*;
+
+#[component]
+pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
+    if ctx.custom_id().is_none() {
+        return Either::Left(view! {
+            <p class="bgc-muted">"No applicant is selected, so there are no orders to show."</p>
+        });
+    }
+    ctx.follow_orders();
+    let retry = RwSignal::new(Retry::Idle);
+    Either::Right(view! {
+        <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
+            <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
+            {move || match ctx.orders.get() {
+                Load::Loading => EitherOf4::A(view! { <p class="bgc-muted" role="status">"Loading orders…"</p> }),
+                Load::Failed(problem) => EitherOf4::B(view! {
+                    <ProblemView problem retry=Callback::new(move |()| ctx.load_orders())/>
+                }),
+                Load::Ready(orders) if orders.is_empty() => EitherOf4::C(view! {
+                    <p class="bgc-muted">"No background checks ordered for this candidate yet."</p>
+                }),
+                Load::Ready(orders) => {
+                    let customer = ctx.customer();
+                    EitherOf4::D(view! {
+                        <ul class="bgc-list">
+                            {orders
+                                .into_iter()
+                                .map(|order| view! { <OrderRow ctx order customer retry/> })
+                                .collect_view()}
+                        </ul>
+                    })
+                }
+            }}
+        </section>
+    })
+}
+
+/// Where the latest retry in the order list stands.
+#[derive(Clone, PartialEq)]
+pub(super) enum Retry {
+    /// No retry is running and the last one (if any) succeeded.
+    Idle,
+    /// The order with this id is being retried.
+    Sending(String),
+    /// The order with this id could not be retried; kept until the next retry.
+    Failed(String, Problem),
+}
+
+impl Retry {
+    fn is_sending(&self, order_id: &str) -> bool {
+        match self {
+            Retry::Sending(id) => id == order_id,
+            Retry::Idle | Retry::Failed(..) => false,
+        }
+    }
+
+    fn problem_of(&self, order_id: &str) -> Option<String> {
+        match self {
+            Retry::Failed(id, problem) if id == order_id => Some(problem.message()),
+            Retry::Idle | Retry::Sending(_) | Retry::Failed(..) => None,
+        }
+    }
+}
+
+#[component]
+pub(super) fn OrderRow(
+    ctx: Ctx,
+    order: Order,
+    customer: CustomerType,
+    retry: RwSignal<Retry>,
+) -> impl IntoView {
+    let badge: Badge = badge_of(&order, customer);
+    let name = ctx
+        .catalog
+        .with_untracked(|load| match load {
+            Load::Ready(view) => Some(package_name(Some(&view.catalog), &order.package)),
+            Load::Loading | Load::Failed(_) => None,
+        })
+        .unwrap_or_else(|| order.package.clone());
+    let mut tone = String::from("bgc-badge bgc-tone-");
+    tone.push_str(badge.tone.as_str());
+    let reasons = (customer.shows_cancellation_reason() && !order.cancellation_reasons.is_empty())
+        .then(|| order.cancellation_reasons.join("; "));
+    // While Checkr asks to wait, the proxy retries by itself: say so instead of failing.
+    let busy = order.busy;
+    let failure = (order.can_retry && !busy).then(|| {
+        order.failure.as_ref().map_or_else(
+            || match order.step {
+                OrderStep::Drafted | OrderStep::CandidateCreated => {
+                    "Sending was interrupted before the invitation went out.".to_owned()
+                }
+                OrderStep::CandidateFailed | OrderStep::InvitationFailed | OrderStep::Invited => {
+                    "The invitation was not sent.".to_owned()
+                }
+            },
+            |failure| failure.message.clone(),
+        )
+    });
+    let id = order.id.clone();
+    let busy_id = order.id.clone();
+    let problem_id = order.id.clone();
+    let start_retry = move |_| {
+        let Some(client) = ctx.client() else { return };
+        let id = id.clone();
+        retry.set(Retry::Sending(id.clone()));
+        spawn_local(async move {
+            match client.retry(&id).await {
+                Ok(order) => {
+                    let placed = order.step == OrderStep::Invited;
+                    ctx.merge(order.clone());
+                    if placed {
+                        ctx.announce_ordered(&order);
+                        ctx.announce_status(&order);
+                    }
+                    // Another order's retry may have started meanwhile: leave its state alone.
+                    retry.update(|state| {
+                        if state.is_sending(&id) {
+                            *state = Retry::Idle;
+                        }
+                    });
+                }
+                Err(problem) => {
+                    ctx.report(&problem);
+                    if let Problem::Api { body, .. } = &problem
+                        && let Some(order) = body.order.clone()
+                    {
+                        ctx.merge(order);
+                    }
+                    retry.set(Retry::Failed(id, problem));
+                }
+            }
+        });
+    };
+    view! {
+        <li class="bgc-order" data-order=order.id.clone()>
+            <div class="bgc-order-head">
+                <span class="bgc-order-name">{name}</span>
+                <span class=tone data-badge="">
+                    {badge.label}
+                    {badge.canceled_indicator.then(|| view! {
+                        <span class="bgc-indicator" role="img" aria-label="Includes canceled screenings" title="Includes canceled screenings">" ⚠"</span>
+                    })}
+                </span>
+            </div>
+            {order.eta.clone().map(|eta| view! { <p class="bgc-eta">"Estimated completion: " {eta}</p> })}
+            {reasons.map(|reasons| view! { <p class="bgc-reason">"Cancellation reason: " {reasons}</p> })}
+            {order.report_url.clone().map(|url| view! {
+                <p><a class="bgc-link" href=url target="_blank" rel="noopener noreferrer">"Open the report in the Checkr Dashboard"</a></p>
+            })}
+            {busy.then(|| view! {
+                <p class="bgc-muted" role="status" data-busy="">{CHECKR_BUSY}</p>
+            })}
+            {failure.map(|why| view! {
+                <div class="bgc-failure">
+                    <p>"Not sent: " {why}</p>
+                    <button
+                        type="button"
+                        class="bgc-button"
+                        data-retry=""
+                        disabled=move || retry.with(|retry| retry.is_sending(&busy_id))
+                        on:click=start_retry
+                    >
+                        {
+                            let busy_id = order.id.clone();
+                            move || if retry.with(|retry| retry.is_sending(&busy_id)) { "Retrying…" } else { "Retry" }
+                        }
+                    </button>
+                </div>
+            })}
+            {move || retry.with(|retry| retry.problem_of(&problem_id)).map(|message| view! {
+                <p class="bgc-error" role="alert">{message}</p>
+            })}
+        </li>
+    }
+}
