@@ -100,11 +100,6 @@ impl Channels {
             let _ = channel.sender.send(LiveUpdate::Order(Arc::new(latest)));
         });
     }
-
-    /// How many accounts have a channel; for tests of the clean-up.
-    pub fn open_channels(&self) -> usize {
-        self.accounts.lock().map_or(0, |accounts| accounts.len())
-    }
 }
 
 /// Live streams one user may hold open at once. The widget opens one per page, so this

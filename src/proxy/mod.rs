@@ -163,11 +163,6 @@ impl AppState {
         self.live.publish_order(&self.store, order);
     }
 
-    /// The live streams' channels, for tests.
-    pub fn live_channels(&self) -> &live::Channels {
-        &self.live
-    }
-
     /// Asks the read task to look for reads that are due (it coalesces wake-ups).
     fn wake_reads(&self) {
         self.reads.notify_one();

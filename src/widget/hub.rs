@@ -186,11 +186,6 @@ impl Hub {
         }
     }
 
-    /// How many live streams the hub holds open (0 or 1).
-    pub fn open_streams(&self) -> usize {
-        usize::from(self.stream.borrow().is_some())
-    }
-
     /// Lists `ids` in batched calls. `after_break`: the stream broke, so once the session is
     /// known good again (the call renews an expired one), reopen it if the token changed.
     fn fetch(self: &Rc<Self>, ids: Vec<String>, quietly: bool, after_break: bool) {
