@@ -518,3 +518,30 @@ proptest! {
         prop_assert_eq!(fields, vec![Field::Ssn]);
     }
 }
+
+#[test]
+fn order_errors_come_in_screen_order_node_and_package_first() {
+    let draft: OrderDraft = serde_json::from_value(json!({
+        "candidate": {"first_name": "Jordan", "last_name": "Rivera"},
+        "package": ""
+    }))
+    .expect("json");
+    let errors = validate_order(
+        &draft,
+        OrderRules {
+            node_required: true,
+        },
+    )
+    .expect_err("invalid");
+    let fields: Vec<Field> = errors.iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        fields[..3],
+        [Field::Node, Field::Package, Field::MiddleName],
+        "the picker and the package sit above the candidate"
+    );
+    assert_eq!(
+        errors.first(),
+        Some(Field::Node),
+        "focus goes to the picker"
+    );
+}
