@@ -34,6 +34,14 @@ test("an invalid submit focuses the first invalid field, and keys alone place th
   await page.getByRole("button", { name: "Order check" }).focus();
   await page.keyboard.press("Enter");
   await page.getByText("Invitation Sent").first().waitFor();
+  await page.waitForFunction(() =>
+    document.querySelector("bgcheck-order").shadowRoot.activeElement?.hasAttribute("data-confirmation"));
+  await page.keyboard.press("Tab");
+  assert.equal(
+    await page.locator("bgcheck-order").evaluate((element) => element.shadowRoot.activeElement?.textContent),
+    "Order another check",
+    "focus stays in the widget after sending: Tab reaches the next control",
+  );
   await shot(page, "51-keyboard-ordered");
   await page.close();
 });
