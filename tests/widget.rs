@@ -1477,7 +1477,7 @@ async fn a_field_left_by_pressing_submit_keeps_the_button_in_place_and_the_click
     let submit = "button[type=\"submit\"]";
     let before = offset_top(&widget, submit);
     // mousedown on the button, then the field loses focus, then the click: in that order.
-    fire(&widget.find(submit).unwrap(), "pointerdown");
+    fire(&widget.find(submit).unwrap(), "mousedown");
     fire(&widget.input("email"), "blur");
     settle().await;
     assert_eq!(
@@ -1500,10 +1500,10 @@ async fn a_press_on_submit_dragged_away_checks_the_field_it_left() {
     let widget = mount(&stub, options()).await;
     widget.type_into("email", "jordan@");
     let submit = widget.find("button[type=\"submit\"]").unwrap();
-    fire(&submit, "pointerdown");
+    fire(&submit, "mousedown");
     fire(&widget.input("email"), "blur");
     settle().await;
-    fire(&submit, "pointerleave");
+    fire(&submit, "mouseleave");
     settle().await;
     assert!(
         !widget
@@ -1539,6 +1539,15 @@ async fn an_invalid_submit_focuses_the_picker_first_and_lists_errors_in_screen_o
         links[..4],
         ["Region", "Package", "Middle name", "Last name"],
         "visible labels, in screen order"
+    );
+    assert_eq!(
+        widget
+            .find(".bgc-summary a")
+            .unwrap()
+            .get_attribute("href")
+            .as_deref(),
+        Some("#bgc-node-0"),
+        "each entry links to its control"
     );
     let package_link: HtmlElement = widget
         .all(".bgc-summary a")
@@ -1623,8 +1632,12 @@ async fn required_fields_say_so_and_optional_ones_do_not() {
     no_middle.set_checked(true);
     fire(&no_middle, "change");
     settle().await;
-    assert!(
-        !widget.input("middle_name").required(),
+    assert_eq!(
+        widget
+            .input("middle_name")
+            .get_attribute("aria-required")
+            .as_deref(),
+        Some("false"),
         "the box stands in for it"
     );
 }
@@ -1761,5 +1774,39 @@ async fn the_chosen_packages_price_shows_beside_its_select() {
             .text_content()
             .unwrap(),
         "Price: $79.00"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_retry_refused_again_keeps_checkrs_reason_in_one_place() {
+    let failed = order_json(
+        "ord_9",
+        "invitation_failed",
+        r#","failure":{"status":400,"message":"Package not available for this node"}"#,
+    )
+    .replace(r#""failure":null,"#, "");
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, &format!("[{failed}]"));
+    stub.post(
+        "/api/orders/ord_9/retry",
+        422,
+        &format!(
+            r#"{{"code":"provider_rejected","message":"Checkr refused the invitation.","provider":{{"status":400,"message":"Package not available for this node"}},"order":{failed}}}"#
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-retry]");
+    settle().await;
+    let text = widget.text();
+    assert_eq!(
+        text.matches("Package not available for this node").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-retry-error")),
+        "focus moves to the retry's message"
     );
 }

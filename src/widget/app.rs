@@ -27,6 +27,8 @@ use super::transport::Listener;
 const POLL_ORDERS: Duration = Duration::from_secs(15);
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
+/// A retry Checkr refused again; the order's row above says why.
+const RETRY_REFUSED: &str = "The retry did not go through; the reason is above.";
 /// How often the session is re-read while an admin connects the account.
 const POLL_SESSION: Duration = Duration::from_secs(5);
 
@@ -513,8 +515,8 @@ enum Retry {
     Idle,
     /// The order with this id is being retried.
     Sending(String),
-    /// The order with this id could not be retried; kept until the next retry.
-    Failed(String, Problem),
+    /// The order with this id could not be retried, and what to say; kept until the next retry.
+    Failed(String, String),
 }
 
 impl Retry {
@@ -527,7 +529,7 @@ impl Retry {
 
     fn problem_of(&self, order_id: &str) -> Option<String> {
         match self {
-            Retry::Failed(id, problem) if id == order_id => Some(problem.message()),
+            Retry::Failed(id, message) if id == order_id => Some(message.clone()),
             Retry::Idle | Retry::Sending(_) | Retry::Failed(..) => None,
         }
     }
@@ -634,15 +636,17 @@ fn OrderRow(
     let badge: Badge = badge_of(&order, customer);
     // Tracked: the orders may arrive before the catalog, and the row must then swap the slug
     // for the package's name.
-    let slug = order.package.clone();
-    let name = Signal::derive(move || {
-        ctx.catalog
-            .with(|load| match load {
-                Load::Ready(view) => Some(package_name(Some(&view.catalog), &slug)),
-                Load::Loading | Load::Failed(_) => None,
-            })
-            .unwrap_or_else(|| slug.clone())
-    });
+    let slug = StoredValue::new(order.package.clone());
+    let name = move || {
+        slug.with_value(|slug| {
+            ctx.catalog
+                .with(|load| match load {
+                    Load::Ready(view) => Some(package_name(Some(&view.catalog), slug)),
+                    Load::Loading | Load::Failed(_) => None,
+                })
+                .unwrap_or_else(|| slug.clone())
+        })
+    };
     let mut tone = String::from("bgc-badge bgc-tone-");
     tone.push_str(badge.tone.as_str());
     let reasons = (customer.shows_cancellation_reason() && !order.cancellation_reasons.is_empty())
@@ -699,13 +703,19 @@ fn OrderRow(
                 }
                 Err(problem) => {
                     ctx.report(&problem);
-                    if let Problem::Api { body, .. } = &problem
-                        && let Some(order) = body.order.clone()
-                    {
-                        ctx.merge(order);
-                    }
+                    // When the proxy sends the order back, its row states the provider's
+                    // reason: the retry's own message then only says that it failed.
+                    let message = match &problem {
+                        Problem::Api { body, .. } if body.order.is_some() => {
+                            if let Some(order) = body.order.clone() {
+                                ctx.merge(order);
+                            }
+                            RETRY_REFUSED.to_owned()
+                        }
+                        Problem::Api { .. } | Problem::Network => problem.message(),
+                    };
                     ctx.focus_on(order_selector(&id, " [data-retry-error]"));
-                    retry.set(Retry::Failed(id, problem));
+                    retry.set(Retry::Failed(id, message));
                 }
             }
         });
@@ -736,7 +746,7 @@ fn OrderRow(
                         type="button"
                         class="bgc-button"
                         data-retry=""
-                        aria-label=move || ["Retry the ", name.get().as_str(), " order"].concat()
+                        aria-label=move || ["Retry the ", name().as_str(), " order"].concat()
                         aria-disabled=move || if retry.with(|retry| retry.is_sending(&busy_id)) { "true" } else { "false" }
                         on:click=start_retry
                     >
@@ -858,12 +868,14 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
     };
 
     let summary = move || {
-        let node_label = picker.with_value(|picker| {
+        let node_level = picker.with_value(|picker| {
             picker
                 .as_ref()
-                .and_then(|picker| form.with(|form| picker.error_label(form.draft.node.as_deref())))
+                .and_then(|picker| form.with(|form| picker.error_level(form.draft.node.as_deref())))
         });
-        let entries = form.with(|form| form.summary(node_label.as_deref()));
+        let entries =
+            form.with(|form| form.summary(node_level.as_ref().map(|(_, label)| label.as_str())));
+        let node_depth = node_level.map_or(0, |(depth, _)| depth);
         let failure = problem.get();
         if entries.is_empty() && failure.is_none() {
             return None;
@@ -885,7 +897,7 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                         {entries.into_iter().map(|entry| match entry.field {
                             Some(field) => Either::Left(view! {
                                 <li>
-                                    <a class="bgc-link" href=["#", id_for(field).as_str()].concat() on:click=move |event| {
+                                    <a class="bgc-link" href=["#", control_id(field, node_depth).as_str()].concat() on:click=move |event| {
                                         // Fragment links do not reach into a shadow root.
                                         event.prevent_default();
                                         ctx.focus(field);
@@ -969,9 +981,10 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                             type="submit"
                             class="bgc-button bgc-primary"
                             aria-disabled=move || if sending.get() { "true" } else { "false" }
-                            on:pointerdown=move |_| form.update(OrderForm::press_submit)
-                            on:pointerleave=move |_| form.update(OrderForm::release_submit)
-                            on:pointercancel=move |_| form.update(OrderForm::release_submit)
+                            // Mouse events, not pointer events: a tap's pointerleave comes
+                            // before the blur, its compatibility mousedown before it.
+                            on:mousedown=move |_| form.update(OrderForm::press_submit)
+                            on:mouseleave=move |_| form.update(OrderForm::release_submit)
                         >
                             {move || if sending.get() { "Ordering…" } else { "Order check" }}
                         </button>
@@ -989,6 +1002,15 @@ fn id_for(field: Field) -> String {
     ["bgc-", field.as_str()].concat()
 }
 
+/// The id of the control that takes `field`'s focus; the node's is the picker's select at
+/// `node_depth`.
+fn control_id(field: Field, node_depth: usize) -> String {
+    match field {
+        Field::Node => ["bgc-node-", node_depth.to_string().as_str()].concat(),
+        _ => id_for(field),
+    }
+}
+
 fn error_id_for(field: Field) -> String {
     ["bgc-", field.as_str(), "-error"].concat()
 }
@@ -996,31 +1018,44 @@ fn error_id_for(field: Field) -> String {
 // The bindings every input and select shares. Made by these functions, each is one closure
 // type, so the wasm carries one copy of its rendering code instead of one per component.
 
+/// An ARIA state of `field`'s control: "true" while `test` holds. One closure type for
+/// every such attribute keeps one copy of its rendering code in the wasm.
+fn aria_flag(
+    form: RwSignal<OrderForm>,
+    field: Field,
+    test: fn(&OrderForm, Field) -> bool,
+) -> impl Fn() -> &'static str + Copy {
+    move || {
+        if form.with(|form| test(form, field)) {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
+
 /// `aria-invalid` of `field`'s control.
 fn aria_invalid(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
-    move || {
-        if form.with(|form| form.errors.contains(field)) {
-            "true"
-        } else {
-            "false"
-        }
-    }
+    aria_flag(form, field, has_error)
 }
 
-/// `aria-required` of `field`'s control (and, through [`required`], its `required`).
+/// `aria-required` of `field`'s control (the middle name stops being required once "No
+/// middle name" is ticked).
 fn aria_required(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
-    move || {
-        if form.with(|form| form.is_required(field)) {
-            "true"
-        } else {
-            "false"
-        }
-    }
+    aria_flag(form, field, OrderForm::is_required)
 }
 
-/// `required` of `field`'s control.
-fn required(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> bool + Copy {
-    move || form.with(|form| form.is_required(field))
+/// `required` of `field`'s control, as the form starts.
+fn required(form: RwSignal<OrderForm>, field: Field) -> bool {
+    form.with_untracked(|form| form.is_required(field))
+}
+
+fn has_error(form: &OrderForm, field: Field) -> bool {
+    form.errors.contains(field)
+}
+
+fn never(_: &OrderForm, _: Field) -> bool {
+    false
 }
 
 /// The current value of `field`'s control.
@@ -1247,6 +1282,8 @@ fn PickerLevel(
             <p class="bgc-muted bgc-count" aria-live="polite">{count}</p>
         }
     });
+    // Choosing at the first level is what the rule asks; the levels below narrow it down.
+    let first_required = depth == 0 && required(form, Field::Node);
     let none_chosen = selected.is_none();
     // Options are reused position by position, and a browser ignores `selected` attributes on
     // an option the user has picked before: the value property says what is chosen.
@@ -1267,9 +1304,9 @@ fn PickerLevel(
                 data-field="node"
                 data-depth=index
                 prop:value=chosen_value
-                required=move || depth == 0 && form.with(|form| form.is_required(Field::Node))
-                aria-required=move || if depth == 0 && form.with(|form| form.is_required(Field::Node)) { "true" } else { "false" }
-                aria-invalid=move || if takes_error && form.with(|form| form.errors.contains(Field::Node)) { "true" } else { "false" }
+                required=first_required
+                aria-required=if first_required { "true" } else { "false" }
+                aria-invalid=aria_flag(form, Field::Node, if takes_error { has_error } else { never })
                 aria-describedby=takes_error.then(|| error_id_for(Field::Node))
                 on:change=move |event| {
                     let choice = event_target_value(&event);

@@ -115,13 +115,12 @@ impl Picker {
             .collect()
     }
 
-    /// The label of the select that takes the node's error and focus: the deepest one shown.
-    pub fn error_label(&self, selected: Option<&str>) -> Option<String> {
-        self.tree
-            .levels_for(selected)
-            .into_iter()
-            .last()
-            .map(|level| level.label)
+    /// The depth and label of the select that takes the node's error and focus: the deepest
+    /// one shown.
+    pub fn error_level(&self, selected: Option<&str>) -> Option<(usize, String)> {
+        let levels = self.tree.levels_for(selected);
+        let depth = levels.len().checked_sub(1)?;
+        levels.into_iter().last().map(|level| (depth, level.label))
     }
 
     /// The node chosen after picking `choice` at `depth` (empty: clear that level) while
@@ -289,12 +288,12 @@ impl OrderForm {
         }
     }
 
-    /// The pointer went down on the submit button.
+    /// A mouse button (or a tap) went down on the submit button.
     pub fn press_submit(&mut self) {
         self.pressing = true;
     }
 
-    /// The pointer left the submit button without a click: run the checks that waited.
+    /// The mouse left the submit button without a click: run the checks that waited.
     pub fn release_submit(&mut self) {
         self.pressing = false;
         let held = std::mem::take(&mut self.held);
