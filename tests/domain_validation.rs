@@ -363,7 +363,8 @@ fn order_collects_candidate_package_and_node_errors_together() {
     )
     .expect_err("invalid");
     let fields: Vec<Field> = errors.iter().map(|(f, _)| f).collect();
-    assert_eq!(fields, vec![Field::Email, Field::Package, Field::Node]);
+    // Screen order: the picker and the package sit above the candidate.
+    assert_eq!(fields, vec![Field::Node, Field::Package, Field::Email]);
 }
 
 #[test]
