@@ -1810,3 +1810,43 @@ async fn a_retry_refused_again_keeps_checkrs_reason_in_one_place() {
         "focus moves to the retry's message"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_refusal_whose_order_offers_no_retry_is_said_above_the_form() {
+    let refused = order_json(
+        "ord_7",
+        "invitation_failed",
+        r#","failure":{"status":400,"message":"Package not available for this node"}"#,
+    )
+    .replace(r#""failure":null,"#, "")
+    .replace(r#""can_retry":true"#, r#""can_retry":false"#);
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post(
+        "/api/orders",
+        422,
+        &format!(
+            r#"{{"code":"provider_rejected","message":"Checkr refused the invitation.","provider":{{"status":400,"message":"Package not available for this node"}},"order":{refused}}}"#
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let summary = widget.find(".bgc-summary").expect("the refusal is shown");
+    assert!(
+        summary
+            .text_content()
+            .unwrap()
+            .contains("Package not available for this node (HTTP 400)"),
+        "{}",
+        widget.text()
+    );
+    assert_eq!(
+        widget
+            .text()
+            .matches("Package not available for this node")
+            .count(),
+        1
+    );
+    assert!(focused(&widget).is_some_and(|element| element.class_name() == "bgc-summary"));
+}

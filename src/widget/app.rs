@@ -847,7 +847,10 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                                 .flatten();
                         }
                         if let Some(order) = body.order.clone() {
-                            kept_order = Some(order.id.clone());
+                            // Only a row that offers Retry shows the failure.
+                            if order.can_retry && !order.busy {
+                                kept_order = Some(order.id.clone());
+                            }
                             ctx.merge(order);
                         }
                     }
