@@ -18,13 +18,17 @@ use crate::domain::validation::{Field, OrderRules};
 
 use super::api::{CatalogView, Client, Order, Problem, Session, decode_order};
 use super::host::{View, emit};
-use super::model::{AccountView, OrderForm, Picker, Prefill, badge_of, package_name, upsert};
+use super::model::{
+    AccountView, OrderForm, Picker, Prefill, badge_of, package_name, package_price, upsert,
+};
 use super::transport::Listener;
 
 /// How often the orders are refreshed when the live stream is unavailable.
 const POLL_ORDERS: Duration = Duration::from_secs(15);
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
+/// A retry Checkr refused again; the order's row above says why.
+const RETRY_REFUSED: &str = "The retry did not go through; the reason is above.";
 /// How often the session is re-read while an admin connects the account.
 const POLL_SESSION: Duration = Duration::from_secs(5);
 
@@ -119,6 +123,24 @@ impl Ctx {
         set_timeout(
             move || {
                 root.try_with_value(|root| focus_field(root, field));
+            },
+            Duration::ZERO,
+        );
+    }
+
+    /// Moves focus to the first element matching `selector` once the DOM shows it: after an
+    /// outcome replaces the control that had focus, focus would otherwise fall to `<body>`.
+    fn focus_on(&self, selector: String) {
+        let root = self.root;
+        set_timeout(
+            move || {
+                root.try_with_value(|root| {
+                    if let Ok(Some(element)) = root.query_selector(&selector)
+                        && let Ok(element) = element.dyn_into::<HtmlElement>()
+                    {
+                        let _ = element.focus();
+                    }
+                });
             },
             Duration::ZERO,
         );
@@ -257,6 +279,13 @@ impl Ctx {
         });
         changed
     }
+}
+
+/// The CSS selector of the row of order `id`, followed by `inner` (a descendant selector or "").
+fn order_selector(id: &str, inner: &str) -> String {
+    // Order ids are the proxy's UUIDs, but quoting keeps any id a valid selector.
+    let quoted: String = id.chars().filter(|c| *c != '"' && *c != '\\').collect();
+    ["[data-order=\"", quoted.as_str(), "\"]", inner].concat()
 }
 
 fn focus_field(root: &HtmlElement, field: Field) {
@@ -486,8 +515,8 @@ enum Retry {
     Idle,
     /// The order with this id is being retried.
     Sending(String),
-    /// The order with this id could not be retried; kept until the next retry.
-    Failed(String, Problem),
+    /// The order with this id could not be retried, and what to say; kept until the next retry.
+    Failed(String, String),
 }
 
 impl Retry {
@@ -500,7 +529,7 @@ impl Retry {
 
     fn problem_of(&self, order_id: &str) -> Option<String> {
         match self {
-            Retry::Failed(id, problem) if id == order_id => Some(problem.message()),
+            Retry::Failed(id, message) if id == order_id => Some(message.clone()),
             Retry::Idle | Retry::Sending(_) | Retry::Failed(..) => None,
         }
     }
@@ -605,13 +634,19 @@ fn OrderRow(
     retry: RwSignal<Retry>,
 ) -> impl IntoView {
     let badge: Badge = badge_of(&order, customer);
-    let name = ctx
-        .catalog
-        .with_untracked(|load| match load {
-            Load::Ready(view) => Some(package_name(Some(&view.catalog), &order.package)),
-            Load::Loading | Load::Failed(_) => None,
+    // Tracked: the orders may arrive before the catalog, and the row must then swap the slug
+    // for the package's name.
+    let slug = StoredValue::new(order.package.clone());
+    let name = move || {
+        slug.with_value(|slug| {
+            ctx.catalog
+                .with(|load| match load {
+                    Load::Ready(view) => Some(package_name(Some(&view.catalog), slug)),
+                    Load::Loading | Load::Failed(_) => None,
+                })
+                .unwrap_or_else(|| slug.clone())
         })
-        .unwrap_or_else(|| order.package.clone());
+    };
     let mut tone = String::from("bgc-badge bgc-tone-");
     tone.push_str(badge.tone.as_str());
     let reasons = (customer.shows_cancellation_reason() && !order.cancellation_reasons.is_empty())
@@ -619,7 +654,7 @@ fn OrderRow(
     // While Checkr asks to wait, the proxy retries by itself: say so instead of failing.
     let busy = order.busy;
     let failure = (order.can_retry && !busy).then(|| {
-        order.failure.as_ref().map_or_else(
+        let mut why = order.failure.as_ref().map_or_else(
             || match order.step {
                 OrderStep::Drafted | OrderStep::CandidateCreated => {
                     "Sending was interrupted before the invitation went out.".to_owned()
@@ -628,8 +663,15 @@ fn OrderRow(
                     "The invitation was not sent.".to_owned()
                 }
             },
-            |failure| failure.message.clone(),
-        )
+            |failure| ["Checkr said: ", failure.message.as_str()].concat(),
+        );
+        // The certification asks for the provider's detail: its status code too.
+        if let Some(status) = order.failure.as_ref().and_then(|failure| failure.status) {
+            why.push_str(" (HTTP ");
+            why.push_str(&status.to_string());
+            why.push(')');
+        }
+        why
     });
     let id = order.id.clone();
     let busy_id = order.id.clone();
@@ -637,6 +679,9 @@ fn OrderRow(
     let start_retry = move |_| {
         let Some(client) = ctx.client() else { return };
         let id = id.clone();
+        if retry.with_untracked(|retry| retry.is_sending(&id)) {
+            return;
+        }
         retry.set(Retry::Sending(id.clone()));
         spawn_local(async move {
             match client.retry(&id).await {
@@ -653,21 +698,30 @@ fn OrderRow(
                             *state = Retry::Idle;
                         }
                     });
+                    // The Retry button is gone: focus the row it was in.
+                    ctx.focus_on(order_selector(&id, ""));
                 }
                 Err(problem) => {
                     ctx.report(&problem);
-                    if let Problem::Api { body, .. } = &problem
-                        && let Some(order) = body.order.clone()
-                    {
-                        ctx.merge(order);
-                    }
-                    retry.set(Retry::Failed(id, problem));
+                    // When the proxy sends the order back, its row states the provider's
+                    // reason: the retry's own message then only says that it failed.
+                    let message = match &problem {
+                        Problem::Api { body, .. } if body.order.is_some() => {
+                            if let Some(order) = body.order.clone() {
+                                ctx.merge(order);
+                            }
+                            RETRY_REFUSED.to_owned()
+                        }
+                        Problem::Api { .. } | Problem::Network => problem.message(),
+                    };
+                    ctx.focus_on(order_selector(&id, " [data-retry-error]"));
+                    retry.set(Retry::Failed(id, message));
                 }
             }
         });
     };
     view! {
-        <li class="bgc-order" data-order=order.id.clone()>
+        <li class="bgc-order" data-order=order.id.clone() tabindex="-1">
             <div class="bgc-order-head">
                 <span class="bgc-order-name">{name}</span>
                 <span class=tone data-badge="">
@@ -686,13 +740,14 @@ fn OrderRow(
                 <p class="bgc-muted" role="status" data-busy="">{CHECKR_BUSY}</p>
             })}
             {failure.map(|why| view! {
-                <div class="bgc-failure">
-                    <p>"Not sent: " {why}</p>
+                <div class="bgc-failure" data-failure="" tabindex="-1">
+                    <p>"Not sent. " {why}</p>
                     <button
                         type="button"
                         class="bgc-button"
                         data-retry=""
-                        disabled=move || retry.with(|retry| retry.is_sending(&busy_id))
+                        aria-label=move || ["Retry the ", name().as_str(), " order"].concat()
+                        aria-disabled=move || if retry.with(|retry| retry.is_sending(&busy_id)) { "true" } else { "false" }
                         on:click=start_retry
                     >
                         {
@@ -703,7 +758,7 @@ fn OrderRow(
                 </div>
             })}
             {move || retry.with(|retry| retry.problem_of(&problem_id)).map(|message| view! {
-                <p class="bgc-error" role="alert">{message}</p>
+                <p class="bgc-error" role="alert" data-retry-error="" tabindex="-1">{message}</p>
             })}
         </li>
     }
@@ -750,7 +805,9 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
             form.update(|form| form.prefill(&prefill));
         }
     });
+    let picker = catalog.clone();
     let catalog = StoredValue::new(catalog);
+    let picker = StoredValue::new(Picker::of(&picker.catalog));
     let sending = RwSignal::new(false);
     let problem = RwSignal::new(None::<Problem>);
     let placed = RwSignal::new(None::<Order>);
@@ -776,24 +833,37 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                     ctx.merge(order.clone());
                     ctx.announce_ordered(&order);
                     placed.set(Some(order));
+                    ctx.focus_on("[data-confirmation]".to_owned());
                 }
                 Err(failed) => {
                     ctx.report(&failed);
+                    let mut focus_field = None;
+                    let mut kept_order = None;
                     if let Problem::Api { body, .. } = &failed {
                         let (fields, other) = body.field_errors();
                         if !fields.is_empty() || !other.is_empty() {
-                            let first = form
+                            focus_field = form
                                 .try_update(|form| form.server_errors(fields, other))
                                 .flatten();
-                            if let Some(field) = first {
-                                ctx.focus(field);
-                            }
                         }
                         if let Some(order) = body.order.clone() {
+                            // Only a row that offers Retry shows the failure.
+                            if order.can_retry && !order.busy {
+                                kept_order = Some(order.id.clone());
+                            }
                             ctx.merge(order);
                         }
                     }
-                    problem.set(Some(failed));
+                    match (focus_field, kept_order) {
+                        (Some(field), _) => ctx.focus(field),
+                        // The kept order's row says why it was not sent and offers Retry:
+                        // saying it again above the form would say it twice.
+                        (None, Some(id)) => ctx.focus_on(order_selector(&id, " [data-failure]")),
+                        (None, None) => {
+                            problem.set(Some(failed));
+                            ctx.focus_on(".bgc-summary".to_owned());
+                        }
+                    }
                 }
             }
             sending.set(false);
@@ -801,23 +871,20 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
     };
 
     let summary = move || {
-        let errors: Vec<(Field, String)> = form.with(|form| {
-            form.errors
-                .iter()
-                .map(|(field, message)| (field, message.to_owned()))
-                .chain(
-                    form.other_errors
-                        .iter()
-                        .map(|message| (Field::Ssn, message.clone())),
-                )
-                .collect()
+        let node_level = picker.with_value(|picker| {
+            picker
+                .as_ref()
+                .and_then(|picker| form.with(|form| picker.error_level(form.draft.node.as_deref())))
         });
+        let entries =
+            form.with(|form| form.summary(node_level.as_ref().map(|(_, label)| label.as_str())));
+        let node_depth = node_level.map_or(0, |(depth, _)| depth);
         let failure = problem.get();
-        if errors.is_empty() && failure.is_none() {
+        if entries.is_empty() && failure.is_none() {
             return None;
         }
         Some(view! {
-            <div class="bgc-summary" role="alert">
+            <div class="bgc-summary" role="alert" tabindex="-1">
                 {failure.map(|failure| {
                     let retryable = failure.is_retryable();
                     view! {
@@ -827,11 +894,21 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                         })}
                     }
                 })}
-                {(!errors.is_empty()).then(|| view! {
+                {(!entries.is_empty()).then(|| view! {
                     <p>"Please fix the following:"</p>
                     <ul>
-                        {errors.into_iter().map(|(field, message)| view! {
-                            <li>{field.label()} ": " {message}</li>
+                        {entries.into_iter().map(|entry| match entry.field {
+                            Some(field) => Either::Left(view! {
+                                <li>
+                                    <a class="bgc-link" href=["#", control_id(field, node_depth).as_str()].concat() on:click=move |event| {
+                                        // Fragment links do not reach into a shadow root.
+                                        event.prevent_default();
+                                        ctx.focus(field);
+                                    }>{entry.label}</a>
+                                    ": " {entry.message}
+                                </li>
+                            }),
+                            None => Either::Right(view! { <li>{entry.message}</li> }),
                         }).collect_view()}
                     </ul>
                 })}
@@ -848,13 +925,14 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                 let status = move || badge_of(&ctx.latest(&order), ctx.customer()).label;
                 let busy = move || ctx.latest(&followed).busy.then_some(CHECKR_BUSY);
                 Either::Left(view! {
-                    <div class="bgc-notice bgc-notice-positive" role="status">
+                    <div class="bgc-notice bgc-notice-positive" role="status" tabindex="-1" data-confirmation="">
                         <p>"Ordered " {name} ". Status: " {status} "."</p>
                         {move || busy().map(|text| view! { <p data-busy="">{text}</p> })}
                         <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
                             form.update(OrderForm::another);
                             problem.set(None);
                             placed.set(None);
+                            ctx.focus_on(".bgc-form [data-field]".to_owned());
                         }>"Order another check"</button>
                     </div>
                 })
@@ -900,7 +978,17 @@ fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                         <TextField form field=Field::City kind="text" autocomplete="off"/>
                     </fieldset>
                     <div class="bgc-actions">
-                        <button type="submit" class="bgc-button bgc-primary" disabled=move || sending.get() aria-busy=move || if sending.get() { "true" } else { "false" }>
+                        // aria-disabled rather than disabled: a disabled button drops the focus
+                        // it has, and the submit handler ignores presses while sending anyway.
+                        <button
+                            type="submit"
+                            class="bgc-button bgc-primary"
+                            aria-disabled=move || if sending.get() { "true" } else { "false" }
+                            // Mouse events, not pointer events: a tap's pointerleave comes
+                            // before the blur, its compatibility mousedown before it.
+                            on:mousedown=move |_| form.update(OrderForm::press_submit)
+                            on:mouseleave=move |_| form.update(OrderForm::release_submit)
+                        >
                             {move || if sending.get() { "Ordering…" } else { "Order check" }}
                         </button>
                         {move || sending.get().then(|| view! {
@@ -917,42 +1005,60 @@ fn id_for(field: Field) -> String {
     ["bgc-", field.as_str()].concat()
 }
 
-fn error_id_for(field: Field) -> String {
-    ["bgc-", field.as_str(), "-error"].concat()
+/// The id of the control that takes `field`'s focus; the node's is the picker's select at
+/// `node_depth`.
+fn control_id(field: Field, node_depth: usize) -> String {
+    match field {
+        Field::Node => ["bgc-node-", node_depth.to_string().as_str()].concat(),
+        _ => id_for(field),
+    }
 }
 
-/// Whether the form asks for `field` even though the domain allows leaving it out.
-const fn is_optional(field: Field) -> bool {
-    match field {
-        Field::Phone | Field::Zipcode | Field::City => true,
-        // A middle name or the "No middle name" box is required.
-        Field::MiddleName
-        | Field::FirstName
-        | Field::LastName
-        | Field::Email
-        | Field::CustomId
-        | Field::Country
-        | Field::State
-        | Field::Package
-        | Field::Node
-        | Field::Ssn
-        | Field::DriverLicense
-        | Field::Dob => false,
-    }
+fn error_id_for(field: Field) -> String {
+    ["bgc-", field.as_str(), "-error"].concat()
 }
 
 // The bindings every input and select shares. Made by these functions, each is one closure
 // type, so the wasm carries one copy of its rendering code instead of one per component.
 
-/// `aria-invalid` of `field`'s control.
-fn aria_invalid(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
+/// An ARIA state of `field`'s control: "true" while `test` holds. One closure type for
+/// every such attribute keeps one copy of its rendering code in the wasm.
+fn aria_flag(
+    form: RwSignal<OrderForm>,
+    field: Field,
+    test: fn(&OrderForm, Field) -> bool,
+) -> impl Fn() -> &'static str + Copy {
     move || {
-        if form.with(|form| form.errors.contains(field)) {
+        if form.with(|form| test(form, field)) {
             "true"
         } else {
             "false"
         }
     }
+}
+
+/// `aria-invalid` of `field`'s control.
+fn aria_invalid(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
+    aria_flag(form, field, has_error)
+}
+
+/// `aria-required` of `field`'s control (the middle name stops being required once "No
+/// middle name" is ticked).
+fn aria_required(form: RwSignal<OrderForm>, field: Field) -> impl Fn() -> &'static str + Copy {
+    aria_flag(form, field, OrderForm::is_required)
+}
+
+/// `required` of `field`'s control, as the form starts.
+fn required(form: RwSignal<OrderForm>, field: Field) -> bool {
+    form.with_untracked(|form| form.is_required(field))
+}
+
+fn has_error(form: &OrderForm, field: Field) -> bool {
+    form.errors.contains(field)
+}
+
+fn never(_: &OrderForm, _: Field) -> bool {
+    false
 }
 
 /// The current value of `field`'s control.
@@ -991,7 +1097,8 @@ fn TextField(
         <div class="bgc-field">
             <label for=id_for(field)>
                 {field.label()}
-                {is_optional(field).then_some(view! { <span class="bgc-muted">" (optional)"</span> })}
+                {(!form.with_untracked(|form| form.is_required(field)) && field != Field::MiddleName)
+                    .then_some(view! { <span class="bgc-muted">" (optional)"</span> })}
             </label>
             <input
                 id=id_for(field)
@@ -999,6 +1106,8 @@ fn TextField(
                 type=kind
                 autocomplete=autocomplete
                 readonly=readonly
+                required=required(form, field)
+                aria-required=aria_required(form, field)
                 aria-invalid=aria_invalid(form, field)
                 aria-describedby=error_id_for(field)
                 prop:value=field_value(form, field)
@@ -1020,6 +1129,8 @@ fn CodeSelect(form: RwSignal<OrderForm>, field: Field, choices: Choices) -> impl
             <select
                 id=id_for(field)
                 data-field=field.as_str()
+                required=required(form, field)
+                aria-required=aria_required(form, field)
                 aria-invalid=aria_invalid(form, field)
                 aria-describedby=error_id_for(field)
                 prop:value=field_value(form, field)
@@ -1058,6 +1169,12 @@ fn PackageSelect(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -
         })
     };
     let empty = catalog.with_value(|view| view.catalog.packages.is_empty());
+    let price = move || {
+        form.with(|form| {
+            catalog.with_value(|view| package_price(&view.catalog, &form.draft.package))
+        })
+        .map(|price| ["Price: ", price.as_str()].concat())
+    };
     view! {
         <div class="bgc-field">
             <label for=id_for(Field::Package)>"Package"</label>
@@ -1066,14 +1183,16 @@ fn PackageSelect(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -
                 id=id_for(Field::Package)
                 data-field="package"
                 required=true
+                aria-required="true"
                 aria-invalid=aria_invalid(form, Field::Package)
-                aria-describedby=error_id_for(Field::Package)
+                aria-describedby=[error_id_for(Field::Package).as_str(), " bgc-package-price"].concat()
                 prop:value=field_value(form, Field::Package)
                 on:change=select_changed(form, Field::Package)
             >
                 <option value="">"Choose a package…"</option>
                 {options}
             </select>
+            <p id="bgc-package-price" class="bgc-muted bgc-price">{price}</p>
             <FieldError form field=Field::Package/>
         </div>
     }
@@ -1092,16 +1211,20 @@ fn NodePicker(form: RwSignal<OrderForm>, catalog: StoredValue<CatalogView>) -> i
     // position, so each level keeps its select and filter box, and with them the focus.
     let levels = move || {
         let node = node.get();
-        filters
-            .with(|filters| picker.with_value(|picker| picker.levels(node.as_deref(), filters)))
+        let levels = filters
+            .with(|filters| picker.with_value(|picker| picker.levels(node.as_deref(), filters)));
+        let deepest = levels.len().saturating_sub(1);
+        levels
             .into_iter()
-            .map(|level| view! { <PickerLevel form catalog picker filters level/> })
+            .map(|level| {
+                let takes_error = level.depth == deepest;
+                view! { <PickerLevel form catalog picker filters level takes_error/> }
+            })
             .collect_view()
     };
     Either::Right(view! {
         <div class="bgc-picker" role="group" aria-label="Account node">
             {levels}
-            <FieldError form field=Field::Node/>
         </div>
     })
 }
@@ -1116,6 +1239,8 @@ fn PickerLevel(
     picker: StoredValue<Picker>,
     filters: RwSignal<Vec<String>>,
     level: super::model::LevelView,
+    /// The deepest select shown: it carries the node's error, directly beneath it.
+    takes_error: bool,
 ) -> impl IntoView {
     let super::model::LevelView {
         depth,
@@ -1160,6 +1285,8 @@ fn PickerLevel(
             <p class="bgc-muted bgc-count" aria-live="polite">{count}</p>
         }
     });
+    // Choosing at the first level is what the rule asks; the levels below narrow it down.
+    let first_required = depth == 0 && required(form, Field::Node);
     let none_chosen = selected.is_none();
     // Options are reused position by position, and a browser ignores `selected` attributes on
     // an option the user has picked before: the value property says what is chosen.
@@ -1180,7 +1307,10 @@ fn PickerLevel(
                 data-field="node"
                 data-depth=index
                 prop:value=chosen_value
-                aria-describedby=error_id_for(Field::Node)
+                required=first_required
+                aria-required=if first_required { "true" } else { "false" }
+                aria-invalid=aria_flag(form, Field::Node, if takes_error { has_error } else { never })
+                aria-describedby=takes_error.then(|| error_id_for(Field::Node))
                 on:change=move |event| {
                     let choice = event_target_value(&event);
                     let current = form.with_untracked(|form| form.draft.node.clone());
@@ -1195,6 +1325,7 @@ fn PickerLevel(
                 <option value="" selected=none_chosen>"Choose…"</option>
                 {options}
             </select>
+            {takes_error.then(|| view! { <FieldError form field=Field::Node/> })}
         </div>
     }
 }
