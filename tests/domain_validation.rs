@@ -363,7 +363,8 @@ fn order_collects_candidate_package_and_node_errors_together() {
     )
     .expect_err("invalid");
     let fields: Vec<Field> = errors.iter().map(|(f, _)| f).collect();
-    assert_eq!(fields, vec![Field::Email, Field::Package, Field::Node]);
+    // Screen order: the picker and the package sit above the candidate.
+    assert_eq!(fields, vec![Field::Node, Field::Package, Field::Email]);
 }
 
 #[test]
@@ -517,4 +518,31 @@ proptest! {
         let fields: Vec<Field> = errors.iter().map(|(f, _)| f).collect();
         prop_assert_eq!(fields, vec![Field::Ssn]);
     }
+}
+
+#[test]
+fn order_errors_come_in_screen_order_node_and_package_first() {
+    let draft: OrderDraft = serde_json::from_value(json!({
+        "candidate": {"first_name": "Jordan", "last_name": "Rivera"},
+        "package": ""
+    }))
+    .expect("json");
+    let errors = validate_order(
+        &draft,
+        OrderRules {
+            node_required: true,
+        },
+    )
+    .expect_err("invalid");
+    let fields: Vec<Field> = errors.iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        fields[..3],
+        [Field::Node, Field::Package, Field::MiddleName],
+        "the picker and the package sit above the candidate"
+    );
+    assert_eq!(
+        errors.first(),
+        Some(Field::Node),
+        "focus goes to the picker"
+    );
 }

@@ -516,6 +516,10 @@ async fn no_token_is_readable_in_the_database_after_connecting_ordering_and_disc
         !stored.contains(token.expose()) && !stored.contains("sandbox_key_"),
         "no token, in any table or stored payload"
     );
+    assert!(
+        !stored.contains("/sandbox/apply/"),
+        "nor the candidate's invitation link, which opens their form"
+    );
     harness.stop().await;
 }
 

@@ -81,7 +81,6 @@ struct Stub {
     live: RefCell<Option<Listener>>,
     stream_open: Rc<Cell<bool>>,
     refuse_stream: Cell<bool>,
-    /// The URL of every stream the widget tried to open, in order.
     stream_urls: RefCell<Vec<String>>,
 }
 
@@ -497,6 +496,11 @@ async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// The element focused inside the widget's shadow root.
+fn focused(widget: &Mounted) -> Option<web_sys::Element> {
+    widget.root.active_element()
+}
+
 /// Lets the stubbed requests resolve and Leptos flush its DOM updates (after a macrotask).
 async fn settle() {
     for _ in 0..6 {
@@ -874,7 +878,8 @@ async fn submitting_an_empty_form_lists_the_problems_and_focuses_the_first() {
     let focused = widget.root.active_element().expect("something has focus");
     assert_eq!(
         focused.get_attribute("data-field").as_deref(),
-        Some("first_name")
+        Some("package"),
+        "the package select is the first field on screen"
     );
 }
 
@@ -916,7 +921,11 @@ async fn a_valid_order_is_sent_and_announced() {
         .find("button[type=\"submit\"]")
         .unwrap()
         .unchecked_into();
-    assert!(submit.disabled(), "submit is disabled while sending");
+    assert_eq!(
+        submit.get_attribute("aria-disabled").as_deref(),
+        Some("true"),
+        "submit says it is busy while sending"
+    );
     assert!(
         widget.text().contains("Sending the order"),
         "{}",
@@ -994,6 +1003,10 @@ async fn a_network_failure_offers_to_try_again() {
         "{}",
         widget.text()
     );
+    assert!(
+        focused(&widget).is_some_and(|element| element.class_name() == "bgc-summary"),
+        "focus moves to the error"
+    );
     widget.button_with("Try again").click();
     settle().await;
     assert_eq!(stub.requests(Method::Post, "/api/orders").len(), 2);
@@ -1022,13 +1035,39 @@ async fn a_failed_invitation_shows_why_and_retry_places_it() {
     widget.click("button[type=\"submit\"]");
     settle().await;
     let text = widget.text();
+    assert_eq!(
+        text.matches("Package not available for this node").count(),
+        1,
+        "Checkr's message is said once: {text}"
+    );
     assert!(
-        text.contains("Package not available for this node"),
-        "{text}"
+        text.contains("(HTTP 400)"),
+        "with the provider's status: {text}"
     );
     assert!(text.contains("Not Sent"), "{text}");
+    assert!(
+        widget.find(".bgc-summary").is_none(),
+        "no second box: {text}"
+    );
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-failure")),
+        "focus moves to the refused order"
+    );
+    assert_eq!(
+        widget
+            .find("button[data-retry]")
+            .unwrap()
+            .get_attribute("aria-label")
+            .as_deref(),
+        Some("Retry the Basic order")
+    );
     widget.click("button[data-retry]");
     settle().await;
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-order")),
+        Some("ord_9".to_owned()),
+        "after the retry, focus is on the order it placed"
+    );
     assert_eq!(
         stub.requests(Method::Post, "/api/orders/ord_9/retry").len(),
         1
@@ -1452,6 +1491,422 @@ mod badges {
     use super::{CustomerType, vectors};
     use wasm_bindgen_test::wasm_bindgen_test;
     checkr_rows!(badge_case);
+}
+
+// ---------------------------------------------------------------------------------------
+// The form as people use it (issue 17)
+
+fn offset_top(widget: &Mounted, selector: &str) -> i32 {
+    let element: HtmlElement = widget.find(selector).unwrap().unchecked_into();
+    element.offset_top()
+}
+
+#[wasm_bindgen_test]
+async fn leaving_an_invalid_field_shows_its_error_but_no_summary_until_submit() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.type_into("email", "jordan@");
+    fire(&widget.input("email"), "blur");
+    settle().await;
+    assert!(
+        !widget
+            .find("#bgc-email-error")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .is_empty(),
+        "the field's own message shows"
+    );
+    assert!(
+        widget.find(".bgc-summary").is_none(),
+        "the summary waits for a submit"
+    );
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    assert!(widget.find(".bgc-summary").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_field_left_by_pressing_submit_keeps_the_button_in_place_and_the_click_submits() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.type_into("email", "jordan@");
+    let submit = "button[type=\"submit\"]";
+    let before = offset_top(&widget, submit);
+    // mousedown on the button, then the field loses focus, then the click: in that order.
+    fire(&widget.find(submit).unwrap(), "mousedown");
+    fire(&widget.input("email"), "blur");
+    settle().await;
+    assert_eq!(
+        offset_top(&widget, submit),
+        before,
+        "nothing moves the button between mousedown and click"
+    );
+    widget.click(submit);
+    settle().await;
+    assert!(widget.find(".bgc-summary").is_some(), "the click submitted");
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-field")),
+        Some("email".to_owned())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_press_on_submit_dragged_away_checks_the_field_it_left() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.type_into("email", "jordan@");
+    let submit = widget.find("button[type=\"submit\"]").unwrap();
+    fire(&submit, "mousedown");
+    fire(&widget.input("email"), "blur");
+    settle().await;
+    fire(&submit, "mouseleave");
+    settle().await;
+    assert!(
+        !widget
+            .find("#bgc-email-error")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .is_empty(),
+        "the check that waited runs"
+    );
+    assert!(stub.requests(Method::Post, "/api/orders").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_submit_focuses_the_picker_first_and_lists_errors_in_screen_order() {
+    let stub = ready_stub(TREE, true);
+    let mut options = options();
+    options.prefill.first_name = Some("Jordan".to_owned());
+    let widget = mount(&stub, options).await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    assert_eq!(
+        focused(&widget).and_then(|element| element.id().into()),
+        Some("bgc-node-0".to_owned()),
+        "the picker is the first field on screen"
+    );
+    let links: Vec<String> = widget
+        .all(".bgc-summary a")
+        .iter()
+        .map(|link| link.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        links[..4],
+        ["Region", "Package", "Middle name", "Last name"],
+        "visible labels, in screen order"
+    );
+    assert_eq!(
+        widget
+            .find(".bgc-summary a")
+            .unwrap()
+            .get_attribute("href")
+            .as_deref(),
+        Some("#bgc-node-0"),
+        "each entry links to its control"
+    );
+    let package_link: HtmlElement = widget
+        .all(".bgc-summary a")
+        .into_iter()
+        .find(|link| link.text_content().as_deref() == Some("Package"))
+        .unwrap()
+        .unchecked_into();
+    package_link.click();
+    settle().await;
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-field")),
+        Some("package".to_owned()),
+        "a summary entry moves focus to its field"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_pickers_deepest_select_is_marked_invalid_with_its_error_beneath() {
+    let stub = ready_stub(TREE, true);
+    let widget = mount(&stub, options()).await;
+    let select = widget.select("#bgc-node-0");
+    assert_eq!(
+        select.get_attribute("aria-required").as_deref(),
+        Some("true")
+    );
+    assert!(select.required());
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let select = widget.select("#bgc-node-0");
+    assert_eq!(
+        select.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    let error_id = select.get_attribute("aria-describedby").unwrap();
+    let error = select
+        .next_element_sibling()
+        .expect("something under the select");
+    assert_eq!(
+        error.id(),
+        error_id,
+        "the error sits directly under the select"
+    );
+    assert_eq!(
+        error.text_content().unwrap(),
+        "Choose the node this order belongs to"
+    );
+    widget.choose("#bgc-node-0", "west");
+    settle().await;
+    assert_eq!(
+        widget
+            .select("#bgc-node-0")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn required_fields_say_so_and_optional_ones_do_not() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    for field in [
+        "first_name",
+        "middle_name",
+        "last_name",
+        "email",
+        "custom_id",
+    ] {
+        let input = widget.input(field);
+        assert!(input.required(), "{field} is required");
+        assert_eq!(
+            input.get_attribute("aria-required").as_deref(),
+            Some("true")
+        );
+    }
+    for field in ["phone", "zipcode", "city"] {
+        assert!(!widget.input(field).required(), "{field} is optional");
+    }
+    assert!(widget.select("select[data-field=\"country\"]").required());
+    assert!(widget.select("select[data-field=\"package\"]").required());
+    let no_middle: HtmlInputElement = widget.find("#bgc-no-middle-name").unwrap().unchecked_into();
+    no_middle.set_checked(true);
+    fire(&no_middle, "change");
+    settle().await;
+    assert_eq!(
+        widget
+            .input("middle_name")
+            .get_attribute("aria-required")
+            .as_deref(),
+        Some("false"),
+        "the box stands in for it"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_submit_button_keeps_focus_while_sending_and_the_confirmation_takes_it_after() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let reply = Gate::new();
+    stub.on(
+        Method::Post,
+        "/api/orders",
+        Reply::Held(201, order_json("ord_1", "invited", ""), reply.clone()),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    let submit: web_sys::HtmlButtonElement = widget
+        .find("button[type=\"submit\"]")
+        .unwrap()
+        .unchecked_into();
+    submit.focus().unwrap();
+    submit.click();
+    settle().await;
+    assert!(
+        !submit.disabled(),
+        "not disabled: that would drop its focus"
+    );
+    assert_eq!(
+        focused(&widget).map(|element| element.tag_name()),
+        Some("BUTTON".to_owned()),
+        "the button keeps focus while sending"
+    );
+    submit.click();
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Post, "/api/orders").len(),
+        1,
+        "a press while sending sends nothing more"
+    );
+    reply.open();
+    settle().await;
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-confirmation")),
+        "focus moves to the confirmation"
+    );
+    widget.button_with("Order another check").click();
+    settle().await;
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-field")),
+        "and back to the form's first field"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_retry_moves_focus_to_its_message() {
+    let failed = order_json(
+        "ord_9",
+        "invitation_failed",
+        r#","failure":{"status":400,"message":"Package not available for this node"}"#,
+    )
+    .replace(r#""failure":null,"#, "");
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, &format!("[{failed}]"));
+    stub.post(
+        "/api/orders/ord_9/retry",
+        502,
+        r#"{"code":"provider_unavailable","message":"Checkr did not answer."}"#,
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-retry]");
+    settle().await;
+    let focus = focused(&widget).expect("focus stays in the widget");
+    assert!(
+        focus.has_attribute("data-retry-error"),
+        "{:?}",
+        focus.outer_html()
+    );
+    assert!(
+        focus
+            .text_content()
+            .unwrap()
+            .contains("Checkr did not answer")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_order_row_shows_the_package_name_once_the_catalog_arrives_after_the_orders() {
+    let stub = Stub::new();
+    let catalog_reply = Gate::new();
+    stub.get("/api/session", 200, &ready_session())
+        .on(
+            Method::Get,
+            "/api/catalog",
+            Reply::Held(200, catalog(NOT_ENABLED, false), catalog_reply.clone()),
+        )
+        .get(
+            "/api/candidates/A-1042/orders",
+            200,
+            &format!("[{}]", order_json("ord_1", "invited", "")),
+        );
+    let widget = mount(&stub, options()).await;
+    assert_eq!(
+        widget
+            .find(".bgc-order-name")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "basic",
+        "before the catalog, only the slug is known"
+    );
+    catalog_reply.open();
+    settle().await;
+    assert_eq!(
+        widget
+            .find(".bgc-order-name")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Basic"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_chosen_packages_price_shows_beside_its_select() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    let widget = mount(&stub, options()).await;
+    widget.choose("select[data-field=\"package\"]", "pro");
+    settle().await;
+    assert_eq!(
+        widget
+            .find("#bgc-package-price")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Price: $79.00"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_retry_refused_again_keeps_checkrs_reason_in_one_place() {
+    let failed = order_json(
+        "ord_9",
+        "invitation_failed",
+        r#","failure":{"status":400,"message":"Package not available for this node"}"#,
+    )
+    .replace(r#""failure":null,"#, "");
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, &format!("[{failed}]"));
+    stub.post(
+        "/api/orders/ord_9/retry",
+        422,
+        &format!(
+            r#"{{"code":"provider_rejected","message":"Checkr refused the invitation.","provider":{{"status":400,"message":"Package not available for this node"}},"order":{failed}}}"#
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-retry]");
+    settle().await;
+    let text = widget.text();
+    assert_eq!(
+        text.matches("Package not available for this node").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-retry-error")),
+        "focus moves to the retry's message"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_whose_order_offers_no_retry_is_said_above_the_form() {
+    let refused = order_json(
+        "ord_7",
+        "invitation_failed",
+        r#","failure":{"status":400,"message":"Package not available for this node"}"#,
+    )
+    .replace(r#""failure":null,"#, "")
+    .replace(r#""can_retry":true"#, r#""can_retry":false"#);
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post(
+        "/api/orders",
+        422,
+        &format!(
+            r#"{{"code":"provider_rejected","message":"Checkr refused the invitation.","provider":{{"status":400,"message":"Package not available for this node"}},"order":{refused}}}"#
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let summary = widget.find(".bgc-summary").expect("the refusal is shown");
+    assert!(
+        summary
+            .text_content()
+            .unwrap()
+            .contains("Package not available for this node (HTTP 400)"),
+        "{}",
+        widget.text()
+    );
+    assert_eq!(
+        widget
+            .text()
+            .matches("Package not available for this node")
+            .count(),
+        1
+    );
+    assert!(focused(&widget).is_some_and(|element| element.class_name() == "bgc-summary"));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // Connecting through the Checkr-hosted sign-up, waiting for credentialing, and the message a
 // customer sees after disconnecting in Checkr.
+import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BASE, launch, openPage, shot } from "../support.mjs";
+import { BASE, auditState, launch, openPage, shot } from "../support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -11,6 +12,7 @@ test("an admin connects by sign-up, waits for approval, orders, and sees the dis
   const page = await openPage(browser, { account: "fresh-start", role: "admin", customId: "E2E-CONNECT" });
   await page.getByText("This account is not connected to Checkr yet.").waitFor();
   await shot(page, "40-not-connected");
+  const failures = await auditState(page, "40-a11y-not-connected");
 
   const [checkr] = await Promise.all([
     page.waitForEvent("popup"),
@@ -32,5 +34,7 @@ test("an admin connects by sign-up, waits for approval, orders, and sees the dis
   await page.getByText("This account is no longer connected to Checkr").waitFor();
   await page.getByRole("button", { name: "Reconnect: sign in to Checkr" }).waitFor();
   await shot(page, "44-disconnected");
+  failures.push(...await auditState(page, "44-a11y-disconnected"));
+  assert.deepEqual(failures, [], "axe finds nothing and nothing scrolls sideways");
   await page.close();
 });

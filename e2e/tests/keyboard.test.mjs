@@ -1,5 +1,6 @@
 // The order form by keyboard alone: an invalid submit moves focus to the first invalid field
-// and announces the errors; fixing it and submitting with keys places the order.
+// on screen and announces the errors; fixing them and submitting with keys places the order,
+// and focus then rests on the confirmation, inside the widget.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launch, openPage, shot } from "../support.mjs";
@@ -20,20 +21,28 @@ test("an invalid submit focuses the first invalid field, and keys alone place th
   await page.getByRole("button", { name: "Order check" }).focus();
   await page.keyboard.press("Enter");
   await page.getByText("Please fix the following:").waitFor();
-  assert.equal(await focusedId(page), await firstName.getAttribute("id"), "focus moved to the first invalid field");
+  const packages = page.getByLabel("Package", { exact: true });
+  assert.equal(await focusedId(page), await packages.getAttribute("id"), "focus moved to the first invalid field on screen");
   assert.ok(await page.locator("bgcheck-order [aria-live]").count() > 0, "errors sit in a live region");
   await shot(page, "50-keyboard-invalid");
 
-  await page.keyboard.type("Jordan");
-  const packages = page.getByLabel("Package", { exact: true });
-  await packages.focus();
   await page.keyboard.press("ArrowDown");
   assert.notEqual(await packages.inputValue(), "", "a package was chosen with the arrow key");
+  await firstName.focus();
+  await page.keyboard.type("Jordan");
   await page.getByLabel("No middle name").focus();
   await page.keyboard.press("Space");
   await page.getByRole("button", { name: "Order check" }).focus();
   await page.keyboard.press("Enter");
   await page.getByText("Invitation Sent").first().waitFor();
+  await page.waitForFunction(() =>
+    document.querySelector("bgcheck-order").shadowRoot.activeElement?.hasAttribute("data-confirmation"));
+  await page.keyboard.press("Tab");
+  assert.equal(
+    await page.locator("bgcheck-order").evaluate((element) => element.shadowRoot.activeElement?.textContent),
+    "Order another check",
+    "focus stays in the widget after sending: Tab reaches the next control",
+  );
   await shot(page, "51-keyboard-ordered");
   await page.close();
 });

@@ -19,7 +19,8 @@ test("a failed invitation shows Checkr's reason and Retry places it", async () =
   await choosePackage(page);
   await submitOrder(page);
   await page.getByText("Package is temporarily unavailable for this account").first().waitFor();
-  const retry = page.getByRole("button", { name: "Retry", exact: true });
+  // The button's name says which order it retries.
+  const retry = page.getByRole("button", { name: /^Retry the .+ order$/ });
   await retry.waitFor();
   await shot(page, "20-invitation-failed");
 

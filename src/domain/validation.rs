@@ -71,6 +71,10 @@ impl WorkLocation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// The account node the order belongs to (the picker sits at the top of the form).
+    Node,
+    /// The package to order.
+    Package,
     /// Candidate's first name.
     FirstName,
     /// Candidate's middle name, or the "No middle name" box.
@@ -91,10 +95,6 @@ pub enum Field {
     State,
     /// Work location city.
     City,
-    /// The package to order.
-    Package,
-    /// The account node the order belongs to.
-    Node,
     /// Social Security number: never accepted.
     Ssn,
     /// Driver's licence number and state: never accepted.
@@ -106,6 +106,8 @@ pub enum Field {
 impl Field {
     /// Every field, in form order.
     pub const ALL: [Field; 15] = [
+        Field::Node,
+        Field::Package,
         Field::FirstName,
         Field::MiddleName,
         Field::LastName,
@@ -116,8 +118,6 @@ impl Field {
         Field::Country,
         Field::State,
         Field::City,
-        Field::Package,
-        Field::Node,
         Field::Ssn,
         Field::DriverLicense,
         Field::Dob,

@@ -293,7 +293,9 @@ async fn link(
             &order.id,
             owner,
             &invitation.id,
-            invitation.invitation_url.as_deref(),
+            // The invitation URL opens the candidate's own form at Checkr: a bearer link that
+            // Checkr emails to the candidate and no viewer may see, so it is not kept at all.
+            None,
             &order.folded,
             &state.now(),
         )

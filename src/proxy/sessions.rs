@@ -18,8 +18,18 @@ use super::identity::{Identity, Role};
 /// How long a widget session lasts; the widget fetches a new one when it expires.
 pub const SESSION_SECONDS: u64 = 15 * 60;
 
+/// The one value of a session's type claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SessionType {
+    WidgetSession,
+}
+
+/// What a widget session names. `typ` says what the token is for, beside the key derived
+/// for sessions alone, so no other signed value of the proxy can pass for one.
 #[derive(Serialize, Deserialize)]
 struct Claims {
+    typ: SessionType,
     account_id: String,
     user_id: String,
     role: Role,
@@ -31,6 +41,7 @@ impl AppState {
     pub fn mint_session(&self, identity: &Identity) -> (String, u64) {
         let expires_at = self.clock.now() + SESSION_SECONDS;
         let claims = Claims {
+            typ: SessionType::WidgetSession,
             account_id: identity.account_id.clone(),
             user_id: identity.user_id.clone(),
             role: identity.role,
@@ -51,6 +62,9 @@ impl AppState {
     pub fn verify_session_until(&self, token: &str) -> Option<(Identity, u64)> {
         let payload = self.sessions.verify(token)?;
         let claims: Claims = serde_json::from_slice(&payload).ok()?;
+        if claims.typ != SessionType::WidgetSession {
+            return None;
+        }
         let identity = Identity {
             account_id: claims.account_id,
             user_id: claims.user_id,

@@ -59,10 +59,12 @@ pub struct CheckrWebhook {
     pub raw: String,
 }
 
-/// Members that carry credentials: `token.deauthorized` sends the revoked `access_code`, and
-/// nothing that names a token may be readable in the database.
-const CREDENTIAL_MEMBERS: [&str; 5] = [
+/// Members that carry credentials: `token.deauthorized` sends the revoked `access_code`, an
+/// invitation its `invitation_url` (a bearer link into the candidate's own form), and nothing
+/// that grants access may be readable in the database.
+const CREDENTIAL_MEMBERS: [&str; 6] = [
     "access_code",
+    "invitation_url",
     "access_token",
     "refresh_token",
     "api_key",

@@ -115,6 +115,14 @@ impl Picker {
             .collect()
     }
 
+    /// The depth and label of the select that takes the node's error and focus: the deepest
+    /// one shown.
+    pub fn error_level(&self, selected: Option<&str>) -> Option<(usize, String)> {
+        let levels = self.tree.levels_for(selected);
+        let depth = levels.len().checked_sub(1)?;
+        levels.into_iter().last().map(|level| (depth, level.label))
+    }
+
     /// The node chosen after picking `choice` at `depth` (empty: clear that level) while
     /// `current` was chosen.
     pub fn choose(&self, current: Option<&str>, depth: usize, choice: &str) -> Option<String> {
@@ -139,8 +147,26 @@ pub struct OrderForm {
     /// Messages with no field to sit beside (shown in the summary).
     pub other_errors: Vec<String>,
     touched: Touched,
+    /// Fields left while the pointer was down on the submit button: checked on release.
+    held: Touched,
+    /// The pointer is down on the submit button.
+    pressing: bool,
+    /// Whether the error summary shows: only after a submit, so that leaving a field never
+    /// moves the submit button between mousedown and click.
+    pub summary_shown: bool,
     /// Whether the account needs a node on every order.
     pub rules: OrderRules,
+}
+
+/// One line of the error summary, in screen order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryEntry {
+    /// The field to move focus to, when the message belongs to one.
+    pub field: Option<Field>,
+    /// The field's visible label (or empty for messages without a field).
+    pub label: String,
+    /// What to fix.
+    pub message: String,
 }
 
 impl OrderForm {
@@ -250,10 +276,75 @@ impl OrderForm {
         self.check(Field::MiddleName);
     }
 
-    /// The user left `field`: check it from now on.
+    /// The user left `field`: check it from now on. While the pointer is down on the submit
+    /// button the check waits: a message appearing now would move the button from under the
+    /// pointer, and the click that follows would land on nothing.
     pub fn blur(&mut self, field: Field) {
         self.touched.insert(field);
-        self.check(field);
+        if self.pressing {
+            self.held.insert(field);
+        } else {
+            self.check(field);
+        }
+    }
+
+    /// A mouse button (or a tap) went down on the submit button.
+    pub fn press_submit(&mut self) {
+        self.pressing = true;
+    }
+
+    /// The mouse left the submit button without a click: run the checks that waited.
+    pub fn release_submit(&mut self) {
+        self.pressing = false;
+        let held = std::mem::take(&mut self.held);
+        for field in Field::ALL {
+            if held.contains(field) {
+                self.check(field);
+            }
+        }
+    }
+
+    /// Whether the form asks for `field` (`required`/`aria-required` on its control).
+    pub fn is_required(&self, field: Field) -> bool {
+        match field {
+            Field::Phone | Field::Zipcode | Field::City => false,
+            Field::MiddleName => !self.draft.candidate.no_middle_name,
+            Field::Node => self.rules.node_required,
+            Field::FirstName
+            | Field::LastName
+            | Field::Email
+            | Field::CustomId
+            | Field::Country
+            | Field::State
+            | Field::Package => true,
+            // Never asked for.
+            Field::Ssn | Field::DriverLicense | Field::Dob => false,
+        }
+    }
+
+    /// The error summary in screen order, each entry under its field's visible label;
+    /// `node_label` is the label of the picker's select that takes the node's error.
+    pub fn summary(&self, node_label: Option<&str>) -> Vec<SummaryEntry> {
+        if !self.summary_shown {
+            return Vec::new();
+        }
+        let fields = self.errors.iter().map(|(field, message)| {
+            let label = match (field, node_label) {
+                (Field::Node, Some(label)) => label,
+                _ => field.label(),
+            };
+            SummaryEntry {
+                field: Some(field),
+                label: label.to_owned(),
+                message: message.to_owned(),
+            }
+        });
+        let others = self.other_errors.iter().map(|message| SummaryEntry {
+            field: None,
+            label: String::new(),
+            message: message.clone(),
+        });
+        fields.chain(others).collect()
     }
 
     fn check(&mut self, field: Field) {
@@ -282,14 +373,18 @@ impl OrderForm {
     pub fn submit(&mut self) -> Result<OrderDraft, Option<Field>> {
         self.other_errors.clear();
         self.touched = Touched::ALL;
+        self.pressing = false;
+        self.held = Touched::NONE;
         match validate_order(&self.draft, self.rules) {
             Ok(_) => {
                 self.errors.clear();
+                self.summary_shown = false;
                 Ok(self.draft.clone())
             }
             Err(errors) => {
                 let first = errors.first();
                 self.errors = errors;
+                self.summary_shown = true;
                 Err(first)
             }
         }
@@ -300,6 +395,7 @@ impl OrderForm {
         let first = errors.first();
         self.errors = errors;
         self.other_errors = other;
+        self.summary_shown = true;
         first
     }
 
@@ -309,6 +405,7 @@ impl OrderForm {
         self.draft.node = None;
         self.errors.clear();
         self.other_errors.clear();
+        self.summary_shown = false;
         self.touched = Touched::NONE;
     }
 }
@@ -389,4 +486,14 @@ pub fn package_name(catalog: Option<&Catalog>, slug: &str) -> String {
     catalog
         .and_then(|catalog| catalog.packages.iter().find(|package| package.slug == slug))
         .map_or_else(|| slug.to_owned(), |package| package.name.clone())
+}
+
+/// The price of the chosen package, shown beside its select: narrow selects cut the end of
+/// their option text, where the price is.
+pub fn package_price(catalog: &Catalog, slug: &str) -> Option<String> {
+    catalog
+        .packages
+        .iter()
+        .find(|package| package.slug == slug)
+        .and_then(|package| package.price_display())
 }

@@ -462,9 +462,16 @@ fn start_proxy() -> Result<(std::process::Child, Option<String>)> {
     Ok((proxy, url))
 }
 
+/// The npm packages the end-to-end specs import (pinned in e2e/package.json).
+const E2E_PACKAGES: [&str; 2] = ["playwright-core", "axe-core"];
+
 fn ensure_playwright(e2e: &Path) -> Result<()> {
-    if !e2e.join("node_modules").join("playwright-core").is_dir() {
-        say("installing playwright-core");
+    let modules = e2e.join("node_modules");
+    if E2E_PACKAGES
+        .iter()
+        .any(|package| !modules.join(package).is_dir())
+    {
+        say("installing the end-to-end packages (playwright-core, axe-core)");
         run(Command::new("npm")
             .args(["install", "--no-audit", "--no-fund"])
             .current_dir(e2e))?;

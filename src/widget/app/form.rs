@@ -43,7 +43,9 @@ pub(super) fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
             form.update(|form| form.prefill(&prefill));
         }
     });
+    let picker = catalog.clone();
     let catalog = StoredValue::new(catalog);
+    let picker = StoredValue::new(Picker::of(&picker.catalog));
     let sending = RwSignal::new(false);
     let problem = RwSignal::new(None::<Problem>);
     let placed = RwSignal::new(None::<Order>);
@@ -69,24 +71,37 @@ pub(super) fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                     ctx.merge(order.clone());
                     ctx.announce_ordered(&order);
                     placed.set(Some(order));
+                    ctx.focus_on("[data-confirmation]".to_owned());
                 }
                 Err(failed) => {
                     ctx.report(&failed);
+                    let mut focus_field = None;
+                    let mut kept_order = None;
                     if let Problem::Api { body, .. } = &failed {
                         let (fields, other) = body.field_errors();
                         if !fields.is_empty() || !other.is_empty() {
-                            let first = form
+                            focus_field = form
                                 .try_update(|form| form.server_errors(fields, other))
                                 .flatten();
-                            if let Some(field) = first {
-                                ctx.focus(field);
-                            }
                         }
                         if let Some(order) = body.order.clone() {
+                            // Only a row that offers Retry shows the failure.
+                            if order.can_retry && !order.busy {
+                                kept_order = Some(order.id.clone());
+                            }
                             ctx.merge(order);
                         }
                     }
-                    problem.set(Some(failed));
+                    match (focus_field, kept_order) {
+                        (Some(field), _) => ctx.focus(field),
+                        // The kept order's row says why it was not sent and offers Retry:
+                        // saying it again above the form would say it twice.
+                        (None, Some(id)) => ctx.focus_on(order_selector(&id, " [data-failure]")),
+                        (None, None) => {
+                            problem.set(Some(failed));
+                            ctx.focus_on(".bgc-summary".to_owned());
+                        }
+                    }
                 }
             }
             sending.set(false);
@@ -94,23 +109,20 @@ pub(super) fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
     };
 
     let summary = move || {
-        let errors: Vec<(Field, String)> = form.with(|form| {
-            form.errors
-                .iter()
-                .map(|(field, message)| (field, message.to_owned()))
-                .chain(
-                    form.other_errors
-                        .iter()
-                        .map(|message| (Field::Ssn, message.clone())),
-                )
-                .collect()
+        let node_level = picker.with_value(|picker| {
+            picker
+                .as_ref()
+                .and_then(|picker| form.with(|form| picker.error_level(form.draft.node.as_deref())))
         });
+        let entries =
+            form.with(|form| form.summary(node_level.as_ref().map(|(_, label)| label.as_str())));
+        let node_depth = node_level.map_or(0, |(depth, _)| depth);
         let failure = problem.get();
-        if errors.is_empty() && failure.is_none() {
+        if entries.is_empty() && failure.is_none() {
             return None;
         }
         Some(view! {
-            <div class="bgc-summary" role="alert">
+            <div class="bgc-summary" role="alert" tabindex="-1">
                 {failure.map(|failure| {
                     let retryable = failure.is_retryable();
                     view! {
@@ -120,11 +132,21 @@ pub(super) fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                         })}
                     }
                 })}
-                {(!errors.is_empty()).then(|| view! {
+                {(!entries.is_empty()).then(|| view! {
                     <p>"Please fix the following:"</p>
                     <ul>
-                        {errors.into_iter().map(|(field, message)| view! {
-                            <li>{field.label()} ": " {message}</li>
+                        {entries.into_iter().map(|entry| match entry.field {
+                            Some(field) => Either::Left(view! {
+                                <li>
+                                    <a class="bgc-link" href=["#", control_id(field, node_depth).as_str()].concat() on:click=move |event| {
+                                        // Fragment links do not reach into a shadow root.
+                                        event.prevent_default();
+                                        ctx.focus(field);
+                                    }>{entry.label}</a>
+                                    ": " {entry.message}
+                                </li>
+                            }),
+                            None => Either::Right(view! { <li>{entry.message}</li> }),
                         }).collect_view()}
                     </ul>
                 })}
@@ -141,13 +163,14 @@ pub(super) fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                 let status = move || badge_of(&ctx.latest(&order), ctx.customer()).label;
                 let busy = move || ctx.latest(&followed).busy.then_some(CHECKR_BUSY);
                 Either::Left(view! {
-                    <div class="bgc-notice bgc-notice-positive" role="status">
+                    <div class="bgc-notice bgc-notice-positive" role="status" tabindex="-1" data-confirmation="">
                         <p>"Ordered " {name} ". Status: " {status} "."</p>
                         {move || busy().map(|text| view! { <p data-busy="">{text}</p> })}
                         <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
                             form.update(OrderForm::another);
                             problem.set(None);
                             placed.set(None);
+                            ctx.focus_on(".bgc-form [data-field]".to_owned());
                         }>"Order another check"</button>
                     </div>
                 })
@@ -193,7 +216,17 @@ pub(super) fn OrderForm(ctx: Ctx, catalog: CatalogView) -> impl IntoView {
                         <TextField form field=Field::City kind="text" autocomplete="off"/>
                     </fieldset>
                     <div class="bgc-actions">
-                        <button type="submit" class="bgc-button bgc-primary" disabled=move || sending.get() aria-busy=move || if sending.get() { "true" } else { "false" }>
+                        // aria-disabled rather than disabled: a disabled button drops the focus
+                        // it has, and the submit handler ignores presses while sending anyway.
+                        <button
+                            type="submit"
+                            class="bgc-button bgc-primary"
+                            aria-disabled=move || if sending.get() { "true" } else { "false" }
+                            // Mouse events, not pointer events: a tap's pointerleave comes
+                            // before the blur, its compatibility mousedown before it.
+                            on:mousedown=move |_| form.update(OrderForm::press_submit)
+                            on:mouseleave=move |_| form.update(OrderForm::release_submit)
+                        >
                             {move || if sending.get() { "Ordering…" } else { "Order check" }}
                         </button>
                         {move || sending.get().then(|| view! {
@@ -210,45 +243,66 @@ pub(super) fn id_for(field: Field) -> String {
     ["bgc-", field.as_str()].concat()
 }
 
+/// The id of the control that takes `field`'s focus; the node's is the picker's select at
+/// `node_depth`.
+pub(super) fn control_id(field: Field, node_depth: usize) -> String {
+    match field {
+        Field::Node => ["bgc-node-", node_depth.to_string().as_str()].concat(),
+        _ => id_for(field),
+    }
+}
+
 pub(super) fn error_id_for(field: Field) -> String {
     ["bgc-", field.as_str(), "-error"].concat()
 }
 
-/// Whether the form asks for `field` even though the domain allows leaving it out.
-pub(super) const fn is_optional(field: Field) -> bool {
-    match field {
-        Field::Phone | Field::Zipcode | Field::City => true,
-        // A middle name or the "No middle name" box is required.
-        Field::MiddleName
-        | Field::FirstName
-        | Field::LastName
-        | Field::Email
-        | Field::CustomId
-        | Field::Country
-        | Field::State
-        | Field::Package
-        | Field::Node
-        | Field::Ssn
-        | Field::DriverLicense
-        | Field::Dob => false,
-    }
-}
-
 // The bindings every input and select shares. Made by these functions, each is one closure
 // type, so the wasm carries one copy of its rendering code instead of one per component.
+
+/// An ARIA state of `field`'s control: "true" while `test` holds. One closure type for
+/// every such attribute keeps one copy of its rendering code in the wasm.
+pub(super) fn aria_flag(
+    form: RwSignal<OrderForm>,
+    field: Field,
+    test: fn(&OrderForm, Field) -> bool,
+) -> impl Fn() -> &'static str + Copy {
+    move || {
+        if form.with(|form| test(form, field)) {
+            "true"
+        } else {
+            "false"
+        }
+    }
+}
 
 /// `aria-invalid` of `field`'s control.
 pub(super) fn aria_invalid(
     form: RwSignal<OrderForm>,
     field: Field,
 ) -> impl Fn() -> &'static str + Copy {
-    move || {
-        if form.with(|form| form.errors.contains(field)) {
-            "true"
-        } else {
-            "false"
-        }
-    }
+    aria_flag(form, field, has_error)
+}
+
+/// `aria-required` of `field`'s control (the middle name stops being required once "No
+/// middle name" is ticked).
+pub(super) fn aria_required(
+    form: RwSignal<OrderForm>,
+    field: Field,
+) -> impl Fn() -> &'static str + Copy {
+    aria_flag(form, field, OrderForm::is_required)
+}
+
+/// `required` of `field`'s control, as the form starts.
+pub(super) fn required(form: RwSignal<OrderForm>, field: Field) -> bool {
+    form.with_untracked(|form| form.is_required(field))
+}
+
+pub(super) fn has_error(form: &OrderForm, field: Field) -> bool {
+    form.errors.contains(field)
+}
+
+pub(super) fn never(_: &OrderForm, _: Field) -> bool {
+    false
 }
 
 /// The current value of `field`'s control.
@@ -290,7 +344,8 @@ pub(super) fn TextField(
         <div class="bgc-field">
             <label for=id_for(field)>
                 {field.label()}
-                {is_optional(field).then_some(view! { <span class="bgc-muted">" (optional)"</span> })}
+                {(!form.with_untracked(|form| form.is_required(field)) && field != Field::MiddleName)
+                    .then_some(view! { <span class="bgc-muted">" (optional)"</span> })}
             </label>
             <input
                 id=id_for(field)
@@ -298,6 +353,8 @@ pub(super) fn TextField(
                 type=kind
                 autocomplete=autocomplete
                 readonly=readonly
+                required=required(form, field)
+                aria-required=aria_required(form, field)
                 aria-invalid=aria_invalid(form, field)
                 aria-describedby=error_id_for(field)
                 prop:value=field_value(form, field)
@@ -323,6 +380,8 @@ pub(super) fn CodeSelect(
             <select
                 id=id_for(field)
                 data-field=field.as_str()
+                required=required(form, field)
+                aria-required=aria_required(form, field)
                 aria-invalid=aria_invalid(form, field)
                 aria-describedby=error_id_for(field)
                 prop:value=field_value(form, field)
@@ -364,6 +423,12 @@ pub(super) fn PackageSelect(
         })
     };
     let empty = catalog.with_value(|view| view.catalog.packages.is_empty());
+    let price = move || {
+        form.with(|form| {
+            catalog.with_value(|view| package_price(&view.catalog, &form.draft.package))
+        })
+        .map(|price| ["Price: ", price.as_str()].concat())
+    };
     view! {
         <div class="bgc-field">
             <label for=id_for(Field::Package)>"Package"</label>
@@ -372,14 +437,16 @@ pub(super) fn PackageSelect(
                 id=id_for(Field::Package)
                 data-field="package"
                 required=true
+                aria-required="true"
                 aria-invalid=aria_invalid(form, Field::Package)
-                aria-describedby=error_id_for(Field::Package)
+                aria-describedby=[error_id_for(Field::Package).as_str(), " bgc-package-price"].concat()
                 prop:value=field_value(form, Field::Package)
                 on:change=select_changed(form, Field::Package)
             >
                 <option value="">"Choose a package…"</option>
                 {options}
             </select>
+            <p id="bgc-package-price" class="bgc-muted bgc-price">{price}</p>
             <FieldError form field=Field::Package/>
         </div>
     }

@@ -19,7 +19,9 @@ use crate::domain::validation::{Field, OrderRules};
 use super::api::{CatalogView, Client, Order, Problem, Session};
 use super::host::{View, emit};
 use super::hub::{Hub, Update as HubUpdate, Watch};
-use super::model::{AccountView, OrderForm, Picker, Prefill, badge_of, package_name, upsert};
+use super::model::{
+    AccountView, OrderForm, Picker, Prefill, badge_of, package_name, package_price, upsert,
+};
 
 mod account;
 mod form;
@@ -32,6 +34,8 @@ use orders::*;
 use picker::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
+/// A retry Checkr refused again; the order's row above says why.
+const RETRY_REFUSED: &str = "The retry did not go through; the reason is above.";
 /// How often the session is re-read while an admin connects the account.
 const POLL_SESSION: Duration = Duration::from_secs(5);
 
@@ -126,6 +130,24 @@ impl Ctx {
         set_timeout(
             move || {
                 root.try_with_value(|root| focus_field(root, field));
+            },
+            Duration::ZERO,
+        );
+    }
+
+    /// Moves focus to the first element matching `selector` once the DOM shows it: after an
+    /// outcome replaces the control that had focus, focus would otherwise fall to `<body>`.
+    fn focus_on(&self, selector: String) {
+        let root = self.root;
+        set_timeout(
+            move || {
+                root.try_with_value(|root| {
+                    if let Ok(Some(element)) = root.query_selector(&selector)
+                        && let Ok(element) = element.dyn_into::<HtmlElement>()
+                    {
+                        let _ = element.focus();
+                    }
+                });
             },
             Duration::ZERO,
         );
@@ -270,6 +292,13 @@ impl Ctx {
         });
         changed
     }
+}
+
+/// The CSS selector of the row of order `id`, followed by `inner` (a descendant selector or "").
+fn order_selector(id: &str, inner: &str) -> String {
+    // Order ids are the proxy's UUIDs, but quoting keeps any id a valid selector.
+    let quoted: String = id.chars().filter(|c| *c != '"' && *c != '\\').collect();
+    ["[data-order=\"", quoted.as_str(), "\"]", inner].concat()
 }
 
 fn focus_field(root: &HtmlElement, field: Field) {

@@ -46,8 +46,8 @@ pub(super) enum Retry {
     Idle,
     /// The order with this id is being retried.
     Sending(String),
-    /// The order with this id could not be retried; kept until the next retry.
-    Failed(String, Problem),
+    /// The order with this id could not be retried, and what to say; kept until the next retry.
+    Failed(String, String),
 }
 
 impl Retry {
@@ -60,7 +60,7 @@ impl Retry {
 
     fn problem_of(&self, order_id: &str) -> Option<String> {
         match self {
-            Retry::Failed(id, problem) if id == order_id => Some(problem.message()),
+            Retry::Failed(id, message) if id == order_id => Some(message.clone()),
             Retry::Idle | Retry::Sending(_) | Retry::Failed(..) => None,
         }
     }
@@ -74,13 +74,19 @@ pub(super) fn OrderRow(
     retry: RwSignal<Retry>,
 ) -> impl IntoView {
     let badge: Badge = badge_of(&order, customer);
-    let name = ctx
-        .catalog
-        .with_untracked(|load| match load {
-            Load::Ready(view) => Some(package_name(Some(&view.catalog), &order.package)),
-            Load::Loading | Load::Failed(_) => None,
+    // Tracked: the orders may arrive before the catalog, and the row must then swap the slug
+    // for the package's name.
+    let slug = StoredValue::new(order.package.clone());
+    let name = move || {
+        slug.with_value(|slug| {
+            ctx.catalog
+                .with(|load| match load {
+                    Load::Ready(view) => Some(package_name(Some(&view.catalog), slug)),
+                    Load::Loading | Load::Failed(_) => None,
+                })
+                .unwrap_or_else(|| slug.clone())
         })
-        .unwrap_or_else(|| order.package.clone());
+    };
     let mut tone = String::from("bgc-badge bgc-tone-");
     tone.push_str(badge.tone.as_str());
     let reasons = (customer.shows_cancellation_reason() && !order.cancellation_reasons.is_empty())
@@ -88,7 +94,7 @@ pub(super) fn OrderRow(
     // While Checkr asks to wait, the proxy retries by itself: say so instead of failing.
     let busy = order.busy;
     let failure = (order.can_retry && !busy).then(|| {
-        order.failure.as_ref().map_or_else(
+        let mut why = order.failure.as_ref().map_or_else(
             || match order.step {
                 OrderStep::Drafted | OrderStep::CandidateCreated => {
                     "Sending was interrupted before the invitation went out.".to_owned()
@@ -97,8 +103,15 @@ pub(super) fn OrderRow(
                     "The invitation was not sent.".to_owned()
                 }
             },
-            |failure| failure.message.clone(),
-        )
+            |failure| ["Checkr said: ", failure.message.as_str()].concat(),
+        );
+        // The certification asks for the provider's detail: its status code too.
+        if let Some(status) = order.failure.as_ref().and_then(|failure| failure.status) {
+            why.push_str(" (HTTP ");
+            why.push_str(&status.to_string());
+            why.push(')');
+        }
+        why
     });
     let id = order.id.clone();
     let busy_id = order.id.clone();
@@ -106,6 +119,9 @@ pub(super) fn OrderRow(
     let start_retry = move |_| {
         let Some(client) = ctx.client() else { return };
         let id = id.clone();
+        if retry.with_untracked(|retry| retry.is_sending(&id)) {
+            return;
+        }
         retry.set(Retry::Sending(id.clone()));
         spawn_local(async move {
             match client.retry(&id).await {
@@ -122,21 +138,30 @@ pub(super) fn OrderRow(
                             *state = Retry::Idle;
                         }
                     });
+                    // The Retry button is gone: focus the row it was in.
+                    ctx.focus_on(order_selector(&id, ""));
                 }
                 Err(problem) => {
                     ctx.report(&problem);
-                    if let Problem::Api { body, .. } = &problem
-                        && let Some(order) = body.order.clone()
-                    {
-                        ctx.merge(order);
-                    }
-                    retry.set(Retry::Failed(id, problem));
+                    // When the proxy sends the order back, its row states the provider's
+                    // reason: the retry's own message then only says that it failed.
+                    let message = match &problem {
+                        Problem::Api { body, .. } if body.order.is_some() => {
+                            if let Some(order) = body.order.clone() {
+                                ctx.merge(order);
+                            }
+                            RETRY_REFUSED.to_owned()
+                        }
+                        Problem::Api { .. } | Problem::Network => problem.message(),
+                    };
+                    ctx.focus_on(order_selector(&id, " [data-retry-error]"));
+                    retry.set(Retry::Failed(id, message));
                 }
             }
         });
     };
     view! {
-        <li class="bgc-order" data-order=order.id.clone()>
+        <li class="bgc-order" data-order=order.id.clone() tabindex="-1">
             <div class="bgc-order-head">
                 <span class="bgc-order-name">{name}</span>
                 <span class=tone data-badge="">
@@ -155,13 +180,14 @@ pub(super) fn OrderRow(
                 <p class="bgc-muted" role="status" data-busy="">{CHECKR_BUSY}</p>
             })}
             {failure.map(|why| view! {
-                <div class="bgc-failure">
-                    <p>"Not sent: " {why}</p>
+                <div class="bgc-failure" data-failure="" tabindex="-1">
+                    <p>"Not sent. " {why}</p>
                     <button
                         type="button"
                         class="bgc-button"
                         data-retry=""
-                        disabled=move || retry.with(|retry| retry.is_sending(&busy_id))
+                        aria-label=move || ["Retry the ", name().as_str(), " order"].concat()
+                        aria-disabled=move || if retry.with(|retry| retry.is_sending(&busy_id)) { "true" } else { "false" }
                         on:click=start_retry
                     >
                         {
@@ -172,7 +198,7 @@ pub(super) fn OrderRow(
                 </div>
             })}
             {move || retry.with(|retry| retry.problem_of(&problem_id)).map(|message| view! {
-                <p class="bgc-error" role="alert">{message}</p>
+                <p class="bgc-error" role="alert" data-retry-error="" tabindex="-1">{message}</p>
             })}
         </li>
     }

@@ -18,16 +18,20 @@ pub(super) fn NodePicker(
     // position, so each level keeps its select and filter box, and with them the focus.
     let levels = move || {
         let node = node.get();
-        filters
-            .with(|filters| picker.with_value(|picker| picker.levels(node.as_deref(), filters)))
+        let levels = filters
+            .with(|filters| picker.with_value(|picker| picker.levels(node.as_deref(), filters)));
+        let deepest = levels.len().saturating_sub(1);
+        levels
             .into_iter()
-            .map(|level| view! { <PickerLevel form catalog picker filters level/> })
+            .map(|level| {
+                let takes_error = level.depth == deepest;
+                view! { <PickerLevel form catalog picker filters level takes_error/> }
+            })
             .collect_view()
     };
     Either::Right(view! {
         <div class="bgc-picker" role="group" aria-label="Account node">
             {levels}
-            <FieldError form field=Field::Node/>
         </div>
     })
 }
@@ -42,6 +46,8 @@ pub(super) fn PickerLevel(
     picker: StoredValue<Picker>,
     filters: RwSignal<Vec<String>>,
     level: crate::widget::model::LevelView,
+    /// The deepest select shown: it carries the node's error, directly beneath it.
+    takes_error: bool,
 ) -> impl IntoView {
     let crate::widget::model::LevelView {
         depth,
@@ -86,6 +92,8 @@ pub(super) fn PickerLevel(
             <p class="bgc-muted bgc-count" aria-live="polite">{count}</p>
         }
     });
+    // Choosing at the first level is what the rule asks; the levels below narrow it down.
+    let first_required = depth == 0 && required(form, Field::Node);
     let none_chosen = selected.is_none();
     // Options are reused position by position, and a browser ignores `selected` attributes on
     // an option the user has picked before: the value property says what is chosen.
@@ -106,7 +114,10 @@ pub(super) fn PickerLevel(
                 data-field="node"
                 data-depth=index
                 prop:value=chosen_value
-                aria-describedby=error_id_for(Field::Node)
+                required=first_required
+                aria-required=if first_required { "true" } else { "false" }
+                aria-invalid=aria_flag(form, Field::Node, if takes_error { has_error } else { never })
+                aria-describedby=takes_error.then(|| error_id_for(Field::Node))
                 on:change=move |event| {
                     let choice = event_target_value(&event);
                     let current = form.with_untracked(|form| form.draft.node.clone());
@@ -121,6 +132,7 @@ pub(super) fn PickerLevel(
                 <option value="" selected=none_chosen>"Choose…"</option>
                 {options}
             </select>
+            {takes_error.then(|| view! { <FieldError form field=Field::Node/> })}
         </div>
     }
 }
