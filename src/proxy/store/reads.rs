@@ -222,10 +222,20 @@ impl Store {
                 Some(current) if current != read.generation => return Ok(ReadApplied::Superseded),
                 Some(_) => {}
             }
-            let as_of = newest_event_time(&transaction, &read.object_id, &read.checkr_account_id)?
-                .unwrap_or_else(|| {
+            // The read is authoritative up to the newest event about the object. The order's
+            // fold keeps that time, so this costs no look at the stored events; only orders
+            // folded before it was kept fall back to scanning them.
+            let as_of = |seen: Option<&Timestamp>| -> rusqlite::Result<Timestamp> {
+                let newest = match seen {
+                    Some(seen) => Some(seen.clone()),
+                    None => {
+                        newest_event_time(&transaction, &read.object_id, &read.checkr_account_id)?
+                    }
+                };
+                Ok(newest.unwrap_or_else(|| {
                     Timestamp::parse(&now).unwrap_or_else(|_| Timestamp::from_unix_seconds(0))
-                });
+                }))
+            };
             let account = &read.checkr_account_id;
             let scope = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = ?1)";
             let mut changed = Vec::new();
@@ -236,6 +246,7 @@ impl Store {
                         &format!("invitation_id = ?2 AND {scope}"),
                         params![account, read.object_id],
                     )? {
+                        let as_of = as_of(order.folded.newest_invitation_event())?;
                         order.folded.apply_read(&object, &as_of);
                         if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                             order.report_id = Some(report_id.clone());
@@ -275,6 +286,7 @@ impl Store {
                         .transpose()?,
                     };
                     if let Some(mut order) = order {
+                        let as_of = as_of(order.folded.newest_report_event())?;
                         order.folded.apply_read(&object, &as_of);
                         save_folded(&transaction, &order, &now)?;
                         changed.push(order);
