@@ -19,7 +19,10 @@ fuzz_target!(|body: &[u8]| {
     for event in &events {
         folded.apply(event);
     }
-    assert_eq!(folded, settled, "redelivering the same events changed the fold");
+    assert_eq!(
+        folded, settled,
+        "redelivering the same events changed the fold"
+    );
     let _ = folded.status.badge(CustomerType::Combined);
     let _ = folded.status.badge(CustomerType::Segregated);
 });

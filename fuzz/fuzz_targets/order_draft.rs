@@ -17,7 +17,11 @@ fuzz_target!(|body: &[u8]| {
         match validate_order(&draft, rules) {
             Ok(valid) => {
                 for field in Field::ALL {
-                    assert_eq!(validate_order_field(&draft, rules, field), None, "{field:?}");
+                    assert_eq!(
+                        validate_order_field(&draft, rules, field),
+                        None,
+                        "{field:?}"
+                    );
                 }
                 serde_json::to_string(valid.candidate()).unwrap();
                 serde_json::to_string(&valid.invitation("cand_1")).unwrap();

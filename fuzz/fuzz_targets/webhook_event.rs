@@ -17,7 +17,11 @@ fuzz_target!(|body: &[u8]| {
     let again = folded.apply(&event);
     assert_eq!(folded, after_first, "a redelivery changed the fold");
     if first == Outcome::Applied {
-        assert_eq!(again, Outcome::Duplicate, "a redelivery was not a duplicate");
+        assert_eq!(
+            again,
+            Outcome::Duplicate,
+            "a redelivery was not a duplicate"
+        );
     }
     // The object as a read of it: never panics either.
     let mut read = folded.clone();
@@ -25,6 +29,10 @@ fuzz_target!(|body: &[u8]| {
     let stored = serde_json::to_string(&folded).unwrap();
     let loaded: FoldedOrder = serde_json::from_str(&stored).unwrap();
     assert_eq!(loaded, folded, "the fold does not survive the store");
-    let _ = folded.status.badge(bgcheck_fuzz::domain::checkr::CustomerType::Combined);
-    let _ = folded.status.badge(bgcheck_fuzz::domain::checkr::CustomerType::Segregated);
+    let _ = folded
+        .status
+        .badge(bgcheck_fuzz::domain::checkr::CustomerType::Combined);
+    let _ = folded
+        .status
+        .badge(bgcheck_fuzz::domain::checkr::CustomerType::Segregated);
 });

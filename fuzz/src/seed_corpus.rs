@@ -20,7 +20,9 @@ fn write(dir: &Path, name: &str, body: &str) {
 }
 
 fn main() {
-    let out = std::env::args().nth(1).unwrap_or_else(|| "corpus".to_owned());
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "corpus".to_owned());
     let out = Path::new(&out);
     let mut rows = Vec::new();
     macro_rules! push {
