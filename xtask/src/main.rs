@@ -561,6 +561,8 @@ fn run_schemathesis(bin: &Path, url: &str, tally: &mut Tally) -> Result<bool> {
         "schema-driven API test (schemathesis) against {url}"
     ));
     let status = Command::new(bin.join("schemathesis"))
+        // Its local cache goes with the other build output.
+        .current_dir(target_dir())
         .arg("--config-file")
         .arg(root().join("tests").join("api").join("schemathesis.toml"))
         .args(["run", &format!("{url}/api/openapi.json"), "--no-color"])
