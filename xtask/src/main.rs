@@ -542,6 +542,7 @@ fn api_schema(tally: &mut Tally) -> Result<bool> {
         };
         let _ = proxy.kill();
         let _ = proxy.wait();
+        let _ = std::fs::remove_dir_all(proxy_data_dir("api-schema"));
         outcome
     });
     // A test that could not run is a failed test, and the other suites' counts still print.
