@@ -16,6 +16,7 @@ use serde_json::json;
 const EVENTS: usize = 5_000;
 const CONCURRENCY: usize = 32;
 const ORDERS: usize = 20;
+const REPORT_HISTORY: usize = 6_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -90,6 +91,44 @@ async fn main() -> anyhow::Result<()> {
         "  ratio: {:.2} of the ceiling's throughput (target: >= 5,000 events/s and p99 <= 20 ms on 2 cores)",
         receiver.per_second / ceiling.per_second
     );
+
+    // One report with a long history: each event must cost the same however many came
+    // before it (the fold keeps its state; nothing re-reads the report's stored events).
+    let report_id = "b0b0b0b0b0b0b0b0b0b0b0b0";
+    let link = json!({"id": "evt_bench_link", "object": "event", "type": "invitation.completed",
+        "created_at": "2026-11-21T09:00:00Z", "account_id": "acct_no_hierarchy",
+        "data": {"object": {"id": invitations[0], "object": "invitation", "status": "completed",
+            "report_id": report_id}}})
+    .to_string();
+    let signature = sign_hex(secret.trim().as_bytes(), link.as_bytes());
+    load(
+        &http,
+        &format!("{base}/webhooks/checkr"),
+        &[(link, signature)],
+    )
+    .await;
+    let history: Vec<(String, String)> = (0..REPORT_HISTORY)
+        .map(|index| {
+            let body = json!({"id": format!("evt_report_{index}"), "object": "event", "type": "report.updated",
+                "created_at": format!("2026-11-22T10:{:02}:{:02}.{:03}Z", index / 60_000 % 60, index / 1000 % 60, index % 1000),
+                "account_id": "acct_no_hierarchy",
+                "data": {"object": {"id": report_id, "object": "report", "status": "pending",
+                    "estimated_completion_time": format!("2026-12-{:02}T00:00:00Z", 1 + index % 28)}}})
+            .to_string();
+            let signature = sign_hex(secret.trim().as_bytes(), body.as_bytes());
+            (body, signature)
+        })
+        .collect();
+    let url = format!("{base}/webhooks/checkr");
+    let (first, rest) = history.split_at(1_000);
+    let (middle, last) = rest.split_at(rest.len() - 1_000);
+    let early = load(&http, &url, first).await;
+    load(&http, &url, middle).await;
+    let late = load(&http, &url, last).await;
+    println!("one report, {REPORT_HISTORY} events in a row, {CONCURRENCY} concurrent:");
+    early.print("first 1,000 events");
+    late.print(&format!("last 1,000 (after {})", REPORT_HISTORY - 1_000));
+
     noop_server.abort();
     running.stop().await?;
     Ok(())

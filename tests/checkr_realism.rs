@@ -543,3 +543,53 @@ async fn a_token_revoked_before_its_callback_is_stored_as_disconnected() {
     assert_eq!((status, body["code"].as_str()), (409, Some("disconnected")));
     harness.stop().await;
 }
+
+// --- Object ids shared across Checkr accounts -------------------------------------------------
+
+/// A `report.completed` with a consider result, correctly signed, from another customer's
+/// Checkr account, about a report id that (by chance or malice) is also one of ours; dated
+/// later than anything of ours, so it would win any fold it entered.
+fn foreign_consider(report_id: &str) -> Value {
+    json!({"id": "9a8b7c6d5e4f3a2b1c0d9e8f", "object": "event", "type": "report.completed",
+        "created_at": "2099-01-01T00:00:00Z", "account_id": "acct_tree",
+        "data": {"object": {"id": report_id, "object": "report", "status": "complete",
+            "result": "consider", "package": "basic", "candidate_id": "e0f1a2b3c4d5e6f7a8b9c0d1"}}})
+}
+
+/// Our own report's events are held while another account's event about the same report id
+/// arrives; then ours are released (`reverse` delivers the report's before the invitation's).
+async fn foreign_event_before_our_link(reverse: bool) -> Value {
+    let harness = Harness::start().await;
+    let invitation = order(&harness, "XACCT-1").await;
+    control(&harness, "/sandbox/delivery", json!({"hold": true})).await;
+    let completed = harness.step(&invitation, "invitation_completed").await;
+    let report = report_id_of(&completed);
+    assert_eq!(
+        deliver_signed(&harness, &foreign_consider(&report)).await,
+        200
+    );
+    control(
+        &harness,
+        "/sandbox/delivery/release",
+        json!({"reverse": reverse}),
+    )
+    .await;
+    let (_, orders) = harness
+        .get("blue-bakery", "/api/candidates/XACCT-1/orders")
+        .await;
+    harness.stop().await;
+    orders[0].clone()
+}
+
+#[tokio::test]
+async fn another_accounts_event_is_not_replayed_when_invitation_completed_links_the_report() {
+    let order = foreign_event_before_our_link(false).await;
+    assert_eq!(order["badge"]["label"], "Pending", "{order}");
+    assert_eq!(order["status"]["invitation"]["status"], "completed");
+}
+
+#[tokio::test]
+async fn another_accounts_event_is_not_replayed_when_a_report_event_links_the_report() {
+    let order = foreign_event_before_our_link(true).await;
+    assert_eq!(order["badge"]["label"], "Pending", "{order}");
+}

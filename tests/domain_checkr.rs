@@ -101,6 +101,42 @@ fn a_redelivered_event_is_reported_as_duplicate_and_changes_nothing() {
 }
 
 #[test]
+fn a_read_is_dated_by_the_newest_event_folded_even_one_that_changed_nothing() {
+    let mut folded = FoldedOrder::default();
+    folded.apply(&vectors::event(5, &vectors::CONSIDER));
+    assert_eq!(
+        folded.apply(&vectors::event(3, &vectors::REPORT_CREATED)),
+        Outcome::Stale
+    );
+    // A bare completion changes nothing until the report is read; that read must count as
+    // newer than this event.
+    let bare = EventObject {
+        id: Some("rpt_1".to_owned()),
+        object: Some("report".to_owned()),
+        ..EventObject::default()
+    };
+    assert_eq!(
+        folded.apply(&bare_event(
+            "evt_bare",
+            "report.completed",
+            "2026-11-21T10:07:00Z",
+            bare
+        )),
+        Outcome::NeedsRead
+    );
+    assert_eq!(
+        folded.newest_report_event(),
+        Some(&Timestamp::parse("2026-11-21T10:07:00Z").unwrap())
+    );
+    assert_eq!(folded.newest_invitation_event(), None);
+    folded.apply(&vectors::event(1, &vectors::INVITED));
+    assert_eq!(
+        folded.newest_invitation_event(),
+        Some(&Timestamp::parse("2026-11-21T10:01:00Z").unwrap())
+    );
+}
+
+#[test]
 fn an_older_event_arriving_late_is_stale_and_keeps_the_newer_state() {
     let mut folded = FoldedOrder::default();
     let expired = vectors::Step {

@@ -450,3 +450,69 @@ async fn the_api_is_documented_and_health_is_reported() {
     assert_eq!(health.status(), 200);
     harness.stop().await;
 }
+
+/// The served description, as a schema-driven client reads it.
+fn openapi() -> Value {
+    serde_json::from_str(include_str!("../src/proxy/openapi.json")).unwrap()
+}
+
+#[test]
+fn every_operation_documents_its_request_body_and_success_answers() {
+    let spec = openapi();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(operation["operationId"].is_string(), "{name}: operationId");
+            let responses = operation["responses"].as_object().unwrap();
+            let successes: Vec<_> = responses
+                .iter()
+                .filter(|(status, _)| status.starts_with('2'))
+                .collect();
+            assert!(!successes.is_empty(), "{name}: no 2xx answer");
+            for (status, response) in successes {
+                if status != "204" {
+                    assert!(
+                        response["content"].is_object(),
+                        "{name} {status}: the answer's body is not described"
+                    );
+                }
+            }
+            if let Some(body) = operation.get("requestBody") {
+                assert!(
+                    body["content"]["application/json"]["schema"].is_object(),
+                    "{name}: the request body is not described"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_documented_work_location_codes_are_the_ones_validation_accepts() {
+    use bgcheck::domain::geo::{COUNTRIES, US_STATES};
+    let spec = openapi();
+    let location = &spec["components"]["schemas"]["WorkLocation"];
+    let documented = |codes: &Value| -> Vec<String> {
+        let mut codes: Vec<String> = codes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|code| code.as_str().unwrap().to_owned())
+            .collect();
+        codes.sort();
+        codes
+    };
+    let known = |table: &[(&str, &str)]| -> Vec<String> {
+        let mut codes: Vec<String> = table.iter().map(|(code, _)| (*code).to_owned()).collect();
+        codes.sort();
+        codes
+    };
+    assert_eq!(
+        documented(&location["properties"]["country"]["enum"]),
+        known(COUNTRIES)
+    );
+    assert_eq!(
+        documented(&location["then"]["properties"]["state"]["enum"]),
+        known(US_STATES)
+    );
+}

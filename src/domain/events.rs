@@ -359,6 +359,12 @@ pub struct FoldedOrder {
     report_mark: Option<Mark>,
     #[serde(default)]
     eta_mark: Option<Mark>,
+    /// The newest `created_at` of any event folded about the invitation, applied or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    invitation_seen: Option<Timestamp>,
+    /// The same for the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    report_seen: Option<Timestamp>,
 }
 
 enum Step {
@@ -445,6 +451,16 @@ fn summarize(steps: &[Step]) -> Outcome {
     }
 }
 
+/// Keeps the later of the two instants.
+fn see(seen: &mut Option<Timestamp>, at: &Timestamp) {
+    if seen
+        .as_ref()
+        .is_none_or(|newest| newest.cmp_instant(at) == Ordering::Less)
+    {
+        *seen = Some(at.clone());
+    }
+}
+
 fn parse_eta(object: &EventObject) -> Option<Timestamp> {
     object
         .estimated_completion_time
@@ -462,6 +478,7 @@ impl FoldedOrder {
         match event.kind().subject() {
             Subject::NotAnOrder => return Outcome::Ignored,
             Subject::Invitation(implied) => {
+                see(&mut self.invitation_seen, &event.created_at);
                 let status = implied.or_else(|| parse_word(object.status.as_deref()));
                 if let (Some(status), Some(id)) = (status, object.id.clone()) {
                     let state = InvitationState {
@@ -482,6 +499,7 @@ impl FoldedOrder {
                 }
             }
             Subject::Report(implied) => {
+                see(&mut self.report_seen, &event.created_at);
                 match report_state(object, implied) {
                     Some(state) => steps.push(advance(
                         &mut self.report_mark,
@@ -504,6 +522,18 @@ impl FoldedOrder {
             }
         }
         summarize(&steps)
+    }
+
+    /// The newest `created_at` among the invitation events folded so far (applied, stale or
+    /// unsettled): the `as_of` for a read of the invitation, kept here so that finding it
+    /// costs no look at the stored events.
+    pub fn newest_invitation_event(&self) -> Option<&Timestamp> {
+        self.invitation_seen.as_ref()
+    }
+
+    /// [`FoldedOrder::newest_invitation_event`] for the report.
+    pub fn newest_report_event(&self) -> Option<&Timestamp> {
+        self.report_seen.as_ref()
     }
 
     /// Folds an invitation or report as read from Checkr (`GET /v1/invitations/{id}` with

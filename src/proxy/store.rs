@@ -750,25 +750,25 @@ impl Store {
                 )
                 .optional()?
                 .flatten();
-            let replayed = replay_stored(&transaction, &mut order, &invitation_id)?;
-            if replayed.needs_read
-                && let Some(account) = &checkr_account
-            {
-                want_read(
-                    &transaction,
-                    ReadObject::Invitation,
-                    &invitation_id,
-                    account,
-                )?;
-            }
-            if order.report_id.is_none()
-                && let Some(report_id) = replayed.report_ids.into_iter().next()
-            {
-                order.report_id = Some(report_id.clone());
-                if replay_stored(&transaction, &mut order, &report_id)?.needs_read
-                    && let Some(account) = &checkr_account
+            // Only events the linked Checkr account sent belong to this order; an account
+            // that is not linked has none.
+            if let Some(account) = &checkr_account {
+                let replayed = replay_stored(&transaction, &mut order, &invitation_id, account)?;
+                if replayed.needs_read {
+                    want_read(
+                        &transaction,
+                        ReadObject::Invitation,
+                        &invitation_id,
+                        account,
+                    )?;
+                }
+                if order.report_id.is_none()
+                    && let Some(report_id) = replayed.report_ids.into_iter().next()
                 {
-                    want_read(&transaction, ReadObject::Report, &report_id, account)?;
+                    order.report_id = Some(report_id.clone());
+                    if replay_stored(&transaction, &mut order, &report_id, account)?.needs_read {
+                        want_read(&transaction, ReadObject::Report, &report_id, account)?;
+                    }
                 }
             }
             save_folded(&transaction, &order, &now)?;
@@ -1275,17 +1275,21 @@ pub(crate) struct Replayed {
     pub(crate) report_ids: Vec<String>,
 }
 
-/// Folds every stored event about `object_id` into `order` (events that arrived before the
-/// order could be linked to them).
+/// Folds every stored event that `checkr_account_id` sent about `object_id` into `order`
+/// (events that arrived before the order could be linked to them). Object ids are only
+/// unique within a Checkr account, so an event of another account never reaches the order.
 fn replay_stored(
     transaction: &rusqlite::Connection,
     order: &mut OrderRecord,
     object_id: &str,
+    checkr_account_id: &str,
 ) -> rusqlite::Result<Replayed> {
-    let mut statement =
-        transaction.prepare("SELECT payload FROM webhook_events WHERE object_id = ?1")?;
+    let mut statement = transaction.prepare(
+        "SELECT payload FROM webhook_events WHERE object_id = ?1 AND account_id = ?2 \
+         ORDER BY rowid",
+    )?;
     let payloads: Vec<String> = statement
-        .query_map([object_id], |row| row.get(0))?
+        .query_map([object_id, checkr_account_id], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut replayed = Replayed::default();
     for payload in payloads {
@@ -1344,7 +1348,7 @@ fn apply_event(
             let Some(invitation_id) = &object.id else {
                 return Ok(EventRecorded::Stored { changed });
             };
-            supersede_read(transaction, invitation_id)?;
+            supersede_read(transaction, invitation_id, &provider_account)?;
             if let Some(mut order) = load_order(
                 transaction,
                 &format!("invitation_id = ?2 AND {scope}"),
@@ -1360,7 +1364,9 @@ fn apply_event(
                 }
                 if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                     order.report_id = Some(report_id.clone());
-                    if replay_stored(transaction, &mut order, report_id)?.needs_read {
+                    if replay_stored(transaction, &mut order, report_id, &provider_account)?
+                        .needs_read
+                    {
                         want_read(
                             transaction,
                             ReadObject::Report,
@@ -1387,7 +1393,7 @@ fn apply_event(
             let Some(report_id) = &object.id else {
                 return Ok(EventRecorded::Stored { changed });
             };
-            supersede_read(transaction, report_id)?;
+            supersede_read(transaction, report_id, &provider_account)?;
             let linked = load_order(
                 transaction,
                 &format!("report_id = ?2 AND {scope}"),
@@ -1415,7 +1421,8 @@ fn apply_event(
                     Some(mut order) => {
                         order.report_id = Some(report_id.clone());
                         let needs_read =
-                            replay_stored(transaction, &mut order, report_id)?.needs_read;
+                            replay_stored(transaction, &mut order, report_id, &provider_account)?
+                                .needs_read;
                         save_folded(transaction, &order, now)?;
                         changed.push(order);
                         needs_read

@@ -1,5 +1,7 @@
 //! Project tasks: `cargo xtask demo`, `cargo xtask test`, `cargo xtask lint`,
-//! `cargo xtask widget`, `cargo xtask size`, `cargo xtask bench-widget`.
+//! `cargo xtask widget`, `cargo xtask size`, `cargo xtask bench-widget`, and
+//! `cargo xtask api-schema` (the schema-driven API test alone; `test` runs it too), and
+//! `cargo xtask fuzz` (cargo-fuzz targets in `fuzz/`, bounded in time; not part of `test`).
 //!
 //! Each task installs what it is missing (the wasm32 target, the wasm-bindgen CLI of the
 //! version Cargo.lock pins, Chromium and its driver) so a fresh machine needs nothing but
@@ -14,8 +16,7 @@ use anyhow::{Context, Result, bail};
 mod imports;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-const USAGE: &str =
-    "usage: cargo xtask <demo [proxy flags…] | test | lint | widget | size | bench-widget>";
+const USAGE: &str = "usage: cargo xtask <demo [proxy flags…] | test | api-schema | lint | widget | size | bench-widget>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -28,6 +29,18 @@ fn main() -> ExitCode {
         "widget" => build_widget().map(|_| ()),
         "bench-widget" => bench_widget(),
         "size" => build_shipped_widget().and_then(|_| size_report()),
+        "fuzz" => fuzz(rest.first().map(String::as_str)),
+        "api-schema" => {
+            let mut tally = Tally::default();
+            api_schema(&mut tally).and_then(|ok| {
+                println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+                if ok {
+                    Ok(())
+                } else {
+                    bail!("the schema-driven API test failed")
+                }
+            })
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -382,6 +395,8 @@ fn test() -> Result<()> {
 
     all_ok &= end_to_end(&mut tally)?;
 
+    all_ok &= api_schema(&mut tally)?;
+
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     if !all_ok || tally.failed > 0 {
         bail!("some tests failed or did not build");
@@ -394,7 +409,7 @@ fn test() -> Result<()> {
 fn end_to_end(tally: &mut Tally) -> Result<bool> {
     let e2e = root().join("e2e");
     ensure_playwright(&e2e)?;
-    let (mut proxy, url) = start_proxy()?;
+    let (mut proxy, url) = start_proxy("e2e")?;
     let outcome = match url {
         Some(url) => {
             let mut specs: Vec<PathBuf> = std::fs::read_dir(e2e.join("tests"))?
@@ -425,17 +440,17 @@ fn end_to_end(tally: &mut Tally) -> Result<bool> {
 }
 
 /// Builds and starts the real `bgcheck` binary with its sandbox on a free loopback port and a
-/// fresh data dir; returns the process and the URL it printed.
-fn start_proxy() -> Result<(std::process::Child, Option<String>)> {
+/// fresh data dir named after `purpose`; returns the process and the URL it printed.
+fn start_proxy(purpose: &str) -> Result<(std::process::Child, Option<String>)> {
     say("building the proxy");
     run(cargo().args(["build", "--bin", "bgcheck"]))?;
     // Outside the package folder, which the proxy serves files from and refuses to keep
     // its data in.
-    let data = std::env::temp_dir().join(format!("bgcheck-e2e-{}", std::process::id()));
+    let data = proxy_data_dir(purpose);
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
     }
-    let log = std::fs::File::create(target_dir().join("e2e-proxy.log"))?;
+    let log = std::fs::File::create(target_dir().join(format!("{purpose}-proxy.log")))?;
     let mut proxy = Command::new(target_dir().join("debug").join("bgcheck"))
         .args([
             "--sandbox",
@@ -465,6 +480,233 @@ fn start_proxy() -> Result<(std::process::Child, Option<String>)> {
 /// The npm packages the end-to-end specs import (pinned in e2e/package.json).
 const E2E_PACKAGES: [&str; 2] = ["playwright-core", "axe-core"];
 
+fn proxy_data_dir(purpose: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("bgcheck-{purpose}-{}", std::process::id()))
+}
+
+/// The schemathesis version the API test installs (PyPI, into a venv under `.tools/`).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// A Python venv under `.tools/` with schemathesis; returns its `bin` folder.
+fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = root().join(".tools").join("schemathesis");
+    let bin = venv.join("bin");
+    if !bin.join("schemathesis").is_file() {
+        say(&format!(
+            "installing {SCHEMATHESIS} into {}",
+            venv.display()
+        ));
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(bin.join("pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            SCHEMATHESIS,
+        ]))?;
+    }
+    Ok(bin)
+}
+
+/// A widget session from the demo's `/demo/session`, through the venv's Python (no HTTP
+/// client in this crate).
+fn demo_token(python: &Path, url: &str, account: &str, role: &str) -> Result<String> {
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys, urllib.request\n\
+             request = urllib.request.Request(sys.argv[1], data=b'', method='POST')\n\
+             print(json.load(urllib.request.urlopen(request))['token'])",
+            &format!("{url}/demo/session?account={account}&role={role}"),
+        ])
+        .output()
+        .context("asking the demo for a session")?;
+    if !output.status.success() {
+        bail!(
+            "no demo session for {account}/{role}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+/// The schema-driven API test: schemathesis generates a few hundred requests from the served
+/// `/api/openapi.json` against the real binary with its sandbox (settings in
+/// `tests/api/schemathesis.toml`) and fails on any 5xx or any answer the schema does not
+/// allow. Each operation counts as one test.
+fn api_schema(tally: &mut Tally) -> Result<bool> {
+    let outcome = ensure_schemathesis().and_then(|bin| {
+        let (mut proxy, url) = start_proxy("api-schema")?;
+        let outcome = match url {
+            Some(url) => run_schemathesis(&bin, &url, tally),
+            None => Err(anyhow::anyhow!(
+                "the proxy did not start; see {}",
+                target_dir().join("api-schema-proxy.log").display()
+            )),
+        };
+        let _ = proxy.kill();
+        let _ = proxy.wait();
+        let _ = std::fs::remove_dir_all(proxy_data_dir("api-schema"));
+        outcome
+    });
+    // A test that could not run is a failed test, and the other suites' counts still print.
+    outcome.or_else(|error| {
+        eprintln!("api schema: could not run: {error:#}");
+        tally.failed += 1;
+        Ok(false)
+    })
+}
+
+fn run_schemathesis(bin: &Path, url: &str, tally: &mut Tally) -> Result<bool> {
+    let python = bin.join("python");
+    let secret = std::fs::read_to_string(proxy_data_dir("api-schema").join("session.secret"))?;
+    let report = target_dir().join("api-schema.xml");
+    let _ = std::fs::remove_file(&report);
+    say(&format!(
+        "schema-driven API test (schemathesis) against {url}"
+    ));
+    let status = Command::new(bin.join("schemathesis"))
+        // Its local cache goes with the other build output.
+        .current_dir(target_dir())
+        .arg("--config-file")
+        .arg(root().join("tests").join("api").join("schemathesis.toml"))
+        .args(["run", &format!("{url}/api/openapi.json"), "--no-color"])
+        .args(["--report", "junit", "--report-junit-path"])
+        .arg(&report)
+        .env(
+            "BGCHECK_RECRUITER_TOKEN",
+            demo_token(&python, url, "blue-bakery", "recruiter")?,
+        )
+        .env(
+            "BGCHECK_ADMIN_TOKEN",
+            demo_token(&python, url, "blue-bakery", "admin")?,
+        )
+        .env(
+            "BGCHECK_OTHER_ADMIN_TOKEN",
+            demo_token(&python, url, "corner-cafe", "admin")?,
+        )
+        .env("BGCHECK_SESSION_SECRET", secret.trim())
+        .status()
+        .context("starting schemathesis")?;
+    // One test per operation (and one for the stateful phase), as the JUnit report lists them.
+    let xml = std::fs::read_to_string(&report).unwrap_or_default();
+    let cases = xml.matches("<testcase ").count() as u64;
+    let failed = xml
+        .split("<testcase ")
+        .skip(1)
+        .filter(|case| case.contains("<failure") || case.contains("<error"))
+        .count() as u64;
+    tally.passed += cases - failed;
+    tally.failed += failed;
+    if cases == 0 {
+        tally.failed += 1;
+    }
+    println!(
+        "api schema: {} operations passed, {failed} failed",
+        cases - failed
+    );
+    Ok(status.success() && cases > 0)
+}
+
+/// The nightly cargo-fuzz builds with (sanitizer coverage needs one).
+const FUZZ_TOOLCHAIN: &str = "nightly-2026-10-29";
+/// The fuzz targets in `fuzz/fuzz_targets/`.
+const FUZZ_TARGETS: [&str; 3] = ["webhook_event", "fold", "order_draft"];
+
+/// `cargo` through rustup with the fuzzing toolchain, whatever toolchain runs this task.
+fn nightly_cargo() -> Command {
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root())
+        .env("RUSTUP_TOOLCHAIN", FUZZ_TOOLCHAIN)
+        .env_remove("RUSTC")
+        .env_remove("RUSTDOC");
+    command
+}
+
+fn ensure_cargo_fuzz() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .context("rustup is needed for the fuzzing toolchain")?;
+    if !String::from_utf8_lossy(&installed.stdout).contains(FUZZ_TOOLCHAIN) {
+        say(&format!("installing the {FUZZ_TOOLCHAIN} toolchain"));
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            FUZZ_TOOLCHAIN,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    let has_fuzz = nightly_cargo()
+        .args(["fuzz", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_fuzz {
+        say("installing cargo-fuzz");
+        run(cargo().args(["install", "cargo-fuzz"]))?;
+    }
+    Ok(())
+}
+
+/// Runs every fuzz target for `seconds` (default 60) from a seed corpus written from the
+/// test vectors, and reports what each found; a crash's input is kept in
+/// `fuzz/artifacts/<target>/`.
+fn fuzz(seconds: Option<&str>) -> Result<()> {
+    let seconds: u64 = seconds
+        .map_or(Ok(60), str::parse)
+        .context("seconds per target")?;
+    ensure_cargo_fuzz()?;
+    let fuzz_dir = root().join("fuzz");
+    let corpus = fuzz_dir.join("corpus");
+    say("writing the seed corpus from tests/vectors/");
+    run(nightly_cargo()
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(fuzz_dir.join("Cargo.toml"))
+        .args(["--bin", "seed_corpus", "--"])
+        .arg(&corpus))?;
+    let mut findings = Vec::new();
+    for target in FUZZ_TARGETS {
+        say(&format!("fuzzing {target} for {seconds} s"));
+        let started = std::time::Instant::now();
+        let status = nightly_cargo()
+            .args(["fuzz", "run", "--fuzz-dir"])
+            .arg(&fuzz_dir)
+            .arg(target)
+            .arg(corpus.join(target))
+            .args([
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-max_len=65536",
+            ])
+            .status()
+            .context("starting cargo fuzz")?;
+        let inputs = std::fs::read_dir(corpus.join(target))?.count();
+        findings.push((
+            target,
+            started.elapsed().as_secs(),
+            inputs,
+            status.success(),
+        ));
+    }
+    for (target, elapsed, inputs, clean) in &findings {
+        println!(
+            "fuzz {target:<14} {elapsed:>5} s  corpus {inputs:>6} inputs  {}",
+            if *clean {
+                "nothing found"
+            } else {
+                "CRASH: see fuzz/artifacts/"
+            }
+        );
+    }
+    if findings.iter().any(|(_, _, _, clean)| !clean) {
+        bail!("a fuzz target crashed");
+    }
+    Ok(())
+}
+
 fn ensure_playwright(e2e: &Path) -> Result<()> {
     let modules = e2e.join("node_modules");
     if E2E_PACKAGES
@@ -486,7 +728,7 @@ fn bench_widget() -> Result<()> {
     build_shipped_widget()?;
     let e2e = root().join("e2e");
     ensure_playwright(&e2e)?;
-    let (mut proxy, url) = start_proxy()?;
+    let (mut proxy, url) = start_proxy("e2e")?;
     let outcome = match url {
         Some(url) => run(Command::new("node")
             .arg("bench.mjs")

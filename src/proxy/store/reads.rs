@@ -57,11 +57,12 @@ pub(super) fn want_read(
 pub(super) fn supersede_read(
     transaction: &rusqlite::Connection,
     object_id: &str,
+    checkr_account_id: &str,
 ) -> rusqlite::Result<()> {
     transaction.execute(
         "UPDATE pending_reads SET generation = generation + 1, not_before = NULL \
-         WHERE object_id = ?1",
-        [object_id],
+         WHERE object_id = ?1 AND checkr_account_id = ?2",
+        [object_id, checkr_account_id],
     )?;
     Ok(())
 }
@@ -221,9 +222,20 @@ impl Store {
                 Some(current) if current != read.generation => return Ok(ReadApplied::Superseded),
                 Some(_) => {}
             }
-            let as_of = newest_event_time(&transaction, &read.object_id)?.unwrap_or_else(|| {
-                Timestamp::parse(&now).unwrap_or_else(|_| Timestamp::from_unix_seconds(0))
-            });
+            // The read is authoritative up to the newest event about the object. The order's
+            // fold keeps that time, so this costs no look at the stored events; only orders
+            // folded before it was kept fall back to scanning them.
+            let as_of = |seen: Option<&Timestamp>| -> rusqlite::Result<Timestamp> {
+                let newest = match seen {
+                    Some(seen) => Some(seen.clone()),
+                    None => {
+                        newest_event_time(&transaction, &read.object_id, &read.checkr_account_id)?
+                    }
+                };
+                Ok(newest.unwrap_or_else(|| {
+                    Timestamp::parse(&now).unwrap_or_else(|_| Timestamp::from_unix_seconds(0))
+                }))
+            };
             let account = &read.checkr_account_id;
             let scope = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = ?1)";
             let mut changed = Vec::new();
@@ -234,10 +246,13 @@ impl Store {
                         &format!("invitation_id = ?2 AND {scope}"),
                         params![account, read.object_id],
                     )? {
+                        let as_of = as_of(order.folded.newest_invitation_event())?;
                         order.folded.apply_read(&object, &as_of);
                         if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                             order.report_id = Some(report_id.clone());
-                            if replay_stored(&transaction, &mut order, report_id)?.needs_read {
+                            if replay_stored(&transaction, &mut order, report_id, account)?
+                                .needs_read
+                            {
                                 want_read(&transaction, ReadObject::Report, report_id, account)?;
                             }
                         }
@@ -265,12 +280,13 @@ impl Store {
                         .map(|mut order| -> rusqlite::Result<OrderRecord> {
                             order.report_id = Some(read.object_id.clone());
                             // Whatever these leave unsettled, the read settles next.
-                            replay_stored(&transaction, &mut order, &read.object_id)?;
+                            replay_stored(&transaction, &mut order, &read.object_id, account)?;
                             Ok(order)
                         })
                         .transpose()?,
                     };
                     if let Some(mut order) = order {
+                        let as_of = as_of(order.folded.newest_report_event())?;
                         order.folded.apply_read(&object, &as_of);
                         save_folded(&transaction, &order, &now)?;
                         changed.push(order);
@@ -288,15 +304,17 @@ impl Store {
     }
 }
 
-/// The newest `created_at` among the recorded events about an object.
+/// The newest `created_at` among the recorded events the account sent about an object.
 fn newest_event_time(
     transaction: &rusqlite::Connection,
     object_id: &str,
+    checkr_account_id: &str,
 ) -> rusqlite::Result<Option<Timestamp>> {
-    let mut statement =
-        transaction.prepare("SELECT created_at FROM webhook_events WHERE object_id = ?1")?;
+    let mut statement = transaction.prepare(
+        "SELECT created_at FROM webhook_events WHERE object_id = ?1 AND account_id = ?2",
+    )?;
     let times: Vec<String> = statement
-        .query_map([object_id], |row| row.get(0))?
+        .query_map([object_id, checkr_account_id], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(times
         .iter()

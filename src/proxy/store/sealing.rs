@@ -23,7 +23,11 @@ pub fn check_and_reseal(
     vault: &Vault,
     path: &str,
 ) -> anyhow::Result<()> {
-    let transaction = connection.transaction()?;
+    // Immediate: a transaction that reads first and writes later cannot wait for a writer
+    // that got in between (SQLite answers "database is locked" at once), and at start the
+    // previous process's last writes may still be in flight.
+    let transaction =
+        connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let stored: Option<String> = transaction
         .query_row("SELECT check_value FROM sealing_key", [], |row| row.get(0))
         .optional()?;
