@@ -7,7 +7,9 @@ use rusqlite::{OptionalExtension, params};
 use crate::domain::events::EventObject;
 use crate::domain::time::Timestamp;
 
-use super::{OrderRecord, Secret, Store, load_order, replay_stored, save_folded, token_context};
+use super::sealing::token_context;
+use super::sqlite::{load_order, replay_stored, save_folded};
+use super::{OrderRecord, Secret, Store};
 
 /// Which Checkr resource a pending read fetches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
