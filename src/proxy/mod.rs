@@ -94,8 +94,9 @@ pub struct Provider {
 }
 
 impl AppState {
-    /// Builds the state: opens the store in the data dir and a client for the provider.
-    pub fn new(
+    /// Builds the state: opens the store (`--database-url`, else SQLite in the data dir) and
+    /// a client for the provider.
+    pub async fn new(
         config: Config,
         provider: Provider,
         public_url: String,
@@ -107,7 +108,11 @@ impl AppState {
         if let Some(previous) = &config.previous_encryption_key {
             vault = vault.with_previous_key(previous)?;
         }
-        let store = Store::open(&data_dir.join("bgcheck.sqlite3"), vault)?;
+        let store = match &config.database_url {
+            Some(url) if store::is_postgres_url(url.expose()) => Store::connect(url, vault).await?,
+            Some(path) => Store::open(std::path::Path::new(path.expose()), vault)?,
+            None => Store::open(&data_dir.join("bgcheck.sqlite3"), vault)?,
+        };
         let (live, _) = tokio::sync::broadcast::channel(1_024);
         Ok(Self {
             events: webhooks::EventWriter::start(store.clone()),
@@ -159,10 +164,44 @@ impl AppState {
         format!("{}/reports/{report_id}", self.dashboard_base)
     }
 
-    /// Tells live widgets that an order changed.
+    /// Tells live widgets that an order changed: this instance's directly, or, on a shared
+    /// store, every instance's through the database (this one hears it back).
     fn publish(&self, order: OrderRecord) {
-        // No live widget listening is the normal case.
-        let _ = self.live.send(order);
+        if self.store.is_shared() {
+            let (store, notice) = (
+                self.store.clone(),
+                store::Notice::Order {
+                    account_id: order.account_id,
+                    order_id: order.id,
+                },
+            );
+            tokio::spawn(async move {
+                if let Err(error) = store.announce(&notice).await {
+                    tracing::warn!(error = %format!("{error:#}"), "announcing an order change failed");
+                }
+            });
+        } else {
+            // No live widget listening is the normal case.
+            let _ = self.live.send(order);
+        }
+    }
+
+    /// Drops the account's cached catalog, on every instance sharing the store.
+    fn forget_catalog(&self, account_id: &str) {
+        self.catalogs.forget(account_id);
+        if self.store.is_shared() {
+            let (store, notice) = (
+                self.store.clone(),
+                store::Notice::Catalog {
+                    account_id: account_id.to_owned(),
+                },
+            );
+            tokio::spawn(async move {
+                if let Err(error) = store.announce(&notice).await {
+                    tracing::warn!(error = %format!("{error:#}"), "announcing a catalog change failed");
+                }
+            });
+        }
     }
 
     /// Asks the read task to look for reads that are due (it coalesces wake-ups).
@@ -397,7 +436,10 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
             (provider, Some(sandbox), Some(sandbox_address), Some(task))
         }
     };
-    let state = AppState::new(config, provider, public_url, policy)?;
+    let state = AppState::new(config, provider, public_url, policy).await?;
+    if let Some(notices) = state.store.notices() {
+        tokio::spawn(relay_notices(state.clone(), notices));
+    }
     if let Some(sandbox) = &sandbox {
         link_demo_accounts(&state, sandbox).await?;
     }
@@ -423,6 +465,38 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
         server,
         sandbox_task,
     })
+}
+
+/// Acts on what any instance sharing the store announced: loads a changed order for this
+/// instance's live widgets, drops a stale catalog. Ends with the proxy.
+async fn relay_notices(
+    state: AppState,
+    mut notices: tokio::sync::mpsc::UnboundedReceiver<store::Notice>,
+) {
+    let stopping = state.stopping();
+    tokio::pin!(stopping);
+    loop {
+        let notice = tokio::select! {
+            () = &mut stopping => return,
+            notice = notices.recv() => notice,
+        };
+        match notice {
+            None => return,
+            Some(store::Notice::Order {
+                account_id,
+                order_id,
+            }) => match state.store.order(&account_id, &order_id).await {
+                Ok(Some(order)) => {
+                    let _ = state.live.send(order);
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "loading an announced order failed")
+                }
+            },
+            Some(store::Notice::Catalog { account_id }) => state.catalogs.forget(&account_id),
+        }
+    }
 }
 
 /// How often old webhook bodies are pruned.

@@ -1,12 +1,9 @@
 //! Durable state: ATS accounts and their provider connection, candidates, orders.
 //!
-//! SQLite in WAL mode is the embedded default. Everything above this module goes through the
-//! methods of [`Store`], which is the seam a PostgreSQL implementation would fill for several
-//! proxies behind a load balancer; no SQL leaves this module.
+//! SQLite in WAL mode is the embedded default; PostgreSQL serves several proxy instances behind
+//! a load balancer. Everything above this module goes through the methods of [`Store`], which
+//! dispatches to one or the other; no SQL leaves this module.
 
-use std::sync::{Arc, Mutex};
-
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::checkr::CustomerType;
@@ -19,6 +16,7 @@ use super::crypto::Vault;
 use super::secret::Secret;
 
 mod oauth;
+mod postgres;
 mod reads;
 mod sealing;
 mod sqlite;
@@ -197,12 +195,254 @@ pub struct KnownCandidate {
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// Handle to the database; cheap to clone. Access tokens pass through its [`Vault`], so the
-/// file never holds one readably.
+/// Handle to the database; cheap to clone. Access tokens pass through a [`Vault`], so the
+/// database never holds one readably.
+///
+/// One API over two backends: SQLite (one file, one proxy process) and PostgreSQL (shared
+/// by several instances, see [`Store::connect`]).
 #[derive(Clone)]
 pub struct Store {
-    connection: Arc<Mutex<Connection>>,
-    vault: Vault,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PostgresStore),
+}
+
+/// Something every instance sharing a PostgreSQL store must hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// An order changed: each instance loads it and tells its own live widgets.
+    Order {
+        /// The ATS account.
+        account_id: String,
+        /// The order.
+        order_id: String,
+    },
+    /// The account's connection changed: its cached catalog is stale everywhere.
+    Catalog {
+        /// The ATS account.
+        account_id: String,
+    },
+}
+
+/// Whether `--database-url` names a PostgreSQL server rather than a SQLite file.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path` and applies pending
+    /// migrations.
+    pub fn open(path: &std::path::Path, vault: Vault) -> anyhow::Result<Self> {
+        Ok(Self {
+            backend: Backend::Sqlite(sqlite::SqliteStore::open(path, vault)?),
+        })
+    }
+
+    /// Connects to the PostgreSQL server at `url` (`postgres://…`), applies pending
+    /// migrations under an advisory lock (so instances starting together migrate once) and
+    /// checks the sealing key.
+    pub async fn connect(url: &Secret, vault: Vault) -> anyhow::Result<Self> {
+        Ok(Self {
+            backend: Backend::Postgres(postgres::PostgresStore::connect(url, vault).await?),
+        })
+    }
+
+    /// Whether other proxy instances may share this store (PostgreSQL): then live changes
+    /// travel through [`Store::announce`] and [`Store::notices`].
+    pub fn is_shared(&self) -> bool {
+        match &self.backend {
+            Backend::Sqlite(_) => false,
+            Backend::Postgres(_) => true,
+        }
+    }
+
+    /// Tells every instance sharing the store (this one included) about `notice`; nothing
+    /// for SQLite, whose one process tells itself.
+    pub async fn announce(&self, notice: &Notice) -> anyhow::Result<()> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(store) => store.announce(notice).await,
+        }
+    }
+
+    /// Every instance's notices, from now on, until the receiver is dropped; `None` for
+    /// SQLite. A dropped database connection is re-established; notices sent meanwhile are
+    /// lost (widgets refresh their list when their own stream reconnects).
+    pub fn notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Notice>> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(store) => {
+                let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+                tokio::spawn(postgres::listen(store.url().clone(), sender));
+                Some(receiver)
+            }
+        }
+    }
+}
+
+/// Writes, for each listed method, a public `Store` method that runs the backend's own.
+macro_rules! dispatch {
+    ($($(#[$attribute:meta])* fn $name:ident(&self $(, $arg:ident: $type:ty)*) -> $output:ty;)*) => {
+        impl Store {
+            $(
+                $(#[$attribute])*
+                pub async fn $name(&self $(, $arg: $type)*) -> anyhow::Result<$output> {
+                    match &self.backend {
+                        Backend::Sqlite(store) => store.$name($($arg),*).await,
+                        Backend::Postgres(store) => store.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+dispatch! {
+    /// Inserts the account or replaces its fields.
+    fn upsert_account(&self, account: AccountRecord) -> ();
+    /// Creates the account if the ATS names one this proxy has not seen; never changes an
+    /// existing one.
+    fn ensure_account(&self, id: &str, name: &str) -> ();
+    /// Changes how the account's users are told about results.
+    fn set_customer_type(&self, id: &str, customer_type: CustomerType) -> bool;
+    /// The account with this ATS id.
+    fn account(&self, id: &str) -> Option<AccountRecord>;
+    /// The provider candidate already created for this applicant in this region (R7, R9).
+    fn candidate(&self, account_id: &str, custom_id: &str, region: Region) -> Option<KnownCandidate>;
+    /// Creates an order in the `Drafted` step, claimed by its creator's `lease`, with fresh
+    /// Idempotency-Keys for its steps. Its id needs no coordination between instances.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_order(
+        &self,
+        account_id: &str,
+        ordered_by: &str,
+        custom_id: &str,
+        region: Region,
+        draft: &OrderDraft,
+        lease: &LeaseGrant,
+        now: &str
+    ) -> OrderRecord;
+    /// Records a created (or reused) candidate on the order and, for reuse by later orders,
+    /// against the applicant and region with the details it was sent, in one transaction,
+    /// before the invitation is tried. `false` when `owner` no longer holds the order.
+    fn record_candidate(
+        &self,
+        order: &OrderRecord,
+        owner: &str,
+        candidate_id: &str,
+        details: &serde_json::Map<String, serde_json::Value>,
+        now: &str
+    ) -> bool;
+    /// Notes that the invitation is about to be sent (the first time only: Checkr's replay
+    /// window runs from then). `false` when `owner` no longer holds the order.
+    fn mark_invitation_sending(&self, order_id: &str, owner: &str, unix_now: i64) -> bool;
+    /// Records a created invitation and the status it starts in, releases the lease, and
+    /// folds in the invitation's (and its report's) events that arrived before the order was
+    /// linked to them. `None` when `owner` no longer holds the order.
+    fn record_invitation(
+        &self,
+        order_id: &str,
+        owner: &str,
+        invitation_id: &str,
+        invitation_url: Option<&str>,
+        folded: &FoldedOrder,
+        now: &str
+    ) -> Option<OrderRecord>;
+    /// Records a failed step with the provider's explanation and releases the lease. `false`
+    /// when `owner` no longer holds the order.
+    fn record_failure(
+        &self,
+        order_id: &str,
+        owner: &str,
+        step: OrderStep,
+        failure: &Failure,
+        now: &str
+    ) -> bool;
+    /// Checkr asked to wait: the order stays in its sending step, marked busy, and the lease
+    /// becomes the time of the next automatic attempt (the reconciler takes it from there).
+    /// `false` when `owner` no longer holds the order.
+    fn record_busy(&self, order_id: &str, owner: &str, retry_at: i64, now: &str) -> bool;
+    /// Claims an order for sending, atomically: only a failed step or a sending step whose
+    /// lease is free (never held, or expired at `unix_now`) can be claimed, and the claim moves
+    /// it to the step it is sent from, so every viewer sees "Sending".
+    fn claim_order(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        lease: &LeaseGrant,
+        unix_now: i64,
+        now: &str
+    ) -> Claim;
+    /// Orders stopped on their way (a sending step whose lease is free at `unix_now`), as
+    /// `(account, order)` ids, oldest first: what the reconciler resumes.
+    fn stalled_orders(&self, unix_now: i64) -> Vec<(String, String)>;
+    /// Voids every sender's lease, only at start. One proxy process owns a SQLite file, so
+    /// any lease in it belongs to a run that has ended; a shared PostgreSQL store voids none
+    /// (another instance may be sending) and lets them expire instead.
+    fn release_all_leases(&self) -> usize;
+    /// Whether any order of the account is already linked to this invitation.
+    fn invitation_is_linked(&self, account_id: &str, invitation_id: &str) -> bool;
+    /// Counts one more attempt at placing the order.
+    fn count_attempt(&self, order_id: &str) -> u32;
+    /// One order of an account.
+    fn order(&self, account_id: &str, order_id: &str) -> Option<OrderRecord>;
+    /// Every order of one applicant, newest first.
+    fn orders_for_candidate(&self, account_id: &str, custom_id: &str) -> Vec<OrderRecord>;
+    /// Records webhook events and applies them, all in one transaction (one disk sync for
+    /// the batch); each event runs in its own savepoint, so one that fails leaves the others
+    /// recorded. When this returns, every `Ok` in it is durable and its effects are visible.
+    fn record_events(
+        &self,
+        batch: Vec<(crate::domain::events::Event, String, String)>
+    ) -> Vec<anyhow::Result<EventRecorded>>;
+    /// Blanks the raw bodies of webhook events received before `before` (RFC 3339); their
+    /// id, type, object and time stay for deduplication. Returns how many were pruned.
+    fn prune_event_payloads(&self, before: &str) -> usize;
+    /// Stores why screenings of an order's report were canceled.
+    fn set_cancellation_reasons(&self, order_id: &str, reasons: Vec<String>) -> Option<OrderRecord>;
+    /// Links the ATS account to a provider account after OAuth, as
+    /// [`crate::domain::connection::decide_link`] rules; nothing changes unless the decision
+    /// links. Ordering waits for `account.credentialed` unless it already arrived for that
+    /// provider account, and a token whose `token.deauthorized` overtook this callback is
+    /// stored as deauthorized.
+    fn connect_account(&self, id: &str, checkr_account_id: &str, token: &Secret) -> LinkOutcome;
+    /// Marks the account disconnected and forgets its token.
+    fn disconnect_account(&self, id: &str) -> ();
+    /// Reads that are due at `now_unix` (all of them with `include_backed_off`, as at start).
+    fn due_reads(&self, now_unix: i64, include_backed_off: bool) -> Vec<PendingRead>;
+    /// The request to read `object_id`, if one is open.
+    fn pending_read(&self, object_id: &str) -> Option<PendingRead>;
+    /// Records a failed read: tried again at `retry_at` (Unix seconds), or at once if an event
+    /// about the object arrived meanwhile; `give_up` drops the request.
+    fn read_failed(&self, read: &PendingRead, error: &str, retry_at: i64, give_up: bool) -> ();
+    /// The access token of the connected ATS account linked to this Checkr account.
+    fn token_for_checkr_account(&self, checkr_account_id: &str) -> Option<Secret>;
+    /// Folds an object read from Checkr into the order it belongs to (linking a report found
+    /// only by the read) and closes the request, unless an event about the object arrived
+    /// after the read began.
+    fn apply_read(
+        &self,
+        read: &PendingRead,
+        object: crate::domain::events::EventObject,
+        now: String
+    ) -> ReadApplied;
+    /// Marks a start ticket used; `false` when it already was. Spent tickets are kept until
+    /// they would have expired anyway.
+    fn spend_ticket(&self, nonce: &str, expires_at: u64, now: u64) -> bool;
+    /// Stores a started flow under the digest of its state nonce.
+    fn save_pending_connection(
+        &self,
+        nonce_digest: &str,
+        pending: PendingConnection,
+        now: u64
+    ) -> ();
+    /// Takes a started flow out of the store: a state is good for one callback, whatever
+    /// that callback then decides.
+    fn take_pending_connection(&self, nonce_digest: &str) -> Option<PendingConnection>;
 }
 
 fn region_name(region: Region) -> &'static str {

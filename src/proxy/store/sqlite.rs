@@ -19,7 +19,7 @@ use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
 use super::{
     AccountRecord, Claim, ConnectionState, EventRecorded, Failure, KnownCandidate, LeaseGrant,
-    LinkOutcome, OrderRecord, StepKeys, Store, customer_type_from, parse_region, region_name,
+    LinkOutcome, OrderRecord, StepKeys, customer_type_from, parse_region, region_name,
 };
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
@@ -183,7 +183,7 @@ fn order_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRecord> {
     })
 }
 
-/// The account with its token still sealed; [`Store::account`] opens it.
+/// The account with its token still sealed; [`SqliteStore::account`] opens it.
 fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AccountRecord, Option<String>)> {
     Ok((
         AccountRecord {
@@ -199,7 +199,15 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AccountRecord,
     ))
 }
 
-impl Store {
+/// Handle to the database file; cheap to clone. Access tokens pass through its [`Vault`], so
+/// the file never holds one readably.
+#[derive(Clone)]
+pub(super) struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+    pub(super) vault: Vault,
+}
+
+impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path, vault: Vault) -> anyhow::Result<Self> {
         create_private_file(path)
@@ -779,7 +787,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Records webhook events and applies them, all in one transaction (one disk sync for
     /// the batch); each event runs in its own savepoint, so one that fails leaves the others
     /// recorded. When this returns, every `Ok` in it is durable and its effects are visible.
