@@ -437,7 +437,7 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
         }
     };
     let state = AppState::new(config, provider, public_url, policy).await?;
-    if let Some(notices) = state.store.notices() {
+    if let Some(notices) = state.store.notices().await? {
         tokio::spawn(relay_notices(state.clone(), notices));
     }
     if let Some(sandbox) = &sandbox {

@@ -269,17 +269,15 @@ impl Store {
         }
     }
 
-    /// Every instance's notices, from now on, until the receiver is dropped; `None` for
-    /// SQLite. A dropped database connection is re-established; notices sent meanwhile are
-    /// lost (widgets refresh their list when their own stream reconnects).
-    pub fn notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Notice>> {
+    /// Every instance's notices, from the moment this returns until the receiver is
+    /// dropped; `None` for SQLite. A dropped database connection is opened again; notices
+    /// sent meanwhile are lost (widgets refresh their list when their own stream reconnects).
+    pub async fn notices(
+        &self,
+    ) -> anyhow::Result<Option<tokio::sync::mpsc::UnboundedReceiver<Notice>>> {
         match &self.backend {
-            Backend::Sqlite(_) => None,
-            Backend::Postgres(store) => {
-                let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-                tokio::spawn(postgres::listen(store.url().clone(), sender));
-                Some(receiver)
-            }
+            Backend::Sqlite(_) => Ok(None),
+            Backend::Postgres(store) => Ok(Some(postgres::listen(store.url().clone()).await?)),
         }
     }
 }

@@ -17,7 +17,23 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// A proxy on the store the run asks for: SQLite in a temp dir, or, with
+    /// `BGCHECK_TEST_STORE=postgres`, a fresh database on the test PostgreSQL cluster.
     pub async fn start() -> Self {
+        let database = if std::env::var("BGCHECK_TEST_STORE").as_deref() == Ok("postgres") {
+            Some(
+                fresh_postgres_database()
+                    .await
+                    .expect("BGCHECK_TEST_STORE=postgres needs BGCHECK_TEST_POSTGRES"),
+            )
+        } else {
+            None
+        };
+        Self::start_on(database).await
+    }
+
+    /// A proxy whose store is `database_url` (`None`: SQLite in its temp dir).
+    pub async fn start_on(database_url: Option<String>) -> Self {
         let data = tempfile::tempdir().unwrap();
         let policy = ClientPolicy {
             // Checkr's 2/5/10/30 s back-off in milliseconds, and no wait over 50 ms, so no
@@ -26,9 +42,9 @@ impl Harness {
             max_rate_limit_wait: Duration::from_millis(50),
             ..ClientPolicy::default()
         };
-        let running = start_with_policy(Config::for_data_dir(data.path()), policy)
-            .await
-            .unwrap();
+        let mut config = Config::for_data_dir(data.path());
+        config.database_url = database_url.map(bgcheck::proxy::secret::Secret::new);
+        let running = start_with_policy(config, policy).await.unwrap();
         Self {
             running,
             http: reqwest::Client::new(),
@@ -305,4 +321,33 @@ impl Harness {
             .await
             .unwrap()
     }
+}
+
+/// The variable naming the throwaway PostgreSQL cluster `cargo xtask test` starts (an admin
+/// `postgres://` URL).
+pub const POSTGRES_ENV: &str = "BGCHECK_TEST_POSTGRES";
+
+/// A new, empty database on the test cluster, as a `postgres://` URL; `None`, with a note
+/// saying the test is skipped, when no cluster was given.
+pub async fn fresh_postgres_database() -> Option<String> {
+    let Ok(admin) = std::env::var(POSTGRES_ENV) else {
+        eprintln!(
+            "SKIPPED: {POSTGRES_ENV} is unset, so this PostgreSQL test did not run; \
+             `cargo xtask test` starts a throwaway cluster and sets it"
+        );
+        return None;
+    };
+    let name = format!("bgcheck_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = connection.await;
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
 }

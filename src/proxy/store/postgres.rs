@@ -1645,34 +1645,32 @@ impl PostgresStore {
     }
 }
 
-/// Forwards every instance's notices to `sender` until it is closed, on a connection of its
-/// own (LISTEN needs one outside the pool), reconnecting after a second when it drops.
-pub(super) async fn listen(url: Secret, sender: tokio::sync::mpsc::UnboundedSender<Notice>) {
-    while !sender.is_closed() {
-        if let Err(error) = listen_once(&url, &sender).await {
-            tracing::warn!(error = %format!("{error:#}"), "PostgreSQL notifications interrupted");
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+/// A connection that LISTENs on the store's channels, and the messages it receives.
+struct Subscription {
+    _client: tokio_postgres::Client,
+    messages: tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::AsyncMessage>,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.driver.abort();
     }
 }
 
-async fn listen_once(
-    url: &Secret,
-    sender: &tokio::sync::mpsc::UnboundedSender<Notice>,
-) -> anyhow::Result<()> {
+/// Opens a connection of its own (LISTEN needs one outside the pool) and returns once it
+/// listens, so nothing announced after this returns is missed.
+async fn subscribe(url: &Secret) -> anyhow::Result<Subscription> {
     use futures::StreamExt;
-    let (client, mut connection) = tokio_postgres::connect(url.expose(), NoTls).await?;
-    let (messages_tx, mut messages) = tokio::sync::mpsc::unbounded_channel();
+    let (client, mut connection) = tokio_postgres::connect(url.expose(), NoTls)
+        .await
+        .context("connecting to PostgreSQL for notifications")?;
+    let (messages_tx, messages) = tokio::sync::mpsc::unbounded_channel();
     let driver = tokio::spawn(async move {
         let mut stream = futures::stream::poll_fn(move |context| connection.poll_message(context));
-        while let Some(message) = stream.next().await {
-            match message {
-                Ok(message) => {
-                    if messages_tx.send(message).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => return,
+        while let Some(Ok(message)) = stream.next().await {
+            if messages_tx.send(message).is_err() {
+                return;
             }
         }
     });
@@ -1681,7 +1679,50 @@ async fn listen_once(
             "LISTEN {ORDERS_CHANNEL}; LISTEN {CATALOGS_CHANNEL}"
         ))
         .await?;
-    while let Some(message) = messages.recv().await {
+    Ok(Subscription {
+        _client: client,
+        messages,
+        driver,
+    })
+}
+
+/// Every instance's notices, from the moment this returns until the receiver is dropped; a
+/// dropped connection is opened again after a second.
+pub(super) async fn listen(
+    url: Secret,
+) -> anyhow::Result<tokio::sync::mpsc::UnboundedReceiver<Notice>> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let mut current = Some(subscribe(&url).await?);
+    tokio::spawn(async move {
+        while !sender.is_closed() {
+            let subscription = match current.take() {
+                Some(subscription) => subscription,
+                None => match subscribe(&url).await {
+                    Ok(subscription) => subscription,
+                    Err(error) => {
+                        tracing::warn!(error = %format!("{error:#}"), "PostgreSQL notifications unavailable");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                },
+            };
+            tokio::select! {
+                () = sender.closed() => return,
+                () = forward(subscription, &sender) => {}
+            }
+            tracing::warn!("PostgreSQL notifications interrupted; listening again");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    Ok(receiver)
+}
+
+/// Passes notices on until the connection drops.
+async fn forward(
+    mut subscription: Subscription,
+    sender: &tokio::sync::mpsc::UnboundedSender<Notice>,
+) {
+    while let Some(message) = subscription.messages.recv().await {
         let tokio_postgres::AsyncMessage::Notification(notification) = message else {
             continue;
         };
@@ -1703,10 +1744,7 @@ async fn listen_once(
             _other => continue,
         };
         if sender.send(notice).is_err() {
-            break;
+            return;
         }
     }
-    driver.abort();
-    drop(client);
-    anyhow::bail!("the notification connection closed")
 }
