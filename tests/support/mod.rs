@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 pub struct Harness {
     pub running: Running,
     pub http: reqwest::Client,
+    /// The PostgreSQL database, when the proxy runs on one.
+    pub database_url: Option<String>,
     _data: tempfile::TempDir,
 }
 
@@ -43,13 +45,54 @@ impl Harness {
             ..ClientPolicy::default()
         };
         let mut config = Config::for_data_dir(data.path());
-        config.database_url = database_url.map(bgcheck::proxy::secret::Secret::new);
+        config.database_url = database_url
+            .clone()
+            .map(bgcheck::proxy::secret::Secret::new);
         let running = start_with_policy(config, policy).await.unwrap();
         Self {
             running,
             http: reqwest::Client::new(),
+            database_url,
             _data: data,
         }
+    }
+
+    /// Everything the store holds, as text, to search for what must never be stored
+    /// readably: the SQLite file and its WAL as bytes, or every row of every PostgreSQL table.
+    pub async fn database_text(&self) -> String {
+        let Some(url) = &self.database_url else {
+            let dir = self.running.state.data_dir();
+            let mut bytes = Vec::new();
+            for name in ["bgcheck.sqlite3", "bgcheck.sqlite3-wal"] {
+                bytes.extend(std::fs::read(dir.join(name)).unwrap_or_default());
+            }
+            return String::from_utf8_lossy(&bytes).into_owned();
+        };
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let tables = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public'",
+                &[],
+            )
+            .await
+            .unwrap();
+        let mut text = String::new();
+        for table in tables {
+            let name: String = table.get(0);
+            for row in client
+                .query(&format!("SELECT t::text FROM {name} t"), &[])
+                .await
+                .unwrap()
+            {
+                text.push_str(row.get::<_, &str>(0));
+                text.push('\n');
+            }
+        }
+        text
     }
 
     pub fn url(&self, path: &str) -> String {
