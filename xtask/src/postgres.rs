@@ -36,13 +36,22 @@ fn server_binaries() -> Result<PathBuf> {
         .context("no PostgreSQL server binaries under /usr/lib/postgresql")
 }
 
-/// PostgreSQL refuses to run as root: root runs it as the `postgres` user.
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
-        .unwrap_or(false)
+/// Debian's server package, for a machine that lacks it.
+fn install_server() -> Result<()> {
+    crate::say("installing Debian's postgresql server");
+    let apt = |args: &[&str]| {
+        let mut command = if crate::is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        crate::run(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "postgresql"])
 }
 
 fn free_port() -> Result<u16> {
@@ -57,8 +66,15 @@ impl Cluster {
 
     /// Creates and starts a cluster; returns once it accepts connections.
     pub fn start() -> Result<Self> {
-        let bin = server_binaries()?;
-        let as_postgres = running_as_root();
+        let bin = match server_binaries() {
+            Ok(bin) => bin,
+            Err(_) => {
+                install_server()?;
+                server_binaries()?
+            }
+        };
+        // PostgreSQL refuses to run as root: root runs it as the `postgres` user.
+        let as_postgres = crate::is_root();
         let dir = std::env::temp_dir().join(format!("bgcheck-postgres-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
