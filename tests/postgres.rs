@@ -359,3 +359,40 @@ async fn a_database_sealed_with_another_key_is_refused_at_start() {
         "{refused:#}"
     );
 }
+
+#[tokio::test]
+async fn health_and_readiness_report_a_database_that_stops_answering() {
+    let Some(database) = fresh_postgres_database().await else {
+        return;
+    };
+    let harness = Harness::start_on(Some(database.clone())).await;
+    let get = |path: &str| harness.http.get(harness.url(path)).send();
+    let health = get("/healthz").await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        health.json::<Value>().await.unwrap()["database"],
+        "reachable"
+    );
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+
+    // The database goes away under the running proxy (as when its server is lost).
+    let admin = std::env::var(support::POSTGRES_ENV).unwrap();
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let name = database.rsplit_once('/').unwrap().1;
+    client
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+
+    let health = get("/healthz").await.unwrap();
+    assert_eq!(health.status(), 503);
+    assert_eq!(
+        health.json::<Value>().await.unwrap()["database"],
+        "unreachable"
+    );
+    assert_eq!(get("/readyz").await.unwrap().status(), 503);
+    harness.stop().await;
+}

@@ -241,13 +241,51 @@ fn unix_now() -> u64 {
 struct Health {
     status: &'static str,
     version: &'static str,
+    /// `reachable` or `unreachable`.
+    database: &'static str,
 }
 
-async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok",
+/// How long a health check waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn database_answers(state: &AppState) -> bool {
+    matches!(
+        tokio::time::timeout(HEALTH_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Liveness, with the database's state: 503 while the database does not answer.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, Json<Health>) {
+    let reachable = database_answers(&state).await;
+    let health = Health {
+        status: if reachable { "ok" } else { "unavailable" },
         version: env!("CARGO_PKG_VERSION"),
-    })
+        database: if reachable {
+            "reachable"
+        } else {
+            "unreachable"
+        },
+    };
+    let status = if reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(health))
+}
+
+/// Readiness for a load balancer: 503 once the proxy is stopping (so it is taken out of
+/// rotation while it drains) or while the database does not answer. Migrations run before
+/// the server answers anything, so no request is routed to a half-migrated instance.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> StatusCode {
+    if *state.stopping.borrow() || !database_answers(&state).await {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    }
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -283,6 +321,7 @@ pub fn app(state: AppState) -> Router {
         .layer(cors);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/webhooks/checkr", post(webhooks::receive))
         .route("/oauth/checkr/start", get(oauth::start))
         .route("/oauth/checkr/callback", get(oauth::callback))

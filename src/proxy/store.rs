@@ -300,6 +300,8 @@ macro_rules! dispatch {
 }
 
 dispatch! {
+    /// Whether the database answers (for `/healthz` and `/readyz`).
+    fn ping(&self) -> ();
     /// Inserts the account or replaces its fields.
     fn upsert_account(&self, account: AccountRecord) -> ();
     /// Creates the account if the ATS names one this proxy has not seen; never changes an

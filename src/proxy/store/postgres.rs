@@ -1620,6 +1620,11 @@ impl PostgresStore {
             .transpose()
     }
 
+    pub(super) async fn ping(&self) -> anyhow::Result<()> {
+        self.client().await?.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
     /// Tells every instance (this one included) about `notice`.
     pub(super) async fn announce(&self, notice: &Notice) -> anyhow::Result<()> {
         let (channel, payload) = match notice {

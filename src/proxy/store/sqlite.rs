@@ -1231,3 +1231,11 @@ fn migrate(connection: &mut Connection) -> anyhow::Result<()> {
     transaction.commit()?;
     Ok(())
 }
+
+impl SqliteStore {
+    /// Whether the database answers.
+    pub(super) async fn ping(&self) -> anyhow::Result<()> {
+        self.call(|db| db.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+    }
+}
