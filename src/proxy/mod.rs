@@ -168,17 +168,9 @@ impl AppState {
     /// store, every instance's through the database (this one hears it back).
     fn publish(&self, order: OrderRecord) {
         if self.store.is_shared() {
-            let (store, notice) = (
-                self.store.clone(),
-                store::Notice::Order {
-                    account_id: order.account_id,
-                    order_id: order.id,
-                },
-            );
-            tokio::spawn(async move {
-                if let Err(error) = store.announce(&notice).await {
-                    tracing::warn!(error = %format!("{error:#}"), "announcing an order change failed");
-                }
+            self.store.announce(store::Notice::Order {
+                account_id: order.account_id,
+                order_id: order.id,
             });
         } else {
             // No live widget listening is the normal case.
@@ -189,19 +181,9 @@ impl AppState {
     /// Drops the account's cached catalog, on every instance sharing the store.
     fn forget_catalog(&self, account_id: &str) {
         self.catalogs.forget(account_id);
-        if self.store.is_shared() {
-            let (store, notice) = (
-                self.store.clone(),
-                store::Notice::Catalog {
-                    account_id: account_id.to_owned(),
-                },
-            );
-            tokio::spawn(async move {
-                if let Err(error) = store.announce(&notice).await {
-                    tracing::warn!(error = %format!("{error:#}"), "announcing a catalog change failed");
-                }
-            });
-        }
+        self.store.announce(store::Notice::Catalog {
+            account_id: account_id.to_owned(),
+        });
     }
 
     /// Asks the read task to look for reads that are due (it coalesces wake-ups).

@@ -260,12 +260,12 @@ impl Store {
         }
     }
 
-    /// Tells every instance sharing the store (this one included) about `notice`; nothing
-    /// for SQLite, whose one process tells itself.
-    pub async fn announce(&self, notice: &Notice) -> anyhow::Result<()> {
+    /// Tells every instance sharing the store (this one included) about `notice`, in the
+    /// order announced; nothing for SQLite, whose one process tells itself.
+    pub fn announce(&self, notice: Notice) {
         match &self.backend {
-            Backend::Sqlite(_) => Ok(()),
-            Backend::Postgres(store) => store.announce(notice).await,
+            Backend::Sqlite(_) => {}
+            Backend::Postgres(store) => store.announce(notice),
         }
     }
 

@@ -22,7 +22,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row, Transaction};
 
 use crate::domain::connection::{Holding, LinkDecision, decide_link};
-use crate::domain::events::{Event, EventKind, EventObject, FoldedOrder, Outcome};
+use crate::domain::events::{Event, EventObject, FoldedOrder, Outcome};
+use crate::domain::linking::{ReportMatch, Subject, Unlinked, subject};
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::time::Timestamp;
 use crate::domain::validation::{OrderDraft, Region};
@@ -153,6 +154,7 @@ pub(super) struct PostgresStore {
     pool: Pool,
     vault: Vault,
     url: Secret,
+    announcer: tokio::sync::mpsc::UnboundedSender<Notice>,
 }
 
 const ORDER_COLUMNS: &str = "id, account_id, custom_id, region, ordered_by, draft, step, \
@@ -321,22 +323,37 @@ async fn supersede_read(transaction: &Transaction<'_>, object_id: &str) -> anyho
 /// Orders are only ever touched through the provider account the event came from.
 const SCOPE: &str = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = $1)";
 
-/// The open order a report that beat `invitation.completed` belongs to: same candidate and
-/// package, invited, no report yet.
+/// The order a report no order is linked to belongs to, as [`ReportMatch::takes`] rules;
+/// locked for the fold.
 async fn unlinked_for_report(
     transaction: &Transaction<'_>,
     provider_account: &str,
-    object: &EventObject,
+    report: ReportMatch<'_>,
 ) -> anyhow::Result<Option<OrderRecord>> {
-    load_order(
-        transaction,
-        &format!(
-            "report_id IS NULL AND candidate_id = $2 AND (draft::jsonb ->> 'package') = $3 \
-             AND step = 'invited' AND {SCOPE}"
-        ),
-        &[&provider_account, &object.candidate_id, &object.package],
-    )
-    .await
+    let Some(candidate_id) = report.candidate_id else {
+        return Ok(None);
+    };
+    let rows = transaction
+        .query(
+            &format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE candidate_id = $2 AND {SCOPE} \
+                 ORDER BY seq DESC FOR UPDATE"
+            ),
+            &[&provider_account, &candidate_id],
+        )
+        .await?;
+    for row in &rows {
+        let order = order_from_row(row)?;
+        if report.takes(
+            order.candidate_id.as_deref(),
+            &order.draft.package,
+            order.step,
+            order.report_id.as_deref(),
+        ) {
+            return Ok(Some(order));
+        }
+    }
+    Ok(None)
 }
 
 async fn record_in(
@@ -375,8 +392,10 @@ async fn apply_event(
     let object = &event.data.object;
     let provider_account = event.account_id.clone().unwrap_or_default();
     let mut changed = Vec::new();
-    match event.kind() {
-        EventKind::AccountCredentialed => {
+    match subject(event) {
+        Subject::Credentialed => {
+            // When it overtakes the OAuth callback no account matches yet; connect_account
+            // finds the stored event.
             transaction
                 .execute(
                     "UPDATE accounts SET credentialed = TRUE WHERE checkr_account_id = $1",
@@ -384,37 +403,29 @@ async fn apply_event(
                 )
                 .await?;
         }
-        EventKind::TokenDeauthorized => {
-            if let Some(access_code) = &object.access_code {
-                let revoked = digest(access_code);
-                transaction
-                    .execute(
-                        "INSERT INTO revoked_tokens (token_digest, revoked_at) VALUES ($1, $2) \
-                         ON CONFLICT DO NOTHING",
-                        &[&revoked, &now],
-                    )
-                    .await?;
-                transaction
-                    .execute(
-                        "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
-                         token_digest = NULL, credentialed = FALSE WHERE token_digest = $1",
-                        &[&revoked],
-                    )
-                    .await?;
-            }
+        Subject::Revoked(access_code) => {
+            let revoked = digest(access_code);
+            transaction
+                .execute(
+                    "INSERT INTO revoked_tokens (token_digest, revoked_at) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                    &[&revoked, &now],
+                )
+                .await?;
+            transaction
+                .execute(
+                    "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
+                     token_digest = NULL, credentialed = FALSE WHERE token_digest = $1",
+                    &[&revoked],
+                )
+                .await?;
         }
-        EventKind::InvitationCreated
-        | EventKind::InvitationCompleted
-        | EventKind::InvitationExpired
-        | EventKind::InvitationDeleted => {
-            let Some(invitation_id) = &object.id else {
-                return Ok(EventRecorded::Stored { changed });
-            };
+        Subject::Invitation(invitation_id) => {
             supersede_read(transaction, invitation_id).await?;
             if let Some(mut order) = load_order(
                 transaction,
                 &format!("invitation_id = $2 AND {SCOPE}"),
-                &[&provider_account, invitation_id],
+                &[&provider_account, &invitation_id],
             )
             .await?
             {
@@ -446,47 +457,39 @@ async fn apply_event(
                 changed.push(order);
             }
         }
-        EventKind::ReportCreated
-        | EventKind::ReportUpdated
-        | EventKind::ReportUpgraded
-        | EventKind::ReportCompleted
-        | EventKind::ReportCanceled
-        | EventKind::ReportSuspended
-        | EventKind::ReportResumed
-        | EventKind::ReportDisputed
-        | EventKind::ReportPreAdverseAction
-        | EventKind::ReportPostAdverseAction
-        | EventKind::ReportEngaged => {
-            let Some(report_id) = &object.id else {
-                return Ok(EventRecorded::Stored { changed });
-            };
+        Subject::Report {
+            id: report_id,
+            unlinked,
+        } => {
             supersede_read(transaction, report_id).await?;
             let linked = load_order(
                 transaction,
                 &format!("report_id = $2 AND {SCOPE}"),
-                &[&provider_account, report_id],
+                &[&provider_account, &report_id],
             )
             .await?;
-            let needs_read = match linked {
-                Some(mut order) => {
+            let needs_read = match (linked, unlinked) {
+                (Some(mut order), _) => {
                     let outcome = order.folded.apply(event);
                     save_folded(transaction, &order, now).await?;
                     changed.push(order);
                     outcome == Outcome::NeedsRead
                 }
-                None if object.is_bare() => true,
-                None => match unlinked_for_report(transaction, &provider_account, object).await? {
-                    Some(mut order) => {
-                        order.report_id = Some(report_id.clone());
-                        let needs_read = replay_stored(transaction, &mut order, report_id)
-                            .await?
-                            .needs_read;
-                        save_folded(transaction, &order, now).await?;
-                        changed.push(order);
-                        needs_read
+                (None, Unlinked::ReadFirst) => true,
+                (None, Unlinked::Match(report)) => {
+                    match unlinked_for_report(transaction, &provider_account, report).await? {
+                        Some(mut order) => {
+                            order.report_id = Some(report_id.to_owned());
+                            let needs_read = replay_stored(transaction, &mut order, report_id)
+                                .await?
+                                .needs_read;
+                            save_folded(transaction, &order, now).await?;
+                            changed.push(order);
+                            needs_read
+                        }
+                        None => false,
                     }
-                    None => false,
-                },
+                }
             };
             if needs_read {
                 want_read(
@@ -498,7 +501,7 @@ async fn apply_event(
                 .await?;
             }
         }
-        EventKind::Other => {}
+        Subject::Nothing => {}
     }
     Ok(EventRecorded::Stored { changed })
 }
@@ -559,10 +562,13 @@ impl PostgresStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .context("building the PostgreSQL pool")?;
+        let (announcer, queue) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(send_notices(pool.clone(), queue));
         let store = Self {
             pool,
             vault,
             url: url.clone(),
+            announcer,
         };
         store.migrate().await?;
         Ok(store)
@@ -1519,14 +1525,18 @@ impl PostgresStore {
                 .await?;
                 let order = match linked {
                     Some(order) => Some(order),
-                    None => match unlinked_for_report(&transaction, account, &object).await? {
-                        Some(mut order) => {
-                            order.report_id = Some(read.object_id.clone());
-                            replay_stored(&transaction, &mut order, &read.object_id).await?;
-                            Some(order)
+                    None => {
+                        match unlinked_for_report(&transaction, account, ReportMatch::of(&object))
+                            .await?
+                        {
+                            Some(mut order) => {
+                                order.report_id = Some(read.object_id.clone());
+                                replay_stored(&transaction, &mut order, &read.object_id).await?;
+                                Some(order)
+                            }
+                            None => None,
                         }
-                        None => None,
-                    },
+                    }
                 };
                 if let Some(mut order) = order {
                     order.folded.apply_read(&object, &as_of);
@@ -1625,28 +1635,57 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Tells every instance (this one included) about `notice`.
-    pub(super) async fn announce(&self, notice: &Notice) -> anyhow::Result<()> {
-        let (channel, payload) = match notice {
-            Notice::Order {
-                account_id,
-                order_id,
-            } => (
-                ORDERS_CHANNEL,
-                serde_json::to_string(&(account_id, order_id))?,
-            ),
-            Notice::Catalog { account_id } => (CATALOGS_CHANNEL, account_id.clone()),
-        };
-        self.client()
-            .await?
-            .execute("SELECT pg_notify($1, $2)", &[&channel, &payload])
-            .await?;
-        Ok(())
+    /// Tells every instance (this one included) about `notice`, after the notices queued
+    /// before it: one task sends them in order, so widgets hear changes in the order they
+    /// were made.
+    pub(super) fn announce(&self, notice: Notice) {
+        // The task ends only with the store.
+        let _ = self.announcer.send(notice);
     }
 
     /// The URL this store connects to, for the listener's own connection.
     pub(super) fn url(&self) -> &Secret {
         &self.url
+    }
+}
+
+/// Sends queued notices in order, as many as are waiting in one statement, until the store
+/// is dropped. A notice that cannot be sent is logged and dropped: widgets catch up when
+/// their stream reconnects.
+async fn send_notices(pool: Pool, mut queue: tokio::sync::mpsc::UnboundedReceiver<Notice>) {
+    let mut waiting = Vec::new();
+    while queue.recv_many(&mut waiting, 256).await > 0 {
+        let mut channels = Vec::with_capacity(waiting.len());
+        let mut payloads = Vec::with_capacity(waiting.len());
+        for notice in waiting.drain(..) {
+            let (channel, payload) = match notice {
+                Notice::Order {
+                    account_id,
+                    order_id,
+                } => (
+                    ORDERS_CHANNEL,
+                    serde_json::to_string(&(account_id, order_id)).unwrap_or_default(),
+                ),
+                Notice::Catalog { account_id } => (CATALOGS_CHANNEL, account_id),
+            };
+            channels.push(channel);
+            payloads.push(payload);
+        }
+        let sent = async {
+            pool.get()
+                .await?
+                .execute(
+                    // A function scan yields the arrays' elements in order.
+                    "SELECT pg_notify(channel, payload) FROM \
+                     unnest($1::text[], $2::text[]) AS n(channel, payload)",
+                    &[&channels, &payloads],
+                )
+                .await?;
+            anyhow::Ok(())
+        };
+        if let Err(error) = sent.await {
+            tracing::warn!(error = %format!("{error:#}"), "announcing changes to other instances failed");
+        }
     }
 }
 
