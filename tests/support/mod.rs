@@ -374,7 +374,11 @@ pub const POSTGRES_ENV: &str = "BGCHECK_TEST_POSTGRES";
 /// saying the test is skipped, when no cluster was given.
 pub async fn fresh_postgres_database() -> Option<String> {
     let Ok(admin) = std::env::var(POSTGRES_ENV) else {
-        eprintln!(
+        // Straight to the stream: the test harness would swallow `eprintln!` of a test that
+        // passes, and a skip must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: {POSTGRES_ENV} is unset, so this PostgreSQL test did not run; \
              `cargo xtask test` starts a throwaway cluster and sets it"
         );
