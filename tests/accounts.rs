@@ -740,9 +740,7 @@ async fn the_database_file_never_holds_an_access_token_readably() {
     let harness = Harness::start().await;
     order(&harness, "ENC-1").await;
     let dir = harness.running.state.data_dir().to_path_buf();
-    let mut bytes = std::fs::read(dir.join("bgcheck.sqlite3")).unwrap();
-    bytes.extend(std::fs::read(dir.join("bgcheck.sqlite3-wal")).unwrap_or_default());
-    let haystack = String::from_utf8_lossy(&bytes);
+    let haystack = harness.database_text().await;
     assert!(
         haystack.contains("blue-bakery"),
         "the file does hold the accounts"

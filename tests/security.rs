@@ -436,14 +436,6 @@ async fn a_connected_account_is_not_moved_to_another_checkr_account_but_reconnec
     harness.stop().await;
 }
 
-fn database_bytes(dir: &Path) -> String {
-    let mut bytes = Vec::new();
-    for name in ["bgcheck.sqlite3", "bgcheck.sqlite3-wal"] {
-        bytes.extend(std::fs::read(dir.join(name)).unwrap_or_default());
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[tokio::test]
 async fn no_token_is_readable_in_the_database_after_connecting_ordering_and_disconnecting() {
     let harness = Harness::start().await;
@@ -506,7 +498,7 @@ async fn no_token_is_readable_in_the_database_after_connecting_ordering_and_disc
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(disconnected, "token.deauthorized was applied");
-    let stored = database_bytes(harness.running.state.data_dir());
+    let stored = harness.database_text().await;
     assert!(
         stored.contains("token.deauthorized"),
         "the event was stored"

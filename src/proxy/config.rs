@@ -23,6 +23,12 @@ pub struct Config {
     #[arg(long, env = "BGCHECK_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Where the state lives: a `postgres://user:password@host/db` URL shares one PostgreSQL
+    /// database between several proxy instances; a file path names a SQLite database; absent,
+    /// SQLite in the data dir (`bgcheck.sqlite3`).
+    #[arg(long, env = "BGCHECK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
+
     /// Folder holding the browser's files. Only `index.html` (the demo page), `www/` and
     /// `pkg/` are served from it, never hidden files.
     #[arg(long, env = "BGCHECK_STATIC_DIR", default_value = env!("CARGO_MANIFEST_DIR"))]
@@ -122,6 +128,7 @@ impl Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: Some(data_dir.into()),
+            database_url: None,
             static_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
             sandbox: true,
             sandbox_allow_remote: false,

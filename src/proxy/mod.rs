@@ -94,8 +94,9 @@ pub struct Provider {
 }
 
 impl AppState {
-    /// Builds the state: opens the store in the data dir and a client for the provider.
-    pub fn new(
+    /// Builds the state: opens the store (`--database-url`, else SQLite in the data dir) and
+    /// a client for the provider.
+    pub async fn new(
         config: Config,
         provider: Provider,
         public_url: String,
@@ -107,7 +108,11 @@ impl AppState {
         if let Some(previous) = &config.previous_encryption_key {
             vault = vault.with_previous_key(previous)?;
         }
-        let store = Store::open(&data_dir.join("bgcheck.sqlite3"), vault)?;
+        let store = match &config.database_url {
+            Some(url) if store::is_postgres_url(url.expose()) => Store::connect(url, vault).await?,
+            Some(path) => Store::open(std::path::Path::new(path.expose()), vault)?,
+            None => Store::open(&data_dir.join("bgcheck.sqlite3"), vault)?,
+        };
         Ok(Self {
             events: webhooks::EventWriter::start(store.clone()),
             checkr: CheckrClient::new(&provider.api_base, policy)?,
@@ -158,9 +163,25 @@ impl AppState {
         format!("{}/reports/{report_id}", self.dashboard_base)
     }
 
-    /// Tells live widgets that an order changed.
+    /// Tells live widgets that an order changed: this instance's directly, or, on a shared
+    /// store, every instance's through the database (this one hears it back).
     fn publish(&self, order: OrderRecord) {
-        self.live.publish_order(&self.store, order);
+        if self.store.is_shared() {
+            self.store.announce(store::Notice::Order {
+                account_id: order.account_id,
+                order_id: order.id,
+            });
+        } else {
+            self.live.publish_order(&self.store, order);
+        }
+    }
+
+    /// Drops the account's cached catalog, on every instance sharing the store.
+    fn forget_catalog(&self, account_id: &str) {
+        self.catalogs.forget(account_id);
+        self.store.announce(store::Notice::Catalog {
+            account_id: account_id.to_owned(),
+        });
     }
 
     /// Asks the read task to look for reads that are due (it coalesces wake-ups).
@@ -196,13 +217,51 @@ fn unix_now() -> u64 {
 struct Health {
     status: &'static str,
     version: &'static str,
+    /// `reachable` or `unreachable`.
+    database: &'static str,
 }
 
-async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok",
+/// How long a health check waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn database_answers(state: &AppState) -> bool {
+    matches!(
+        tokio::time::timeout(HEALTH_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Liveness, with the database's state: 503 while the database does not answer.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, Json<Health>) {
+    let reachable = database_answers(&state).await;
+    let health = Health {
+        status: if reachable { "ok" } else { "unavailable" },
         version: env!("CARGO_PKG_VERSION"),
-    })
+        database: if reachable {
+            "reachable"
+        } else {
+            "unreachable"
+        },
+    };
+    let status = if reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(health))
+}
+
+/// Readiness for a load balancer: 503 once the proxy is stopping (so it is taken out of
+/// rotation while it drains) or while the database does not answer. Migrations run before
+/// the server answers anything, so no request is routed to a half-migrated instance.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> StatusCode {
+    if *state.stopping.borrow() || !database_answers(&state).await {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    }
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -238,6 +297,7 @@ pub fn app(state: AppState) -> Router {
         .layer(cors);
     let mut router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/webhooks/checkr", post(webhooks::receive))
         .route("/oauth/checkr/start", get(oauth::start))
         .route("/oauth/checkr/callback", get(oauth::callback))
@@ -391,7 +451,10 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
             (provider, Some(sandbox), Some(sandbox_address), Some(task))
         }
     };
-    let state = AppState::new(config, provider, public_url, policy)?;
+    let state = AppState::new(config, provider, public_url, policy).await?;
+    if let Some(notices) = state.store.notices().await? {
+        tokio::spawn(relay_notices(state.clone(), notices));
+    }
     if let Some(sandbox) = &sandbox {
         link_demo_accounts(&state, sandbox).await?;
     }
@@ -417,6 +480,36 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
         server,
         sandbox_task,
     })
+}
+
+/// Acts on what any instance sharing the store announced: loads a changed order for this
+/// instance's live widgets, drops a stale catalog. Ends with the proxy.
+async fn relay_notices(
+    state: AppState,
+    mut notices: tokio::sync::mpsc::UnboundedReceiver<store::Notice>,
+) {
+    let stopping = state.stopping();
+    tokio::pin!(stopping);
+    loop {
+        let notice = tokio::select! {
+            () = &mut stopping => return,
+            notice = notices.recv() => notice,
+        };
+        match notice {
+            None => return,
+            Some(store::Notice::Order {
+                account_id,
+                order_id,
+            }) => match state.store.order(&account_id, &order_id).await {
+                Ok(Some(order)) => state.live.publish_order(&state.store, order),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "loading an announced order failed")
+                }
+            },
+            Some(store::Notice::Catalog { account_id }) => state.catalogs.forget(&account_id),
+        }
+    }
 }
 
 /// How often old webhook bodies are pruned.

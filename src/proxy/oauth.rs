@@ -376,7 +376,7 @@ async fn complete(
         .map_err(|error| storage_failed(&error))?;
     let decision = match outcome {
         LinkOutcome::Linked(connection) => {
-            state.catalogs.forget(&pending.account_id);
+            state.forget_catalog(&pending.account_id);
             // Reads of this account's objects that waited for a connection can go now.
             state.wake_reads();
             if connection == ConnectionState::Deauthorized {
@@ -454,7 +454,7 @@ pub async fn disconnect(
         }
     }
     state.store.disconnect_account(&account.id).await?;
-    state.catalogs.forget(&account.id);
+    state.forget_catalog(&account.id);
     tracing::info!(account = %account.id, "account unlinked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,11 +13,29 @@ use serde_json::{Value, json};
 pub struct Harness {
     pub running: Running,
     pub http: reqwest::Client,
+    /// The PostgreSQL database, when the proxy runs on one.
+    pub database_url: Option<String>,
     _data: tempfile::TempDir,
 }
 
 impl Harness {
+    /// A proxy on the store the run asks for: SQLite in a temp dir, or, with
+    /// `BGCHECK_TEST_STORE=postgres`, a fresh database on the test PostgreSQL cluster.
     pub async fn start() -> Self {
+        let database = if std::env::var("BGCHECK_TEST_STORE").as_deref() == Ok("postgres") {
+            Some(
+                fresh_postgres_database()
+                    .await
+                    .expect("BGCHECK_TEST_STORE=postgres needs BGCHECK_TEST_POSTGRES"),
+            )
+        } else {
+            None
+        };
+        Self::start_on(database).await
+    }
+
+    /// A proxy whose store is `database_url` (`None`: SQLite in its temp dir).
+    pub async fn start_on(database_url: Option<String>) -> Self {
         let data = tempfile::tempdir().unwrap();
         let policy = ClientPolicy {
             // Checkr's 2/5/10/30 s back-off in milliseconds, and no wait over 50 ms, so no
@@ -26,14 +44,55 @@ impl Harness {
             max_rate_limit_wait: Duration::from_millis(50),
             ..ClientPolicy::default()
         };
-        let running = start_with_policy(Config::for_data_dir(data.path()), policy)
-            .await
-            .unwrap();
+        let mut config = Config::for_data_dir(data.path());
+        config.database_url = database_url
+            .clone()
+            .map(bgcheck::proxy::secret::Secret::new);
+        let running = start_with_policy(config, policy).await.unwrap();
         Self {
             running,
             http: reqwest::Client::new(),
+            database_url,
             _data: data,
         }
+    }
+
+    /// Everything the store holds, as text, to search for what must never be stored
+    /// readably: the SQLite file and its WAL as bytes, or every row of every PostgreSQL table.
+    pub async fn database_text(&self) -> String {
+        let Some(url) = &self.database_url else {
+            let dir = self.running.state.data_dir();
+            let mut bytes = Vec::new();
+            for name in ["bgcheck.sqlite3", "bgcheck.sqlite3-wal"] {
+                bytes.extend(std::fs::read(dir.join(name)).unwrap_or_default());
+            }
+            return String::from_utf8_lossy(&bytes).into_owned();
+        };
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let tables = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public'",
+                &[],
+            )
+            .await
+            .unwrap();
+        let mut text = String::new();
+        for table in tables {
+            let name: String = table.get(0);
+            for row in client
+                .query(&format!("SELECT t::text FROM {name} t"), &[])
+                .await
+                .unwrap()
+            {
+                text.push_str(row.get::<_, &str>(0));
+                text.push('\n');
+            }
+        }
+        text
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -305,4 +364,37 @@ impl Harness {
             .await
             .unwrap()
     }
+}
+
+/// The variable naming the throwaway PostgreSQL cluster `cargo xtask test` starts (an admin
+/// `postgres://` URL).
+pub const POSTGRES_ENV: &str = "BGCHECK_TEST_POSTGRES";
+
+/// A new, empty database on the test cluster, as a `postgres://` URL; `None`, with a note
+/// saying the test is skipped, when no cluster was given.
+pub async fn fresh_postgres_database() -> Option<String> {
+    let Ok(admin) = std::env::var(POSTGRES_ENV) else {
+        // Straight to the stream: the test harness would swallow `eprintln!` of a test that
+        // passes, and a skip must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {POSTGRES_ENV} is unset, so this PostgreSQL test did not run; \
+             `cargo xtask test` starts a throwaway cluster and sets it"
+        );
+        return None;
+    };
+    let name = format!("bgcheck_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = connection.await;
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(format!("{base}/{name}"))
 }

@@ -14,6 +14,7 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{Context, Result, bail};
 
 mod imports;
+mod postgres;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const USAGE: &str = "usage: cargo xtask <demo [proxy flags…] | test | api-schema | lint | widget | size | bench-widget>";
@@ -357,6 +358,19 @@ impl Tally {
     }
 }
 
+/// The integration suites whose proxies keep state: `cargo xtask test` runs them on SQLite and
+/// again on PostgreSQL (`BGCHECK_TEST_STORE=postgres`, see tests/support).
+const POSTGRES_SUITES: [&str; 8] = [
+    "accounts",
+    "checkr_realism",
+    "live",
+    "logging",
+    "placement",
+    "proxy",
+    "roles",
+    "security",
+];
+
 fn test() -> Result<()> {
     ensure_wasm_target()?;
     let tools = ensure_wasm_bindgen()?;
@@ -366,8 +380,28 @@ fn test() -> Result<()> {
     let mut tally = Tally::default();
     let mut all_ok = true;
 
+    say("starting a throwaway PostgreSQL cluster");
+    let cluster = postgres::Cluster::start()?;
     say("native tests");
-    all_ok &= counted(cargo().args(["test", "--workspace", "--tests"]), &mut tally)?;
+    all_ok &= counted(
+        cargo()
+            .args(["test", "--workspace", "--tests"])
+            .env("BGCHECK_TEST_POSTGRES", &cluster.url),
+        &mut tally,
+    )?;
+    say("the persistence suites again, each proxy on a fresh PostgreSQL database");
+    let mut on_postgres = cargo();
+    on_postgres.arg("test");
+    for suite in POSTGRES_SUITES {
+        on_postgres.args(["--test", suite]);
+    }
+    all_ok &= counted(
+        on_postgres
+            .env("BGCHECK_TEST_POSTGRES", &cluster.url)
+            .env("BGCHECK_TEST_STORE", "postgres"),
+        &mut tally,
+    )?;
+    drop(cluster);
 
     say("browser tests (headless Chromium)");
     // Each run leaves a Chromium profile in TMPDIR; keep those out of the system's /tmp.

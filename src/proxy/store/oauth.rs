@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::Store;
+use super::sqlite::SqliteStore;
 
 /// An OAuth flow started by an admin, as the callback finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct PendingConnection {
     pub expires_at: u64,
 }
 
-impl Store {
+impl SqliteStore {
     /// Marks a start ticket used; `false` when it already was. Spent tickets are kept until
     /// they would have expired anyway.
     pub async fn spend_ticket(

@@ -7,7 +7,10 @@ use rusqlite::{OptionalExtension, params};
 use crate::domain::events::EventObject;
 use crate::domain::time::Timestamp;
 
-use super::{OrderRecord, Secret, Store, load_order, replay_stored, save_folded, token_context};
+use super::sealing::token_context;
+use super::sqlite::SqliteStore;
+use super::sqlite::{load_order, replay_stored, save_folded};
+use super::{OrderRecord, Secret};
 
 /// Which Checkr resource a pending read fetches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,14 +22,14 @@ pub enum ReadObject {
 }
 
 impl ReadObject {
-    const fn as_str(self) -> &'static str {
+    pub(super) const fn as_str(self) -> &'static str {
         match self {
             ReadObject::Invitation => "invitation",
             ReadObject::Report => "report",
         }
     }
 
-    fn parse(name: &str) -> Self {
+    pub(super) fn parse(name: &str) -> Self {
         if name == ReadObject::Invitation.as_str() {
             ReadObject::Invitation
         } else {
@@ -107,7 +110,7 @@ fn pending_read_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PendingRea
 
 const PENDING_READ_COLUMNS: &str = "object_id, object, checkr_account_id, generation, attempts";
 
-impl Store {
+impl SqliteStore {
     /// Reads that are due at `now_unix` (all of them with `include_backed_off`, as at start).
     pub async fn due_reads(
         &self,

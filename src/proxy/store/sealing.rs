@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::super::crypto::Vault;
 
 /// What the check value seals; it only proves which key the database belongs to.
-const CHECK_PLAINTEXT: &str = "bgcheck sealing key check";
-const CHECK_CONTEXT: &str = "key-check";
+pub(super) const CHECK_PLAINTEXT: &str = "bgcheck sealing key check";
+pub(super) const CHECK_CONTEXT: &str = "key-check";
 
 /// The context a token is sealed for: its account, so a sealed token copied onto another
 /// account's row does not open.
