@@ -17,8 +17,8 @@ use std::rc::Rc;
 use bgcheck::domain::checkr::CustomerType;
 use bgcheck::domain::order::OrderStep;
 use bgcheck::domain::view::{Role, Viewer, shape_order};
-use bgcheck::widget::host::MountOptions;
 use bgcheck::widget::decode;
+use bgcheck::widget::host::MountOptions;
 use bgcheck::widget::model::{Prefill, badge_of};
 use bgcheck::widget::transport::{
     HttpRequest, HttpResponse, Listener, Method, NetworkError, Sent, Transport,
@@ -2314,7 +2314,11 @@ fn orders_in(decoder: &str, body: &JsValue) -> Option<Vec<(bgcheck::widget::wire
 #[wasm_bindgen_test]
 fn every_response_the_proxy_gives_is_read_by_the_widgets_decoders() {
     let responses = recorded_responses();
-    assert!(responses.len() >= 12, "{} responses recorded", responses.len());
+    assert!(
+        responses.len() >= 12,
+        "{} responses recorded",
+        responses.len()
+    );
     for (name, decoder, body) in &responses {
         let read = match decoder.as_str() {
             "session" => decode::session(body).is_some(),
@@ -2362,7 +2366,10 @@ fn the_recorded_session_states_and_errors_read_as_the_user_sees_them() {
 
     let fresh = decode::session(&recorded("session_not_connected_admin")).unwrap();
     assert!(fresh.connection == Connection::NotConnected);
-    assert!(fresh.connect.is_some(), "an admin is offered the connect links");
+    assert!(
+        fresh.connect.is_some(),
+        "an admin is offered the connect links"
+    );
     let revoked = decode::session(&recorded("session_deauthorized_admin")).unwrap();
     assert!(revoked.connection == Connection::Deauthorized);
     let segregated = decode::session(&recorded("session_segregated_recruiter")).unwrap();
@@ -2384,7 +2391,11 @@ fn the_recorded_session_states_and_errors_read_as_the_user_sees_them() {
     let refused = decode::error_body(&recorded("error_provider_refused")).unwrap();
     let provider = refused.provider.unwrap();
     assert_eq!(provider.status, Some(400));
-    assert!(provider.message.contains("Package is temporarily unavailable"));
+    assert!(
+        provider
+            .message
+            .contains("Package is temporarily unavailable")
+    );
     let kept = refused.order.unwrap();
     assert!(kept.step == OrderStep::InvitationFailed && kept.can_retry);
     let disconnected = decode::error_body(&recorded("error_disconnected")).unwrap();

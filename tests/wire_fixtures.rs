@@ -192,7 +192,10 @@ async fn record(harness: &Harness) -> Recorded {
         .await;
     kept.keep("candidate_orders_admin", "orders", status, body);
     let (status, body) = harness
-        .get("blue-bakery", "/api/orders?custom_id=FIX-1&custom_id=NOBODY")
+        .get(
+            "blue-bakery",
+            "/api/orders?custom_id=FIX-1&custom_id=NOBODY",
+        )
         .await;
     kept.keep("orders_by_candidate", "orders_by_candidate", status, body);
 
@@ -207,7 +210,10 @@ async fn record(harness: &Harness) -> Recorded {
         .await;
     kept.keep("error_provider_refused", "error_body", status, body.clone());
     harness.clear_faults().await;
-    let retry = format!("/api/orders/{}/retry", body["order"]["id"].as_str().unwrap());
+    let retry = format!(
+        "/api/orders/{}/retry",
+        body["order"]["id"].as_str().unwrap()
+    );
     let (status, body) = harness.post("blue-bakery", &retry, &json!({})).await;
     kept.keep("order_retried", "order", status, body);
 
