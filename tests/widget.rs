@@ -2122,7 +2122,7 @@ async fn a_badge_counts_several_orders_and_shows_the_newest_with_its_eta() {
     );
     assert_eq!(
         line.get_attribute("aria-label").as_deref(),
-        Some("Background check: Pending, newest of 2 checks")
+        Some("Background check: Pending, 2 checks, newest shown")
     );
 
     let none = Stub::new();
@@ -2131,7 +2131,7 @@ async fn a_badge_counts_several_orders_and_shows_the_newest_with_its_eta() {
     assert_eq!(badge.label(), "Not ordered");
     assert_eq!(
         badge.line().get_attribute("aria-label").as_deref(),
-        Some("Background check: none ordered")
+        Some("Background check: Not ordered")
     );
 }
 
