@@ -123,7 +123,9 @@ pub fn Badge(ctx: Ctx, clickable: bool) -> impl IntoView {
                 {line.text}
                 {line.indicator.then(|| view! { <span class="bgc-indicator" aria-hidden="true">" ⚠"</span> })}
             </span>
-            {line.count.map(|count| view! { <span class="bgc-count">{count}</span> })}
+            // The space keeps the words apart in the text a speech user reads off the
+            // screen ("Pending 2 checks"); the flex gap alone only spaces them visually.
+            {line.count.map(|count| view! { " " <span class="bgc-count">{count}</span> })}
         }
     };
     let state = move || line.with(|line| line.state);
