@@ -17,8 +17,9 @@ use std::rc::Rc;
 use bgcheck::domain::checkr::CustomerType;
 use bgcheck::domain::order::OrderStep;
 use bgcheck::domain::view::{Role, Viewer, shape_order};
+use bgcheck::widget::decode;
 use bgcheck::widget::host::MountOptions;
-use bgcheck::widget::model::Prefill;
+use bgcheck::widget::model::{Prefill, badge_of};
 use bgcheck::widget::transport::{
     HttpRequest, HttpResponse, Listener, Method, NetworkError, Sent, Transport,
 };
@@ -2121,7 +2122,7 @@ async fn a_badge_counts_several_orders_and_shows_the_newest_with_its_eta() {
     );
     assert_eq!(
         line.get_attribute("aria-label").as_deref(),
-        Some("Background check: Pending, newest of 2 checks")
+        Some("Background check: Pending, 2 checks, newest shown")
     );
 
     let none = Stub::new();
@@ -2130,7 +2131,7 @@ async fn a_badge_counts_several_orders_and_shows_the_newest_with_its_eta() {
     assert_eq!(badge.label(), "Not ordered");
     assert_eq!(
         badge.line().get_attribute("aria-label").as_deref(),
-        Some("Background check: none ordered")
+        Some("Background check: Not ordered")
     );
 }
 
@@ -2250,4 +2251,153 @@ async fn unmounting_one_badge_keeps_the_stream_for_the_others_and_the_last_close
         "the last unmount closes the stream"
     );
     drop(first);
+}
+
+// ---------------------------------------------------------------------------------------
+// The proxy's real responses (recorded by tests/wire_fixtures.rs) through the real readers
+
+const PROXY_RESPONSES: &str = include_str!("fixtures/proxy-responses.json");
+
+/// Each recorded response: its name, the reader the widget applies, and the body.
+fn recorded_responses() -> Vec<(String, String, JsValue)> {
+    let fixture = js_sys::JSON::parse(PROXY_RESPONSES).expect("the fixture is JSON");
+    js_sys::Object::entries(fixture.unchecked_ref())
+        .iter()
+        .map(|entry| {
+            let pair = js_sys::Array::from(&entry);
+            let recorded = pair.get(1);
+            (
+                pair.get(0).as_string().unwrap(),
+                decode::field(&recorded, "decoder")
+                    .and_then(|name| name.as_string())
+                    .unwrap(),
+                decode::field(&recorded, "body").unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn recorded(name: &str) -> JsValue {
+    recorded_responses()
+        .into_iter()
+        .find(|(recorded, _, _)| recorded == name)
+        .map(|(_, _, body)| body)
+        .unwrap_or_else(|| panic!("the fixture records {name}"))
+}
+
+/// The orders a response carries, as the widget decodes them, each beside the badge label
+/// the proxy computed for it.
+fn orders_in(decoder: &str, body: &JsValue) -> Option<Vec<(bgcheck::widget::wire::Order, String)>> {
+    let raw: Vec<JsValue> = match decoder {
+        "order" => vec![body.clone()],
+        "orders" => js_sys::Array::from(body).iter().collect(),
+        "orders_by_candidate" => {
+            let candidates = decode::field(body, "candidates")?;
+            js_sys::Object::values(candidates.unchecked_ref())
+                .iter()
+                .flat_map(|orders| js_sys::Array::from(&orders).iter().collect::<Vec<_>>())
+                .collect()
+        }
+        "error_body" => decode::field(body, "order").into_iter().collect(),
+        _ => Vec::new(),
+    };
+    raw.iter()
+        .map(|order| {
+            let label = decode::field(order, "badge")
+                .and_then(|badge| decode::field(&badge, "label"))
+                .and_then(|label| label.as_string())?;
+            Some((decode::order(order)?, label))
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn every_response_the_proxy_gives_is_read_by_the_widgets_decoders() {
+    let responses = recorded_responses();
+    assert!(
+        responses.len() >= 12,
+        "{} responses recorded",
+        responses.len()
+    );
+    for (name, decoder, body) in &responses {
+        let read = match decoder.as_str() {
+            "session" => decode::session(body).is_some(),
+            "catalog" => decode::catalog(body).is_some(),
+            "order" => decode::order(body).is_some(),
+            // The single applicant's list: the same orders the batched call groups.
+            "orders" => decode::items(body, decode::order).is_some(),
+            "orders_by_candidate" => decode::orders_by_candidate(body).is_some(),
+            "error_body" => decode::error_body(body).is_some(),
+            other => panic!("{name}: no reader named {other}"),
+        };
+        assert!(
+            read,
+            "{name}: the widget cannot read the proxy's answer as {decoder}: {}",
+            String::from(js_sys::JSON::stringify(body).unwrap())
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_widget_shows_the_same_badge_the_proxy_computed_for_every_recorded_order() {
+    let mut compared = 0;
+    for (name, decoder, body) in recorded_responses() {
+        let orders = orders_in(&decoder, &body)
+            .unwrap_or_else(|| panic!("{name}: every order decodes and carries a badge"));
+        for (order, proxy_label) in orders {
+            // Every recorded order belongs to a combined customer.
+            let badge = badge_of(&order, CustomerType::Combined);
+            assert_eq!(badge.label, proxy_label, "{name}: order {}", order.id);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 6, "only {compared} orders compared");
+    let (clear, label) = orders_in("order", &recorded("event_order_clear"))
+        .unwrap()
+        .remove(0);
+    assert_eq!(label, "Clear");
+    assert_eq!(clear.custom_id, "FIX-1");
+}
+
+#[wasm_bindgen_test]
+fn the_recorded_session_states_and_errors_read_as_the_user_sees_them() {
+    use bgcheck::domain::hierarchy::Hierarchy;
+    use bgcheck::widget::wire::Connection;
+
+    let fresh = decode::session(&recorded("session_not_connected_admin")).unwrap();
+    assert!(fresh.connection == Connection::NotConnected);
+    assert!(
+        fresh.connect.is_some(),
+        "an admin is offered the connect links"
+    );
+    let revoked = decode::session(&recorded("session_deauthorized_admin")).unwrap();
+    assert!(revoked.connection == Connection::Deauthorized);
+    let segregated = decode::session(&recorded("session_segregated_recruiter")).unwrap();
+    assert!(segregated.customer_type == CustomerType::Segregated);
+    assert!(segregated.role == Role::Recruiter);
+
+    let tree = decode::catalog(&recorded("catalog_hierarchy")).unwrap();
+    assert!(tree.node_required);
+    assert!(matches!(tree.catalog.hierarchy, Hierarchy::Nodes(ref nodes) if !nodes.is_empty()));
+    let flat = decode::catalog(&recorded("catalog_no_hierarchy")).unwrap();
+    assert!(matches!(flat.catalog.hierarchy, Hierarchy::NotEnabled));
+    assert!(!flat.catalog.packages.is_empty());
+
+    let field = decode::error_body(&recorded("error_field")).unwrap();
+    assert!(
+        field.fields.iter().any(|(name, _)| name == "node"),
+        "the node error lands beside the picker"
+    );
+    let refused = decode::error_body(&recorded("error_provider_refused")).unwrap();
+    let provider = refused.provider.unwrap();
+    assert_eq!(provider.status, Some(400));
+    assert!(
+        provider
+            .message
+            .contains("Package is temporarily unavailable")
+    );
+    let kept = refused.order.unwrap();
+    assert!(kept.step == OrderStep::InvitationFailed && kept.can_retry);
+    let disconnected = decode::error_body(&recorded("error_disconnected")).unwrap();
+    assert_eq!(disconnected.code, "disconnected");
 }

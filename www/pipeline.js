@@ -53,13 +53,16 @@ function renderRows() {
   const rows = $("pipeline-rows");
   for (const applicant of APPLICANTS) {
     const row = document.createElement("tr");
+    row.setAttribute("role", "row");
     row.dataset.customId = applicant.id;
     const cells = [applicant.name, applicant.id, applicant.stage].map((text) => {
       const cell = document.createElement("td");
+      cell.setAttribute("role", "cell");
       cell.textContent = text;
       return cell;
     });
     const badgeCell = document.createElement("td");
+    badgeCell.setAttribute("role", "cell");
     const badge = document.createElement("bgcheck-badge");
     badge.setAttribute("session-path", SESSION_PATH);
     badge.setAttribute("custom-id", applicant.id);

@@ -1,10 +1,11 @@
 // The accessibility gate: axe-core (WCAG 2.1 A/AA) finds nothing inside the widget, its shadow
-// root included, and nothing scrolls sideways, in each state at 1300 px and at 320 px. The
+// root included, and nothing scrolls sideways, in each state at 1300 px and at 320 px, and the
+// same for a page of <bgcheck-badge> elements (the demo's pipeline). The
 // connection states (not connected, disconnected) are audited in connection.test.mjs, where
 // they happen.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { api, auditState, choosePackage, launch, openPage, sandbox, step } from "../support.mjs";
+import { BASE, api, auditState, choosePackage, launch, openPage, sandbox, step } from "../support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -64,6 +65,22 @@ test("a failed order with Retry passes axe at both widths", async () => {
   const page = await openPage(browser, { account: "corner-cafe", role: "recruiter", customId: "E2E-A11Y-FAILED" });
   await page.getByRole("button", { name: /^Retry/ }).waitFor();
   const failures = await auditState(page, "63-a11y-failed-with-retry");
+  assert.deepEqual(failures, []);
+  await page.close();
+});
+
+test("a pipeline page of badges, in their different states, passes axe at both widths", async () => {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1200 } });
+  await page.goto(`${BASE}/www/pipeline.html?account=blue-bakery`);
+  await page.waitForFunction(() => document.documentElement.dataset.seeded === "true", null, { timeout: 60_000 });
+  await page.getByRole("button", { name: "Background check: Needs Review" }).waitFor();
+  // Every badge has its answer: the audit covers what a user reads, not the loading dots.
+  await page.waitForFunction(() => [...document.querySelectorAll("bgcheck-badge")].every((badge) => {
+    const state = badge.shadowRoot?.querySelector(".bgc-line")?.dataset.state;
+    return state !== undefined && state !== "loading";
+  }), null, { timeout: 10_000 });
+  // The rows hold all 50 badges; axe looks into each one's shadow root.
+  const failures = await auditState(page, "64-a11y-pipeline", "#pipeline-rows");
   assert.deepEqual(failures, []);
   await page.close();
 });

@@ -45,13 +45,7 @@ fn plain(state: &'static str, text: &str, tone: &str, name: &str, title: Option<
 
 fn line_of(session: &Load<Session>, orders: &Load<Vec<Order>>, has_applicant: bool) -> Line {
     if !has_applicant {
-        return plain(
-            "empty",
-            "No applicant",
-            "neutral",
-            "no applicant given",
-            None,
-        );
+        return plain("empty", "No applicant", "neutral", "No applicant", None);
     }
     let (session, orders) = match (session, orders) {
         (Load::Failed(problem), _) | (_, Load::Failed(problem)) => {
@@ -71,21 +65,24 @@ fn line_of(session: &Load<Session>, orders: &Load<Vec<Order>>, has_applicant: bo
     };
     // The proxy lists newest first, and live changes of new orders are put in front.
     let Some(newest) = orders.first() else {
-        return plain("empty", "Not ordered", "neutral", "none ordered", None);
+        return plain("empty", "Not ordered", "neutral", "Not ordered", None);
     };
     let badge = badge_of(newest, session.customer_type);
-    let mut name = ["Background check: ", badge.label].concat();
-    if badge.canceled_indicator {
-        name.push_str(", includes canceled screenings");
-    }
     let count = (orders.len() > 1).then(|| {
         let mut count = orders.len().to_string();
         count.push_str(" checks");
         count
     });
+    // The name holds the visible words in the order they are shown (label, then count), so
+    // a speech user can say what they see (WCAG 2.5.3, label in name).
+    let mut name = ["Background check: ", badge.label].concat();
     if let Some(count) = &count {
-        name.push_str(", newest of ");
+        name.push_str(", ");
         name.push_str(count);
+        name.push_str(", newest shown");
+    }
+    if badge.canceled_indicator {
+        name.push_str(", includes canceled screenings");
     }
     Line {
         state: "ready",
@@ -126,7 +123,9 @@ pub fn Badge(ctx: Ctx, clickable: bool) -> impl IntoView {
                 {line.text}
                 {line.indicator.then(|| view! { <span class="bgc-indicator" aria-hidden="true">" ⚠"</span> })}
             </span>
-            {line.count.map(|count| view! { <span class="bgc-count">{count}</span> })}
+            // The space keeps the words apart in the text a speech user reads off the
+            // screen ("Pending 2 checks"); the flex gap alone only spaces them visually.
+            {line.count.map(|count| view! { " " <span class="bgc-count">{count}</span> })}
         }
     };
     let state = move || line.with(|line| line.state);

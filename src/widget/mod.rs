@@ -7,7 +7,7 @@
 pub mod api;
 mod app;
 mod badge;
-mod decode;
+pub mod decode;
 pub mod host;
 pub mod hub;
 pub mod model;
