@@ -200,8 +200,9 @@ impl AppState {
 
     /// Now, as stored in records.
     fn now(&self) -> String {
-        let seconds = i64::try_from(unix_now()).unwrap_or(i64::MAX);
-        Timestamp::from_unix_seconds(seconds).as_str().to_owned()
+        Timestamp::from_unix_seconds(unix_seconds())
+            .as_str()
+            .to_owned()
     }
 }
 
@@ -211,6 +212,11 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// [`unix_now`] as the signed seconds leases and stored times use.
+fn unix_seconds() -> i64 {
+    i64::try_from(unix_now()).unwrap_or(i64::MAX)
 }
 
 #[derive(Serialize)]
@@ -522,7 +528,7 @@ async fn prune_events(state: AppState) {
     tokio::pin!(stopping);
     loop {
         let retention = state.config.event_retention.saturating_mul(86_400);
-        let cutoff = i64::try_from(unix_now().saturating_sub(retention)).unwrap_or(0);
+        let cutoff = unix_seconds().saturating_sub(i64::try_from(retention).unwrap_or(i64::MAX));
         let before = Timestamp::from_unix_seconds(cutoff);
         match state.store.prune_event_payloads(before.as_str()).await {
             Ok(0) => {}

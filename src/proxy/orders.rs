@@ -252,10 +252,9 @@ impl OrderView {
             node: order.draft.node.clone(),
             region: order.region,
             step: order.step,
-            can_retry: order.step.can_retry(Lease::at(
-                order.lease_until,
-                i64::try_from(super::unix_now()).unwrap_or(i64::MAX),
-            )),
+            can_retry: order
+                .step
+                .can_retry(Lease::at(order.lease_until, super::unix_seconds())),
             busy: order.busy,
             failure: order.failure.clone(),
             candidate_id: order.candidate_id.clone(),
@@ -332,7 +331,7 @@ async fn create_order(
     let valid = validate_against(&draft, &catalog)?;
     let region = draft.candidate.work_location.region();
     let custom_id = draft.candidate.custom_id.trim().to_owned();
-    let unix_now = unix_now();
+    let unix_now = super::unix_seconds();
     let lease = LeaseGrant::new(unix_now, LEASE_SECONDS);
     let order = state
         .store
@@ -370,7 +369,7 @@ async fn retry_order(
         ));
     }
     let valid = validate_for(&state, &account, &order).await?;
-    let unix_now = unix_now();
+    let unix_now = super::unix_seconds();
     let lease = LeaseGrant::new(unix_now, LEASE_SECONDS);
     let claimed = state
         .store
@@ -401,10 +400,6 @@ async fn retry_order(
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
     respond(&state, placed, identity.role, StatusCode::OK)
-}
-
-fn unix_now() -> i64 {
-    i64::try_from(super::unix_now()).unwrap_or(i64::MAX)
 }
 
 /// Places the claimed order in a task of its own, so a browser that goes away (or the

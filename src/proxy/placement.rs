@@ -322,7 +322,7 @@ async fn settle(
     if error.is_busy() {
         tracing::warn!(order = %order.id, step = order.step.as_str(), "Checkr is busy; the order will be retried");
         // The waits already spent count from now, not from when sending began.
-        let now = unix_now.max(i64::try_from(super::unix_now()).unwrap_or(i64::MAX));
+        let now = unix_now.max(super::unix_seconds());
         let retry_at = now.saturating_add(RECONCILE_EVERY.as_secs().try_into().unwrap_or(30));
         if !state
             .store
@@ -468,7 +468,7 @@ pub async fn reconcile_forever(state: AppState) {
     let stopping = state.stopping();
     tokio::pin!(stopping);
     loop {
-        let now = i64::try_from(super::unix_now()).unwrap_or(i64::MAX);
+        let now = super::unix_seconds();
         if let Err(error) = reconcile(&state, now).await {
             tracing::warn!(error = %format!("{error:#}"), "reconciling orders failed");
         }

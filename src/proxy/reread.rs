@@ -42,7 +42,7 @@ pub(crate) async fn run(state: AppState) {
 }
 
 async fn sweep(state: &AppState, at_start: bool) -> anyhow::Result<()> {
-    let now = i64::try_from(super::unix_now()).unwrap_or(i64::MAX);
+    let now = super::unix_seconds();
     for read in state.store.due_reads(now, at_start).await? {
         settle(state, read, now).await?;
     }
