@@ -120,6 +120,24 @@ pub struct Config {
     /// Address of the embedded sandbox when it runs (port 0 picks a free one).
     #[arg(long, env = "BGCHECK_SANDBOX_LISTEN", default_value = "127.0.0.1:0")]
     pub sandbox_listen: SocketAddr,
+
+    /// The ATS backend's webhook endpoint: order and account events are sent there, signed
+    /// the Standard Webhooks way. https only, except to loopback.
+    #[arg(long, env = "BGCHECK_ATS_WEBHOOK_URL", hide_env_values = true)]
+    pub ats_webhook_url: Option<Secret>,
+
+    /// The key those webhooks are signed with: `whsec_` + base64, as Standard Webhooks
+    /// libraries generate it, or any string of at least 32 characters.
+    #[arg(long, env = "BGCHECK_ATS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub ats_webhook_secret: Option<Secret>,
+
+    /// Allow a plain-http `--ats-webhook-url` to a machine other than this one.
+    #[arg(long, env = "BGCHECK_ATS_WEBHOOK_ALLOW_HTTP")]
+    pub ats_webhook_allow_http: bool,
+
+    /// Seconds an ATS webhook delivery may take before it counts as failed.
+    #[arg(long, env = "BGCHECK_ATS_WEBHOOK_TIMEOUT", default_value_t = 10)]
+    pub ats_webhook_timeout: u64,
 }
 
 impl Config {
@@ -149,6 +167,10 @@ impl Config {
             idle_timeout: 60,
             max_connections: 1024,
             sandbox_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ats_webhook_url: None,
+            ats_webhook_secret: None,
+            ats_webhook_allow_http: false,
+            ats_webhook_timeout: 10,
         }
     }
 }

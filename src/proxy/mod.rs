@@ -12,6 +12,7 @@ pub mod identity;
 pub mod live;
 pub mod oauth;
 pub mod orders;
+pub mod outbox;
 pub mod placement;
 mod reread;
 pub mod secret;
@@ -73,6 +74,8 @@ pub struct AppState {
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Wakes the task that reads objects from Checkr when webhooks cannot settle them.
     reads: Arc<tokio::sync::Notify>,
+    /// Wakes the task that sends webhooks to the ATS backend.
+    ats_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Everything [`AppState`] needs that depends on where the provider is.
@@ -135,6 +138,7 @@ impl AppState {
             clock: clock::Clock::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             reads: Arc::new(tokio::sync::Notify::new()),
+            ats_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -166,6 +170,7 @@ impl AppState {
     /// Tells live widgets that an order changed: this instance's directly, or, on a shared
     /// store, every instance's through the database (this one hears it back).
     fn publish(&self, order: OrderRecord) {
+        self.wake_ats_webhooks();
         if self.store.is_shared() {
             self.store.announce(store::Notice::Order {
                 account_id: order.account_id,
@@ -178,6 +183,7 @@ impl AppState {
 
     /// Drops the account's cached catalog, on every instance sharing the store.
     fn forget_catalog(&self, account_id: &str) {
+        self.wake_ats_webhooks();
         self.catalogs.forget(account_id);
         self.store.announce(store::Notice::Catalog {
             account_id: account_id.to_owned(),
@@ -470,6 +476,7 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
     // that ended; the reconciler resumes those orders now, then periodically.
     state.store.release_all_leases().await?;
     tokio::spawn(placement::reconcile_forever(state.clone()));
+    outbox::start(&state).await?;
     let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(prune_events(state.clone()));
     let router = app(state.clone());

@@ -16,12 +16,14 @@ use super::crypto::Vault;
 use super::secret::Secret;
 
 mod oauth;
+mod outbox;
 mod postgres;
 mod reads;
 mod sealing;
 mod sqlite;
 
 pub use oauth::PendingConnection;
+pub use outbox::{AttemptResult, DeliveryAttempt, NextStep, OutboxDelivery};
 pub use reads::{PendingRead, ReadApplied, ReadObject};
 
 /// How an ATS account stands with the provider.
@@ -445,6 +447,21 @@ dispatch! {
     /// Takes a started flow out of the store: a state is good for one callback, whatever
     /// that callback then decides.
     fn take_pending_connection(&self, nonce_digest: &str) -> Option<PendingConnection>;
+}
+
+dispatch! {
+    /// Turns writing webhooks for the ATS backend on (`--ats-webhook-url` given) or off; on
+    /// SQLite it also voids delivery leases left by an earlier run.
+    fn set_ats_outbox(&self, enabled: bool) -> ();
+    /// Claims up to `limit` due outbox rows for `owner` until `lease_until` (Unix seconds): due,
+    /// not held by a live lease, and with no undelivered earlier row of the same order.
+    fn claim_deliveries(&self, owner: &str, unix_now: i64, lease_until: i64, limit: u32) -> Vec<OutboxDelivery>;
+    /// When the next undelivered row is due (Unix seconds), if any.
+    fn next_delivery_due(&self) -> Option<i64>;
+    /// Records a delivery attempt and settles its row, if `owner` still holds it.
+    fn record_delivery(&self, delivery: &OutboxDelivery, owner: &str, result: &AttemptResult) -> ();
+    /// The account's webhook delivery attempts at or after `since` (RFC 3339), oldest first.
+    fn delivery_attempts(&self, account_id: &str, since: &str, limit: u32) -> Vec<DeliveryAttempt>;
 }
 
 fn region_name(region: Region) -> &'static str {

@@ -27,6 +27,7 @@ use crate::domain::validation::{OrderDraft, Region};
 
 mod fold;
 mod notify;
+mod outbox;
 mod schema;
 
 pub(super) use notify::listen;
@@ -377,9 +378,9 @@ impl PostgresStore {
         let folded_json = serde_json::to_string(&FoldedOrder::default())?;
         let keys = StepKeys::generate();
         // The sequence hands every instance its own number without asking the others.
-        let row = self
-            .client()
-            .await?
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        let row = transaction
             .query_one(
                 &format!(
                     "WITH next AS (SELECT nextval(pg_get_serial_sequence('orders', 'seq')) AS seq) \
@@ -406,7 +407,10 @@ impl PostgresStore {
                 ],
             )
             .await?;
-        order_from_row(&row)
+        let record = order_from_row(&row)?;
+        outbox::order_created(&transaction, &record).await?;
+        transaction.commit().await?;
+        Ok(record)
     }
 
     pub(super) async fn record_candidate(
@@ -556,9 +560,9 @@ impl PostgresStore {
         failure: &Failure,
         now: &str,
     ) -> anyhow::Result<bool> {
-        let updated = self
-            .client()
-            .await?
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        let updated = transaction
             .execute(
                 "UPDATE orders SET step = $2, failure = $3, updated_at = $4, lease_owner = NULL, \
                  lease_until = NULL, busy = FALSE WHERE id = $1 AND lease_owner = $5",
@@ -571,6 +575,10 @@ impl PostgresStore {
                 ],
             )
             .await?;
+        if updated == 1 {
+            outbox::order_failed(&transaction, order_id).await?;
+        }
+        transaction.commit().await?;
         Ok(updated == 1)
     }
 
@@ -645,6 +653,7 @@ impl PostgresStore {
             )
             .await?;
         let claimed = order_from_row(&row)?;
+        outbox::order_changed(&transaction, &claimed).await?;
         transaction.commit().await?;
         Ok(Claim::Claimed(claimed))
     }
@@ -902,6 +911,7 @@ impl PostgresStore {
                 )
                 .await?;
         }
+        outbox::accounts_changed(&transaction, "a.id = $1", &[&id]).await?;
         transaction.commit().await?;
         Ok(LinkOutcome::Linked(if already_revoked {
             ConnectionState::Deauthorized
@@ -911,14 +921,17 @@ impl PostgresStore {
     }
 
     pub(super) async fn disconnect_account(&self, id: &str) -> anyhow::Result<()> {
-        self.client()
-            .await?
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        transaction
             .execute(
                 "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
                  token_digest = NULL, credentialed = FALSE WHERE id = $1",
                 &[&id],
             )
             .await?;
+        outbox::accounts_changed(&transaction, "a.id = $1", &[&id]).await?;
+        transaction.commit().await?;
         Ok(())
     }
 

@@ -17,6 +17,8 @@ use super::super::crypto::{Vault, digest};
 use super::super::secret::Secret;
 use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
+mod outbox;
+
 use super::{
     AccountRecord, Claim, ConnectionState, EventRecorded, Failure, KnownCandidate, LeaseGrant,
     LinkOutcome, OrderRecord, StepKeys, customer_type_from, parse_region, region_name,
@@ -126,6 +128,49 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE orders ADD COLUMN busy INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX orders_by_step ON orders(step);
     ALTER TABLE candidates ADD COLUMN details TEXT;
+"#,
+    // The outbox of webhooks to the ATS backend (see sqlite/outbox.rs), the last badge and
+    // link state announced, and every delivery attempt for the audit listing.
+    r#"
+    CREATE TABLE ats_outbox (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id        TEXT NOT NULL UNIQUE,
+        account_id      TEXT NOT NULL,
+        order_key       TEXT NOT NULL,
+        order_id        TEXT,
+        type            TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        lease_owner     TEXT,
+        lease_until     INTEGER
+    );
+    CREATE INDEX ats_outbox_pending ON ats_outbox(state, order_key, seq);
+    CREATE TABLE ats_order_badges (
+        order_id TEXT PRIMARY KEY,
+        badge    TEXT NOT NULL
+    );
+    CREATE TABLE ats_account_links (
+        account_id   TEXT PRIMARY KEY,
+        connection   TEXT NOT NULL,
+        credentialed INTEGER NOT NULL
+    );
+    CREATE TABLE ats_delivery_attempts (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id    TEXT NOT NULL,
+        event_id      TEXT NOT NULL,
+        type          TEXT NOT NULL,
+        order_id      TEXT,
+        attempt       INTEGER NOT NULL,
+        attempted_at  TEXT NOT NULL,
+        status        INTEGER,
+        error         TEXT,
+        next_retry_at TEXT
+    );
+    CREATE INDEX ats_delivery_attempts_by_account ON ats_delivery_attempts(account_id, attempted_at);
+    CREATE TABLE ats_outbox_switch (enabled INTEGER NOT NULL);
 "#,
 ];
 
@@ -421,6 +466,7 @@ impl SqliteStore {
                 [&id],
                 order_from_row,
             )?;
+            outbox::order_created(&transaction, &record)?;
             transaction.commit()?;
             Ok(record)
         })
@@ -593,12 +639,17 @@ impl SqliteStore {
             now.to_owned(),
         );
         self.call(move |db| {
-            db.execute(
+            let transaction = db.transaction()?;
+            let updated = transaction.execute(
                 "UPDATE orders SET step = ?2, failure = ?3, updated_at = ?4, lease_owner = NULL, \
                  lease_until = NULL, busy = 0 WHERE id = ?1 AND lease_owner = ?5",
                 params![order_id, step.as_str(), failure, now, owner],
-            )
-            .map(|updated| updated == 1)
+            )?;
+            if updated == 1 {
+                outbox::order_failed(&transaction, &order_id)?;
+            }
+            transaction.commit()?;
+            Ok(updated == 1)
         })
         .await
     }
@@ -679,6 +730,9 @@ impl SqliteStore {
                 ],
             )?;
             let claimed = load_order(&transaction, "id = ?1", [&order.id])?;
+            if let Some(claimed) = &claimed {
+                outbox::order_changed(&transaction, claimed)?;
+            }
             transaction.commit()?;
             Ok(claimed.map_or(Claim::Missing, Claim::Claimed))
         })
@@ -962,6 +1016,7 @@ impl SqliteStore {
                     params![id, checkr_account_id, sealed, token_digest, already_credentialed],
                 )?;
             }
+            outbox::accounts_changed(&transaction, "a.id = ?1", [&id])?;
             transaction.commit()?;
             Ok(LinkOutcome::Linked(if already_revoked {
                 ConnectionState::Deauthorized
@@ -976,12 +1031,14 @@ impl SqliteStore {
     pub async fn disconnect_account(&self, id: &str) -> anyhow::Result<()> {
         let id = id.to_owned();
         self.call(move |db| {
-            db.execute(
+            let transaction = db.transaction()?;
+            transaction.execute(
                 "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
                  token_digest = NULL, credentialed = 0 WHERE id = ?1",
-                [id],
-            )
-            .map(drop)
+                [&id],
+            )?;
+            outbox::accounts_changed(&transaction, "a.id = ?1", [&id])?;
+            transaction.commit()
         })
         .await
     }
@@ -1039,7 +1096,7 @@ pub(super) fn save_folded(
         "UPDATE orders SET folded = ?2, report_id = ?3, updated_at = ?4 WHERE id = ?1",
         params![order.id, to_json(&order.folded)?, order.report_id, now],
     )?;
-    Ok(())
+    outbox::order_changed(transaction, order)
 }
 
 /// What replaying stored events found.
@@ -1097,6 +1154,7 @@ fn apply_event(
                 "UPDATE accounts SET credentialed = 1 WHERE checkr_account_id = ?1",
                 [&provider_account],
             )?;
+            outbox::accounts_changed(transaction, "a.checkr_account_id = ?1", [&provider_account])?;
         }
         EventKind::TokenDeauthorized => {
             // account_id here is the partner's own account; the revoked token names the
@@ -1113,7 +1171,14 @@ fn apply_event(
                 transaction.execute(
                     "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
                      token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
-                    [revoked],
+                    [&revoked],
+                )?;
+                // The holders' rows no longer name the token; their announced link still
+                // says connected, which is what finds them.
+                outbox::accounts_changed(
+                    transaction,
+                    "s.connection = 'connected' AND a.connection = 'deauthorized'",
+                    (),
                 )?;
             }
         }

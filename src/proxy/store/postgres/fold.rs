@@ -75,7 +75,7 @@ pub(super) async fn save_folded(
             ],
         )
         .await?;
-    Ok(())
+    super::outbox::order_changed(transaction, order).await
 }
 
 /// What replaying stored events found.
@@ -224,6 +224,12 @@ async fn apply_event(
                     &[&provider_account],
                 )
                 .await?;
+            super::outbox::accounts_changed(
+                transaction,
+                "a.checkr_account_id = $1",
+                &[&provider_account],
+            )
+            .await?;
         }
         Subject::Revoked(access_code) => {
             let revoked = digest(access_code);
@@ -241,6 +247,14 @@ async fn apply_event(
                     &[&revoked],
                 )
                 .await?;
+            // The holders' rows no longer name the token; their announced link still says
+            // connected, which is what finds them.
+            super::outbox::accounts_changed(
+                transaction,
+                "s.connection = 'connected' AND a.connection = 'deauthorized'",
+                &[],
+            )
+            .await?;
         }
         Subject::Invitation(invitation_id) => {
             supersede_read(transaction, invitation_id).await?;

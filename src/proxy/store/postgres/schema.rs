@@ -2,7 +2,8 @@
 
 /// The schema, as one list like SQLite's; the index of the last applied entry is stored.
 /// A new SQLite migration that changes what the store keeps needs its twin here.
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE accounts (
         id                TEXT PRIMARY KEY,
         name              TEXT NOT NULL,
@@ -94,4 +95,48 @@ pub(super) const MIGRATIONS: &[&str] = &[r#"
         token_digest TEXT PRIMARY KEY,
         revoked_at   TEXT NOT NULL
     );
-"#];
+"#,
+    // The outbox of webhooks to the ATS backend (see postgres/outbox.rs), the last badge and
+    // link state announced, and every delivery attempt for the audit listing.
+    r#"
+    CREATE TABLE ats_outbox (
+        seq             BIGSERIAL PRIMARY KEY,
+        event_id        TEXT NOT NULL UNIQUE,
+        account_id      TEXT NOT NULL,
+        order_key       TEXT NOT NULL,
+        order_id        TEXT,
+        type            TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL DEFAULT 0,
+        lease_owner     TEXT,
+        lease_until     BIGINT
+    );
+    CREATE INDEX ats_outbox_pending ON ats_outbox(state, order_key, seq);
+    CREATE TABLE ats_order_badges (
+        order_id TEXT PRIMARY KEY,
+        badge    TEXT NOT NULL
+    );
+    CREATE TABLE ats_account_links (
+        account_id   TEXT PRIMARY KEY,
+        connection   TEXT NOT NULL,
+        credentialed BOOLEAN NOT NULL
+    );
+    CREATE TABLE ats_delivery_attempts (
+        id            BIGSERIAL PRIMARY KEY,
+        account_id    TEXT NOT NULL,
+        event_id      TEXT NOT NULL,
+        type          TEXT NOT NULL,
+        order_id      TEXT,
+        attempt       INTEGER NOT NULL,
+        attempted_at  TEXT NOT NULL,
+        status        INTEGER,
+        error         TEXT,
+        next_retry_at TEXT
+    );
+    CREATE INDEX ats_delivery_attempts_by_account ON ats_delivery_attempts(account_id, attempted_at);
+    CREATE TABLE ats_outbox_switch (enabled BOOLEAN NOT NULL);
+"#,
+];
