@@ -375,6 +375,26 @@ async fn a_result_and_an_unlinked_account_reach_the_ats_backend() {
     assert_eq!(disconnected["type"], "account.disconnected");
     assert_eq!(disconnected["data"]["account_id"], "blue-bakery");
     assert!(log.iter().all(signature_is_valid));
+    // Every field the API description promises is there.
+    let spec: Value = serde_json::from_str(include_str!("../src/proxy/openapi.json")).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    for received in &log {
+        let body = received.json();
+        let data = if body["type"].as_str().unwrap().starts_with("order.") {
+            &schemas["AtsWebhookOrder"]
+        } else {
+            &schemas["AtsWebhookAccount"]
+        };
+        for (schema, value) in [
+            (&schemas["AtsWebhookOrderEvent"], &body),
+            (data, &body["data"]),
+        ] {
+            for field in schema["required"].as_array().unwrap() {
+                let field = field.as_str().unwrap();
+                assert!(value.get(field).is_some(), "{field} missing in {body}");
+            }
+        }
+    }
     proxy.running.stop().await.unwrap();
 }
 

@@ -194,12 +194,16 @@ fn delivery_from_row(row: &Row) -> anyhow::Result<OutboxDelivery> {
 }
 
 impl PostgresStore {
-    /// Turns writing outbox rows on or off. Leases are left to expire: another instance may
-    /// be delivering.
+    /// Turns writing outbox rows on; never off, so one instance started without the flag (in
+    /// a rolling deploy, say) cannot silence the others. Leases are left to expire: another
+    /// instance may be delivering.
     pub(in crate::proxy::store) async fn set_ats_outbox(
         &self,
         enabled: bool,
     ) -> anyhow::Result<()> {
+        if !enabled {
+            return Ok(());
+        }
         let mut client = self.client().await?;
         let transaction = client.transaction().await?;
         transaction
