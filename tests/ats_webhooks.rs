@@ -110,7 +110,7 @@ impl Receiver {
 
     /// The accepted deliveries, once `count` of them arrived.
     async fn wait_for_accepted(&self, count: usize) -> Vec<Received> {
-        for _ in 0..600 {
+        for _ in 0..1_000 {
             let accepted: Vec<Received> = self
                 .log()
                 .into_iter()
@@ -186,6 +186,10 @@ impl Proxy {
         } else {
             None
         };
+        Self::start_on(receiver, database_url).await
+    }
+
+    async fn start_on(receiver: &Receiver, database_url: Option<String>) -> Self {
         let data = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(data.path());
         config.database_url = database_url.map(Secret::new);
@@ -398,6 +402,60 @@ async fn a_result_and_an_unlinked_account_reach_the_ats_backend() {
     proxy.running.stop().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_store_deliver_each_event_once_and_in_order() {
+    let Some(database) = support::fresh_postgres_database().await else {
+        return;
+    };
+    let receiver = Receiver::start(&[]).await;
+    let a = Proxy::start_on(&receiver, Some(database.clone())).await;
+    // The second instance: Checkr mode against the first one's sandbox, same keys and store.
+    let keys = a.running.state.data_dir().to_path_buf();
+    let read = |name: &str| Secret::new(std::fs::read_to_string(keys.join(name)).unwrap().trim());
+    let data = tempfile::tempdir().unwrap();
+    let mut config = Config::for_data_dir(data.path());
+    config.sandbox = false;
+    config.checkr_api_base = Some(format!("http://{}", a.running.sandbox_address.unwrap()));
+    config.checkr_client_id = Some("bgcheck-sandbox".to_owned());
+    config.checkr_client_secret = Some(read("sandbox-client-secret"));
+    config.encryption_key = Some(read("encryption.key"));
+    config.session_secret = Some(read("session.secret"));
+    config.database_url = Some(Secret::new(database));
+    config.ats_webhook_url = Some(Secret::new(receiver.url.clone()));
+    config.ats_webhook_secret = Some(Secret::new(SECRET));
+    let b = start_with_policy(config, ClientPolicy::default())
+        .await
+        .unwrap();
+
+    let orders = 6;
+    let applicants: Vec<String> = (0..orders).map(|index| format!("P-{index}")).collect();
+    futures::future::join_all(applicants.iter().map(|applicant| a.place_order(applicant))).await;
+    let accepted = receiver.wait_for_accepted(2 * orders).await;
+    let mut ids: Vec<&str> = accepted
+        .iter()
+        .map(|received| received.id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), accepted.len(), "no event was sent twice");
+    for index in 0..orders {
+        let applicant = format!("P-{index}");
+        let types: Vec<String> = accepted
+            .iter()
+            .map(Received::json)
+            .filter(|body| body["data"]["applicant_id"] == applicant.as_str())
+            .map(|body| body["type"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            types,
+            ["order.created", "order.status_changed"],
+            "{applicant}"
+        );
+    }
+    b.stop().await.unwrap();
+    a.running.stop().await.unwrap();
+}
+
 const ENCRYPTION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const SESSION_SECRET: &str = "ats-webhook-test-session-secret";
 
@@ -411,8 +469,17 @@ impl Drop for Binary {
     }
 }
 
-fn start_binary(data: &std::path::Path, sandbox_base: &str, receiver: &Receiver) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bgcheck"))
+fn start_binary(
+    data: &std::path::Path,
+    database: Option<&str>,
+    sandbox_base: &str,
+    receiver: &Receiver,
+) -> Binary {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bgcheck"));
+    if let Some(database) = database {
+        command.args(["--database-url", database]);
+    }
+    let mut child = command
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .args(["--checkr-api-base", sandbox_base])
@@ -422,7 +489,7 @@ fn start_binary(data: &std::path::Path, sandbox_base: &str, receiver: &Receiver)
         .args(["--session-secret", SESSION_SECRET])
         .args(["--ats-webhook-url", &receiver.url])
         .args(["--ats-webhook-secret", SECRET])
-        .args(["--ats-webhook-timeout", "60"])
+        .args(["--ats-webhook-timeout", "1"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -450,7 +517,17 @@ async fn events_committed_before_a_kill_are_delivered_after_the_restart() {
     let data = tempfile::tempdir().unwrap();
     let credentials = sandbox.account(SandboxAccount::NoHierarchy);
     let vault = Vault::from_encoded_key(&Secret::new(ENCRYPTION_KEY)).unwrap();
-    let store = Store::open(&data.path().join("bgcheck.sqlite3"), vault).unwrap();
+    let database = if std::env::var("BGCHECK_TEST_STORE").as_deref() == Ok("postgres") {
+        support::fresh_postgres_database().await
+    } else {
+        None
+    };
+    let store = match &database {
+        Some(url) => Store::connect(&Secret::new(url.clone()), vault)
+            .await
+            .unwrap(),
+        None => Store::open(&data.path().join("bgcheck.sqlite3"), vault).unwrap(),
+    };
     store
         .upsert_account(AccountRecord {
             id: "blue-bakery".to_owned(),
@@ -468,7 +545,7 @@ async fn events_committed_before_a_kill_are_delivered_after_the_restart() {
     let receiver = Receiver::start(&[]).await;
     receiver.set_otherwise(Some(Answer::Hang));
     let http = reqwest::Client::new();
-    let proxy = start_binary(data.path(), &sandbox_base, &receiver);
+    let proxy = start_binary(data.path(), database.as_deref(), &sandbox_base, &receiver);
     let session: Value = http
         .post(format!("{}/api/sessions", proxy.1))
         .bearer_auth(SESSION_SECRET)
@@ -503,7 +580,9 @@ async fn events_committed_before_a_kill_are_delivered_after_the_restart() {
     drop(proxy); // SIGKILL, with the delivery in flight.
 
     receiver.set_otherwise(None);
-    let _proxy = start_binary(data.path(), &sandbox_base, &receiver);
+    // SQLite: the new process voids the dead one's delivery lease at start. PostgreSQL: the
+    // lease (timeout + 5 s) has to run out, as another live instance could hold it.
+    let _proxy = start_binary(data.path(), database.as_deref(), &sandbox_base, &receiver);
     let accepted = receiver.wait_for_accepted(2).await;
     assert_eq!(accepted[0].id, first[0].id, "the same event, not a new one");
     assert_eq!(accepted[0].json()["type"], "order.created");

@@ -169,8 +169,9 @@ pub async fn start(state: &AppState) -> anyhow::Result<()> {
 
 async fn deliver_forever(state: AppState, hooks: AtsWebhooks, client: reqwest::Client) {
     let owner = uuid::Uuid::new_v4().to_string();
-    // Longer than any one attempt, so a lease only runs out for a sender that stopped.
-    let lease = i64::try_from(hooks.timeout.as_secs()).unwrap_or(60) + 30;
+    // Longer than any one attempt (bounded by the timeout), so a lease only runs out for a
+    // sender that stopped; short, because on a shared store that sender's rows wait for it.
+    let lease = i64::try_from(hooks.timeout.as_secs()).unwrap_or(60) + 5;
     let stopping = state.stopping();
     tokio::pin!(stopping);
     loop {
