@@ -403,6 +403,104 @@ async fn a_result_and_an_unlinked_account_reach_the_ats_backend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_order_is_announced_as_failed_without_checkrs_words_then_as_sending_again() {
+    let receiver = Receiver::start(&[]).await;
+    let proxy = Proxy::start(&receiver).await;
+    let sandbox = format!("http://{}", proxy.running.sandbox_address.unwrap());
+    let fault = |fail_step: Value| {
+        proxy
+            .http
+            .post(format!("{sandbox}/sandbox/faults"))
+            .json(&json!({"account_id": "acct_no_hierarchy", "fail_step": fail_step}))
+            .send()
+    };
+    assert!(
+        fault(json!({"endpoint": "invitations", "status": 400, "message": "Package is paused for jordan.rivera@example.com"}))
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let catalog = proxy.call(reqwest::Method::GET, "/api/catalog", None).await;
+    let package = catalog["packages"][0]["slug"].as_str().unwrap().to_owned();
+    let failed = proxy
+        .http
+        .post(format!("http://{}/api/orders", proxy.running.address))
+        .bearer_auth(proxy.token("blue-bakery", Role::Recruiter))
+        .json(&support::us_order("A-10", &package))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status().as_u16(), 422);
+    let failed: Value = failed.json().await.unwrap();
+    let order_id = failed["order"]["id"].as_str().unwrap().to_owned();
+    let accepted = receiver.wait_for_accepted(2).await;
+    let announced = accepted[1].json();
+    assert_eq!(announced["type"], "order.failed");
+    assert_eq!(announced["data"]["failure"]["step"], "invitation");
+    assert_eq!(announced["data"]["failure"]["provider_status"], 400);
+    assert_eq!(announced["data"]["status"]["label"], "Not Sent");
+    assert!(!accepted[1].body.contains("paused"), "{}", accepted[1].body);
+    assert!(
+        !accepted[1].body.contains("example.com"),
+        "{}",
+        accepted[1].body
+    );
+
+    fault(Value::Null).await.unwrap();
+    proxy
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/orders/{order_id}/retry"),
+            Some(json!({})),
+        )
+        .await;
+    let accepted = receiver.wait_for_accepted(4).await;
+    let labels: Vec<Value> = accepted[2..]
+        .iter()
+        .map(|received| received.json()["data"]["status"]["label"].clone())
+        .collect();
+    assert_eq!(labels, [json!("Sending"), json!("Invitation Sent")]);
+    assert!(accepted.iter().all(signature_is_valid));
+    proxy.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_an_account_is_announced_then_its_credentialing() {
+    let receiver = Receiver::start(&[]).await;
+    let database_url = if std::env::var("BGCHECK_TEST_STORE").as_deref() == Ok("postgres") {
+        support::fresh_postgres_database().await
+    } else {
+        None
+    };
+    let harness = support::Harness::start_configured(database_url, |config| {
+        config.ats_webhook_url = Some(Secret::new(receiver.url.clone()));
+        config.ats_webhook_secret = Some(Secret::new(SECRET));
+    })
+    .await;
+    let (_, session) = harness
+        .get_as("fresh-start", Role::Admin, "/api/session")
+        .await;
+    let authorized = harness
+        .authorize(
+            session["connect"]["signup_url"].as_str().unwrap(),
+            "no_hierarchy",
+        )
+        .await;
+    assert_eq!(harness.callback(&authorized).await.status(), 200);
+    // The sandbox sends account.credentialed a second after the sign-up.
+    let accepted = receiver.wait_for_accepted(2).await;
+    let bodies: Vec<Value> = accepted.iter().map(Received::json).collect();
+    assert_eq!(bodies[0]["type"], "account.connected");
+    assert_eq!(bodies[0]["data"]["account_id"], "fresh-start");
+    assert_eq!(bodies[0]["data"]["credentialed"], false);
+    assert_eq!(bodies[1]["type"], "account.credentialed");
+    assert_eq!(bodies[1]["data"]["credentialed"], true);
+    assert!(accepted.iter().all(signature_is_valid));
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_store_deliver_each_event_once_and_in_order() {
     let Some(database) = support::fresh_postgres_database().await else {
         return;

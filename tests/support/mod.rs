@@ -36,6 +36,14 @@ impl Harness {
 
     /// A proxy whose store is `database_url` (`None`: SQLite in its temp dir).
     pub async fn start_on(database_url: Option<String>) -> Self {
+        Self::start_configured(database_url, |_| {}).await
+    }
+
+    /// [`Harness::start_on`] with further flags set by `configure`.
+    pub async fn start_configured(
+        database_url: Option<String>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let data = tempfile::tempdir().unwrap();
         let policy = ClientPolicy {
             // Checkr's 2/5/10/30 s back-off in milliseconds, and no wait over 50 ms, so no
@@ -48,6 +56,7 @@ impl Harness {
         config.database_url = database_url
             .clone()
             .map(bgcheck::proxy::secret::Secret::new);
+        configure(&mut config);
         let running = start_with_policy(config, policy).await.unwrap();
         Self {
             running,

@@ -89,25 +89,31 @@ pub(in crate::proxy::store) async fn order_created(
     remember_badge(transaction, &order.id, &shared::badge_key(order, customer)).await
 }
 
-/// `order.status_changed` when the order's badge differs from the last one announced.
+/// `order.status_changed` when the order's badge differs from the last one announced. This
+/// runs for every folded event, so the switch, the customer type and the last badge come in
+/// one round trip.
 pub(in crate::proxy::store) async fn order_changed(
     transaction: &Transaction<'_>,
     order: &OrderRecord,
 ) -> anyhow::Result<()> {
-    if !enabled(transaction).await? {
-        return Ok(());
-    }
-    let customer = customer_of(transaction, &order.account_id).await?;
-    let badge = shared::badge_key(order, customer);
-    let announced: Option<String> = transaction
+    let Some(row) = transaction
         .query_opt(
-            "SELECT badge FROM ats_order_badges WHERE order_id = $1",
-            &[&order.id],
+            "SELECT w.enabled, a.customer_type, b.badge FROM ats_outbox_switch w \
+             LEFT JOIN accounts a ON a.id = $1 LEFT JOIN ats_order_badges b ON b.order_id = $2 \
+             LIMIT 1",
+            &[&order.account_id, &order.id],
         )
         .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
-    if announced.as_deref() == Some(badge.as_str()) {
+    else {
+        return Ok(());
+    };
+    if !row.try_get::<_, bool>(0)? {
+        return Ok(());
+    }
+    let customer = customer_type_from(row.try_get::<_, Option<&str>>(1)?.unwrap_or_default());
+    let announced: Option<&str> = row.try_get(2)?;
+    let badge = shared::badge_key(order, customer);
+    if announced == Some(badge.as_str()) {
         return Ok(());
     }
     write(

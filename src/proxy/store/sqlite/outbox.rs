@@ -74,23 +74,27 @@ pub(in crate::proxy::store) fn order_created(
     remember_badge(transaction, &order.id, &shared::badge_key(order, customer))
 }
 
-/// `order.status_changed` when the order's badge differs from the last one announced.
+/// `order.status_changed` when the order's badge differs from the last one announced. This
+/// runs for every folded event, so the switch, the customer type and the last badge come in
+/// one query.
 pub(in crate::proxy::store) fn order_changed(
     transaction: &Connection,
     order: &OrderRecord,
 ) -> rusqlite::Result<()> {
-    if !enabled(transaction)? {
-        return Ok(());
-    }
-    let customer = customer_of(transaction, &order.account_id)?;
-    let badge = shared::badge_key(order, customer);
-    let announced: Option<String> = transaction
+    let found: Option<(bool, Option<String>, Option<String>)> = transaction
         .query_row(
-            "SELECT badge FROM ats_order_badges WHERE order_id = ?1",
-            [&order.id],
-            |row| row.get(0),
+            "SELECT w.enabled, a.customer_type, b.badge FROM ats_outbox_switch w \
+             LEFT JOIN accounts a ON a.id = ?1 LEFT JOIN ats_order_badges b ON b.order_id = ?2 \
+             LIMIT 1",
+            [&order.account_id, &order.id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
+    let Some((true, customer, announced)) = found else {
+        return Ok(());
+    };
+    let customer = customer_type_from(customer.as_deref().unwrap_or_default());
+    let badge = shared::badge_key(order, customer);
     if announced.as_deref() == Some(badge.as_str()) {
         return Ok(());
     }
