@@ -337,6 +337,33 @@ async fn a_receiver_that_fails_at_first_gets_each_event_signed_once_accepted_and
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_refused_for_more_than_a_day_is_given_up_and_the_orders_next_one_goes() {
+    let refusals = [Answer::Status(500); 14];
+    let receiver = Receiver::start(&refusals).await;
+    let proxy = Proxy::start(&receiver).await;
+    let clock = proxy.running.state.clock().clone();
+    let started = clock.now();
+    proxy.place_order("A-11").await;
+    let mut attempt = 1;
+    while let Some(delay) = bgcheck::proxy::outbox::retry_delay(attempt) {
+        proxy.wait_for_attempts(attempt as usize).await;
+        clock.advance(Duration::from_secs(delay));
+        attempt += 1;
+    }
+    assert!(clock.now() - started >= 24 * 3600, "retried for over a day");
+    let accepted = receiver.wait_for_accepted(1).await;
+    assert_eq!(accepted[0].json()["type"], "order.status_changed");
+    let log = receiver.log();
+    assert_eq!(log.len(), 15);
+    assert!(log[..14].iter().all(|received| received.id == log[0].id));
+    let attempts = proxy.wait_for_attempts(15).await;
+    assert_eq!(attempts[13].attempt, 14);
+    assert_eq!(attempts[13].next_retry_at, None, "given up");
+    assert!(attempts[12].next_retry_at.is_some());
+    proxy.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_and_an_unlinked_account_reach_the_ats_backend() {
     let receiver = Receiver::start(&[]).await;
     let proxy = Proxy::start(&receiver).await;

@@ -80,17 +80,14 @@ impl SigningKey {
     /// its bytes.
     fn parse(secret: &Secret) -> Result<Self, AtsWebhookError> {
         let text = secret.expose();
-        let bytes = match text.strip_prefix("whsec_") {
-            Some(encoded) => STANDARD
-                .decode(encoded)
-                .map_err(|_| AtsWebhookError::BadSecret)?,
-            None if text.len() >= 32 => text.as_bytes().to_vec(),
-            None => return Err(AtsWebhookError::BadSecret),
-        };
-        if !(24..=64).contains(&bytes.len()) && text.starts_with("whsec_") {
-            return Err(AtsWebhookError::BadSecret);
+        match text.strip_prefix("whsec_") {
+            Some(encoded) => match STANDARD.decode(encoded) {
+                Ok(bytes) if (24..=64).contains(&bytes.len()) => Ok(Self(bytes)),
+                Ok(_) | Err(_) => Err(AtsWebhookError::BadSecret),
+            },
+            None if text.len() >= 32 => Ok(Self(text.as_bytes().to_vec())),
+            None => Err(AtsWebhookError::BadSecret),
         }
-        Ok(Self(bytes))
     }
 }
 
