@@ -171,8 +171,13 @@ async fn deliver_forever(state: AppState, hooks: AtsWebhooks, client: reqwest::C
     let lease = i64::try_from(hooks.timeout.as_secs()).unwrap_or(60) + 5;
     let stopping = state.stopping();
     tokio::pin!(stopping);
+    let mut next_prune = 0;
     loop {
         let now = i64::try_from(state.clock.now()).unwrap_or(i64::MAX);
+        if now >= next_prune {
+            prune(&state, now).await;
+            next_prune = now.saturating_add(PRUNE_EVERY);
+        }
         match state
             .store
             .claim_deliveries(&owner, now, now + lease, BATCH)
@@ -211,6 +216,24 @@ async fn deliver_forever(state: AppState, hooks: AtsWebhooks, client: reqwest::C
             () = state.ats_wake.notified() => {}
             () = retry => {}
             () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Seconds between prunings of delivered rows.
+const PRUNE_EVERY: i64 = 3_600;
+
+/// Drops delivered rows older than `--event-retention` days: only undelivered ones are needed
+/// again, and every attempt stays on record for the audit listing.
+async fn prune(state: &AppState, now: i64) {
+    let retention =
+        i64::try_from(state.config.event_retention.saturating_mul(86_400)).unwrap_or(i64::MAX);
+    let before = Timestamp::from_unix_seconds(now.saturating_sub(retention));
+    match state.store.prune_delivered(before.as_str()).await {
+        Ok(0) => {}
+        Ok(pruned) => tracing::info!(pruned, "delivered ATS webhooks pruned"),
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "pruning delivered ATS webhooks failed")
         }
     }
 }

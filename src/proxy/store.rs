@@ -460,6 +460,8 @@ dispatch! {
     fn next_delivery_due(&self) -> Option<i64>;
     /// Records a delivery attempt and settles its row, if `owner` still holds it.
     fn record_delivery(&self, delivery: &OutboxDelivery, owner: &str, result: &AttemptResult) -> ();
+    /// Deletes outbox rows delivered before `before` (RFC 3339); attempts stay on record.
+    fn prune_delivered(&self, before: &str) -> usize;
     /// The account's webhook delivery attempts at or after `since` (RFC 3339), oldest first.
     fn delivery_attempts(&self, account_id: &str, since: &str, limit: u32) -> Vec<DeliveryAttempt>;
 }

@@ -321,6 +321,22 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Deletes outbox rows delivered before `before` (RFC 3339); attempts stay on record.
+    pub(in crate::proxy::store) async fn prune_delivered(
+        &self,
+        before: &str,
+    ) -> anyhow::Result<usize> {
+        let pruned = self
+            .client()
+            .await?
+            .execute(
+                "DELETE FROM ats_outbox WHERE state = 'delivered' AND created_at < $1",
+                &[&before],
+            )
+            .await?;
+        Ok(usize::try_from(pruned).unwrap_or(usize::MAX))
+    }
+
     /// The account's delivery attempts made at or after `since` (RFC 3339), oldest first.
     pub(in crate::proxy::store) async fn delivery_attempts(
         &self,

@@ -288,6 +288,21 @@ impl SqliteStore {
         .await
     }
 
+    /// Deletes outbox rows delivered before `before` (RFC 3339); attempts stay on record.
+    pub(in crate::proxy::store) async fn prune_delivered(
+        &self,
+        before: &str,
+    ) -> anyhow::Result<usize> {
+        let before = before.to_owned();
+        self.call(move |db| {
+            db.execute(
+                "DELETE FROM ats_outbox WHERE state = 'delivered' AND created_at < ?1",
+                [before],
+            )
+        })
+        .await
+    }
+
     /// The account's delivery attempts made at or after `since` (RFC 3339), oldest first.
     pub(in crate::proxy::store) async fn delivery_attempts(
         &self,
