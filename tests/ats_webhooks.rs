@@ -528,6 +528,29 @@ async fn connecting_an_account_is_announced_then_its_credentialing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_at_checkr_is_announced_as_a_disconnection() {
+    let receiver = Receiver::start(&[]).await;
+    let proxy = Proxy::start(&receiver).await;
+    let response = proxy
+        .http
+        .post(format!(
+            "http://{}/demo/deauthorize?account=acme",
+            proxy.running.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let accepted = receiver.wait_for_accepted(1).await;
+    let body = accepted[0].json();
+    assert_eq!(body["type"], "account.disconnected");
+    assert_eq!(body["data"]["account_id"], "acme");
+    assert_eq!(body["data"]["connection"], "deauthorized");
+    assert!(signature_is_valid(&accepted[0]));
+    proxy.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_store_deliver_each_event_once_and_in_order() {
     let Some(database) = support::fresh_postgres_database().await else {
         return;

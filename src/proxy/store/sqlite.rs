@@ -17,12 +17,12 @@ use super::super::crypto::{Vault, digest};
 use super::super::secret::Secret;
 use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
-mod outbox;
-
 use super::{
     AccountRecord, Claim, ConnectionState, EventRecorded, Failure, KnownCandidate, LeaseGrant,
     LinkOutcome, OrderRecord, StepKeys, customer_type_from, parse_region, region_name,
 };
+
+mod outbox;
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
 const MIGRATIONS: &[&str] = &[
@@ -1168,18 +1168,16 @@ fn apply_event(
                      ON CONFLICT DO NOTHING",
                     params![revoked, now],
                 )?;
+                // Found before the update, which forgets the token they are found by.
+                let holders = outbox::token_holders(transaction, &revoked)?;
                 transaction.execute(
                     "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
                      token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
                     [&revoked],
                 )?;
-                // The holders' rows no longer name the token; their announced link still
-                // says connected, which is what finds them.
-                outbox::accounts_changed(
-                    transaction,
-                    "s.connection = 'connected' AND a.connection = 'deauthorized'",
-                    (),
-                )?;
+                for holder in holders {
+                    outbox::accounts_changed(transaction, "a.id = ?1", [holder])?;
+                }
             }
         }
         EventKind::InvitationCreated

@@ -240,6 +240,8 @@ async fn apply_event(
                     &[&revoked, &now],
                 )
                 .await?;
+            // Found before the update, which forgets the token they are found by.
+            let holders = super::outbox::token_holders(transaction, &revoked).await?;
             transaction
                 .execute(
                     "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
@@ -247,14 +249,9 @@ async fn apply_event(
                     &[&revoked],
                 )
                 .await?;
-            // The holders' rows no longer name the token; their announced link still says
-            // connected, which is what finds them.
-            super::outbox::accounts_changed(
-                transaction,
-                "s.connection = 'connected' AND a.connection = 'deauthorized'",
-                &[],
-            )
-            .await?;
+            for holder in holders {
+                super::outbox::accounts_changed(transaction, "a.id = $1", &[&holder]).await?;
+            }
         }
         Subject::Invitation(invitation_id) => {
             supersede_read(transaction, invitation_id).await?;

@@ -187,6 +187,22 @@ pub(in crate::proxy::store) async fn accounts_changed(
     Ok(())
 }
 
+/// The accounts holding the token with this digest, before a revocation forgets it.
+pub(in crate::proxy::store) async fn token_holders(
+    transaction: &Transaction<'_>,
+    token_digest: &str,
+) -> anyhow::Result<Vec<String>> {
+    transaction
+        .query(
+            "SELECT id FROM accounts WHERE token_digest = $1",
+            &[&token_digest],
+        )
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get(0)?))
+        .collect()
+}
+
 fn delivery_from_row(row: &Row) -> anyhow::Result<OutboxDelivery> {
     Ok(OutboxDelivery {
         seq: row.try_get(0)?,

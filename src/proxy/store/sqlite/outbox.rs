@@ -162,6 +162,16 @@ pub(in crate::proxy::store) fn accounts_changed(
     Ok(())
 }
 
+/// The accounts holding the token with this digest, before a revocation forgets it.
+pub(in crate::proxy::store) fn token_holders(
+    transaction: &Connection,
+    token_digest: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let mut statement = transaction.prepare("SELECT id FROM accounts WHERE token_digest = ?1")?;
+    let rows = statement.query_map([token_digest], |row| row.get(0))?;
+    rows.collect()
+}
+
 fn delivery_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxDelivery> {
     Ok(OutboxDelivery {
         seq: row.get(0)?,
