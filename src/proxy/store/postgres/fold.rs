@@ -64,9 +64,14 @@ pub(super) async fn save_folded(
     order: &OrderRecord,
     now: &str,
 ) -> anyhow::Result<()> {
-    transaction
-        .execute(
-            "UPDATE orders SET folded = $2, report_id = $3, updated_at = $4 WHERE id = $1",
+    // What the outbox needs comes back with the update: no extra round trip per event.
+    let outbox = transaction
+        .query_opt(
+            &format!(
+                "UPDATE orders SET folded = $2, report_id = $3, updated_at = $4 WHERE id = $1 \
+                 RETURNING {}",
+                super::outbox::ORDER_OUTBOX_STATE
+            ),
             &[
                 &order.id,
                 &serde_json::to_string(&order.folded)?,
@@ -75,7 +80,7 @@ pub(super) async fn save_folded(
             ],
         )
         .await?;
-    super::outbox::order_changed(transaction, order).await
+    super::outbox::order_changed_given(transaction, order, outbox).await
 }
 
 /// What replaying stored events found.
