@@ -36,7 +36,23 @@ async fn a_full_flow_logs_no_candidate_details_tokens_or_secrets() {
         .with_ansi(false)
         .init();
 
-    let harness = Harness::start().await;
+    // Webhooks to the ATS backend on, to a URL that carries the receiver's own token.
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!(
+        "http://{}/hooks?token=ats-receiver-token-3141",
+        receiver.local_addr().unwrap()
+    );
+    let hooks = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }),
+    );
+    tokio::spawn(async move { axum::serve(receiver, hooks).await });
+    let hook_secret = "whsec_bG9nZ2luZy10ZXN0LWF0cy13ZWJob29rLXNlY3JldA==";
+    let harness = Harness::start_configured(None, |config| {
+        config.ats_webhook_url = Some(bgcheck::proxy::secret::Secret::new(hook_url));
+        config.ats_webhook_secret = Some(bgcheck::proxy::secret::Secret::new(hook_secret));
+    })
+    .await;
     let package = first_package(&harness, "blue-bakery").await;
     let order = json!({
         "candidate": {
@@ -111,7 +127,9 @@ async fn a_full_flow_logs_no_candidate_details_tokens_or_secrets() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.contains("order created") && logs.contains("webhook recorded"),
+        logs.contains("order created")
+            && logs.contains("webhook recorded")
+            && logs.contains("ATS webhook delivered"),
         "the flow was logged"
     );
     let forbidden = [
@@ -123,6 +141,9 @@ async fn a_full_flow_logs_no_candidate_details_tokens_or_secrets() {
         "4155550199",
         "123-45-6789",
         "sandbox_key_",
+        "ats-receiver-token-3141",
+        hook_secret,
+        "bG9nZ2luZy10ZXN0LWF0cy13ZWJob29r",
         &session_token,
         &code,
         &state,
