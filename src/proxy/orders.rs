@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::domain::badge::Badge;
 use crate::domain::checkr::{CustomerType, OrderStatus};
 use crate::domain::hierarchy::{Catalog, Hierarchy};
+use crate::domain::manage::AuditAction;
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{
     Field, FieldErrors, OrderDraft, OrderRules, Region, ValidOrder, validate_order,
@@ -346,6 +347,7 @@ async fn create_order(
         )
         .await?;
     tracing::info!(order = %order.id, "order created");
+    super::manage::note_order(&state, &identity, AuditAction::Ordered, &order.id).await;
     // Every viewer sees it "Sending" while it goes out.
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
@@ -397,6 +399,7 @@ async fn retry_order(
         }
     };
     tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
+    super::manage::note_order(&state, &identity, AuditAction::Retried, &order.id).await;
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
     respond(&state, placed, identity.role, StatusCode::OK)
@@ -404,7 +407,7 @@ async fn retry_order(
 
 /// Places the claimed order in a task of its own, so a browser that goes away (or the
 /// request deadline) cannot stop it between the two Checkr calls.
-async fn send(
+pub(super) async fn send(
     state: &AppState,
     account: OrderingAccount,
     order: OrderRecord,
@@ -427,7 +430,7 @@ async fn send(
 
 /// The answer to a placement: the order (201/200), the order still on its way (202: Checkr
 /// is busy, or another sender has it), or the provider's error with the order as kept.
-fn respond(
+pub(super) fn respond(
     state: &AppState,
     (placed, customer): (Placed, CustomerType),
     role: Role,
