@@ -152,6 +152,20 @@ impl AuditAction {
         }
     }
 
+    /// What the widget's history says was done.
+    pub const fn label(self) -> &'static str {
+        match self {
+            AuditAction::Ordered => "Ordered",
+            AuditAction::Retried => "Retried",
+            AuditAction::Canceled => "Canceled the invitation",
+            AuditAction::Resent => "Resent the invitation",
+            AuditAction::Tagged => "Changed the tags",
+            AuditAction::Enrolled => "Enrolled",
+            AuditAction::Disconnected => "Unlinked the Checkr account",
+            AuditAction::Delivered => "Notified the ATS",
+        }
+    }
+
     /// Parses [`AuditAction::as_str`].
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|action| action.as_str() == name)

@@ -25,11 +25,13 @@ use super::model::{
 
 mod account;
 mod form;
+mod manage;
 mod orders;
 mod picker;
 
 use account::*;
 use form::*;
+use manage::*;
 use orders::*;
 use picker::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
