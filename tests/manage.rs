@@ -510,8 +510,233 @@ async fn the_management_endpoints_are_documented() {
         ("/api/orders/{id}/resend", "post"),
         ("/api/orders/{id}/history", "get"),
         ("/api/audit", "get"),
+        ("/api/orders/{id}/tags", "put"),
     ] {
         assert!(spec["paths"][path][method].is_object(), "{method} {path}");
     }
+    harness.stop().await;
+}
+
+fn tagged_order(custom_id: &str, package: &str, tags: Value) -> Value {
+    let mut order = us_order(custom_id, package);
+    order["tags"] = tags;
+    order
+}
+
+async fn sandbox_report_tags(harness: &Harness, report_id: &str) -> Vec<Value> {
+    let token = {
+        let accounts = sandbox_get(harness, "/sandbox/accounts").await;
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|account| account["account_id"] == CHECKR_ACCOUNT)
+            .unwrap()["api_key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let page: Value = harness
+        .http
+        .get(harness.sandbox(&format!("/v1/reports/{report_id}/tags")))
+        .basic_auth(token, Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["data"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn tags_given_when_ordering_go_on_the_invitation_and_show_on_the_order() {
+    let harness = Harness::start().await;
+    let package = first_package(&harness, ACCOUNT).await;
+    let (status, order) = harness
+        .post(
+            ACCOUNT,
+            "/api/orders",
+            &tagged_order(
+                "M-20",
+                &package,
+                json!(["REQ-7", " hm@example.com ", "REQ-7"]),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["tags"], json!(["REQ-7", "hm@example.com"]));
+    let invitations = harness
+        .upstream_posts(CHECKR_ACCOUNT, "/v1/invitations")
+        .await;
+    assert_eq!(
+        invitations[0]["body"]["tags"],
+        json!(["REQ-7", "hm@example.com"])
+    );
+    assert_eq!(newest(&harness, "M-20").await[0]["tags"], order["tags"]);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn too_many_or_too_long_tags_are_refused_before_anything_is_sent() {
+    let harness = Harness::start().await;
+    let package = first_package(&harness, ACCOUNT).await;
+    let many: Vec<String> = (0..11).map(|n| format!("t{n}")).collect();
+    for (tags, says) in [
+        (json!(many), "at most 10 tags"),
+        (json!(["x".repeat(65)]), "longer than 64 characters"),
+    ] {
+        let (status, refused) = harness
+            .post(
+                ACCOUNT,
+                "/api/orders",
+                &tagged_order("M-21", &package, tags),
+            )
+            .await;
+        assert_eq!(status, 400, "{refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains(says),
+            "{refused}"
+        );
+    }
+    assert_eq!(harness.sandbox_candidates(CHECKR_ACCOUNT).await, 0);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn setting_tags_adds_and_removes_one_tag_per_checkr_call() {
+    let harness = Harness::start().await;
+    let package = first_package(&harness, ACCOUNT).await;
+    let (status, order) = harness
+        .post(
+            ACCOUNT,
+            "/api/orders",
+            &tagged_order("M-22", &package, json!(["keep", "drop"])),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    let id = order["id"].as_str().unwrap();
+
+    let (status, early) = harness
+        .send_as(
+            ACCOUNT,
+            Role::Recruiter,
+            Method::PUT,
+            &format!("/api/orders/{id}/tags"),
+            &json!({"tags": ["keep"]}),
+        )
+        .await;
+    assert_eq!(status, 409, "no report yet: {early}");
+    assert!(
+        early["message"]
+            .as_str()
+            .unwrap()
+            .contains("completes the invitation")
+    );
+
+    harness
+        .step(
+            order["invitation_id"].as_str().unwrap(),
+            "invitation_completed",
+        )
+        .await;
+    until_webhooks_delivered(&harness).await;
+    let report_id = harness
+        .wait_for(ACCOUNT, Role::Admin, "M-22", |order| {
+            order["report_id"].is_string()
+        })
+        .await["report_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        sandbox_report_tags(&harness, &report_id).await,
+        vec![json!({"name": "keep"}), json!({"name": "drop"})],
+        "the invitation's tags went onto the report"
+    );
+
+    let (status, tagged) = harness
+        .send_as(
+            ACCOUNT,
+            Role::Recruiter,
+            Method::PUT,
+            &format!("/api/orders/{id}/tags"),
+            &json!({"tags": ["keep", "hm@example.com"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{tagged}");
+    assert_eq!(tagged["tags"], json!(["keep", "hm@example.com"]));
+    let calls: Vec<(Value, Value)> = harness
+        .upstream(CHECKR_ACCOUNT)
+        .await
+        .into_iter()
+        .filter(|request| {
+            request["path"] == format!("/v1/reports/{report_id}/tags") && request["method"] != "GET"
+        })
+        .map(|request| (request["method"].clone(), request["body"].clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (json!("POST"), json!({"tag": "hm@example.com"})),
+            (json!("DELETE"), json!({"tag": "drop"})),
+        ]
+    );
+    assert_eq!(
+        sandbox_report_tags(&harness, &report_id).await,
+        vec![json!({"name": "keep"}), json!({"name": "hm@example.com"})]
+    );
+
+    let (_, history) = harness
+        .get_as(ACCOUNT, Role::Admin, &format!("/api/orders/{id}/history"))
+        .await;
+    let tagged_row = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["action"] == "tagged")
+        .expect("a tagged row")
+        .clone();
+    assert_eq!(tagged_row["detail"], "+1 -1 of 2 wanted");
+    assert!(
+        !history.to_string().contains("hm@example.com"),
+        "tags may hold an email, so the log keeps counts only: {history}"
+    );
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn the_sandbox_answers_report_tag_calls_as_checkr_does() {
+    let harness = Harness::start().await;
+    let accounts = sandbox_get(&harness, "/sandbox/accounts").await;
+    let key = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["account_id"] == CHECKR_ACCOUNT)
+        .unwrap()["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let call = |method: Method, body: Value| {
+        harness
+            .http
+            .request(method, harness.sandbox("/v1/reports/nope/tags"))
+            .basic_auth(&key, Some(""))
+            .json(&body)
+            .send()
+    };
+    let missing = call(Method::POST, json!({"tag": "x"})).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.json::<Value>().await.unwrap(),
+        json!({"error": "Report not found"})
+    );
+    let blank = call(Method::DELETE, json!({})).await.unwrap();
+    assert_eq!(blank.status(), 400);
+    assert_eq!(
+        blank.json::<Value>().await.unwrap(),
+        json!({"error": "tag is required"})
+    );
     harness.stop().await;
 }

@@ -221,6 +221,8 @@ pub struct OrderView {
     report_url: Option<String>,
     /// Why screenings were canceled; shown to segregated customers only (R13).
     cancellation_reasons: Vec<String>,
+    /// The report's tags as last set through bgcheck (at order time or since).
+    tags: Vec<String>,
     eta: Option<String>,
     ordered_by: String,
     created_at: String,
@@ -266,6 +268,7 @@ impl OrderView {
             report_id,
             report_url,
             cancellation_reasons,
+            tags: order.draft.tags.clone(),
             ordered_by: order.ordered_by.clone(),
             created_at: order.created_at.clone(),
             updated_at: order.updated_at.clone(),
@@ -325,8 +328,9 @@ pub(super) async fn validate_for(
 async fn create_order(
     State(state): State<AppState>,
     identity: Identity,
-    ApiJson(draft): ApiJson<OrderDraft>,
+    ApiJson(mut draft): ApiJson<OrderDraft>,
 ) -> Result<Response, ApiError> {
+    super::manage::check_tags(&mut draft)?;
     let account = ordering_account(&state, &identity).await?;
     let catalog = load_catalog(&state, &account).await?;
     let valid = validate_against(&draft, &catalog)?;

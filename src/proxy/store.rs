@@ -466,6 +466,15 @@ dispatch! {
     fn link_resend(&self, account_id: &str, resent_from: &str, order_id: &str, audit: Vec<AuditEntry>) -> ();
     /// The order this one was resent from, if it was.
     fn resent_from(&self, account_id: &str, order_id: &str) -> Option<String>;
+    /// Records the report's tags as last set, with the audit row.
+    fn set_order_tags(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        tags: Vec<String>,
+        now: String,
+        audit: AuditEntry
+    ) -> Option<OrderRecord>;
 }
 
 fn region_name(region: Region) -> &'static str {

@@ -211,4 +211,38 @@ impl PostgresStore {
             .map(|row| row.try_get(0))
             .transpose()?)
     }
+
+    /// Records the report's tags as last set (on the order's draft) with the audit row, in
+    /// one transaction.
+    pub(in crate::proxy::store) async fn set_order_tags(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        tags: Vec<String>,
+        now: String,
+        audit: AuditEntry,
+    ) -> anyhow::Result<Option<OrderRecord>> {
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        let Some(mut order) = load_order(
+            &transaction,
+            "account_id = $1 AND id = $2",
+            &[&account_id, &order_id],
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
+        order.draft.tags = tags;
+        transaction
+            .execute(
+                "UPDATE orders SET draft = $2, updated_at = $3 WHERE id = $1",
+                &[&order.id, &serde_json::to_string(&order.draft)?, &now],
+            )
+            .await?;
+        append_audit_in(&transaction, &audit).await?;
+        let order = load_order(&transaction, "id = $1", &[&order.id]).await?;
+        transaction.commit().await?;
+        Ok(order)
+    }
 }

@@ -192,4 +192,40 @@ impl SqliteStore {
         })
         .await
     }
+
+    /// Records the report's tags as last set (on the order's draft, which the row shows and
+    /// a resend sends again) with the audit row, in one transaction.
+    pub async fn set_order_tags(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        tags: Vec<String>,
+        now: String,
+        audit: AuditEntry,
+    ) -> anyhow::Result<Option<OrderRecord>> {
+        let (account_id, order_id) = (account_id.to_owned(), order_id.to_owned());
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            let Some(mut order) = load_order(
+                &transaction,
+                "account_id = ?1 AND id = ?2",
+                params![account_id, order_id],
+            )?
+            else {
+                return Ok(None);
+            };
+            order.draft.tags = tags;
+            let draft = serde_json::to_string(&order.draft)
+                .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
+            transaction.execute(
+                "UPDATE orders SET draft = ?2, updated_at = ?3 WHERE id = ?1",
+                params![order.id, draft, now],
+            )?;
+            append_audit_in(&transaction, &audit)?;
+            let order = load_order(&transaction, "id = ?1", [&order.id])?;
+            transaction.commit()?;
+            Ok(order)
+        })
+        .await
+    }
 }
