@@ -2629,3 +2629,41 @@ async fn history_is_for_adjudicators_and_admins_and_loads_when_opened() {
         ]
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_hosts_tags_are_sent_with_the_order_and_shown_on_its_row() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post(
+        "/api/orders",
+        201,
+        &order_json("ord_1", "invited", r#","tags":["REQ-7","hm@example.com"]"#),
+    );
+    let mut with_tags = options();
+    with_tags.prefill.tags = vec!["REQ-7".to_owned(), "hm@example.com".to_owned()];
+    let widget = mount(&stub, with_tags).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/orders");
+    let body = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&prop(&body, "tags")).unwrap(),
+        r#"["REQ-7","hm@example.com"]"#
+    );
+    let tags = widget.find("[data-tags]").expect("the row lists its tags");
+    assert_eq!(tags.text_content().unwrap(), "Tags: REQ-7, hm@example.com");
+}
+
+#[wasm_bindgen_test]
+fn the_tags_attribute_is_a_comma_separated_list() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let element: HtmlElement = document
+        .create_element("bgcheck-order")
+        .unwrap()
+        .unchecked_into();
+    element
+        .set_attribute("tags", "REQ-7, hm@example.com,")
+        .unwrap();
+    let options = MountOptions::from_attributes(&element, bgcheck::widget::host::View::Order);
+    assert_eq!(options.prefill.tags, ["REQ-7", "hm@example.com"]);
+}

@@ -228,6 +228,17 @@ pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, TagProblem> {
     Ok(kept)
 }
 
+/// The tags of the host attribute `tags`: a comma-separated list (`REQ-7, hm@example.com`).
+/// Blank entries are dropped; the result still goes through [`normalize_tags`]. A tag that
+/// itself holds a comma is passed through the JavaScript option instead.
+pub fn split_tag_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The calls that turn `current` tags into `wanted`: tags to add, then tags to remove, each
 /// one call at Checkr.
 pub fn tag_changes(current: &[String], wanted: &[String]) -> (Vec<String>, Vec<String>) {
@@ -332,6 +343,15 @@ mod tests {
             normalize_tags(&["a\nb".to_owned()]),
             Err(TagProblem::Control(_))
         ));
+    }
+
+    #[test]
+    fn a_tag_attribute_is_a_comma_separated_list() {
+        assert_eq!(
+            split_tag_list(" REQ-7, hm@x.io ,, "),
+            vec!["REQ-7", "hm@x.io"]
+        );
+        assert!(split_tag_list("  ").is_empty());
     }
 
     #[test]

@@ -356,3 +356,16 @@ pub(super) fn OrderHistory(ctx: Ctx, order_id: String) -> impl IntoView {
         </div>
     })
 }
+
+/// The report's tags on the order row, when it has any.
+#[component]
+pub(super) fn OrderTags(tags: Vec<String>) -> impl IntoView {
+    (!tags.is_empty()).then(|| {
+        view! {
+            <p class="bgc-tags" data-tags="">
+                "Tags: "
+                {tags.join(", ")}
+            </p>
+        }
+    })
+}
