@@ -740,3 +740,27 @@ async fn the_sandbox_answers_report_tag_calls_as_checkr_does() {
     );
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_unlinking_is_logged_and_the_session_offers_to_reconnect() {
+    let harness = Harness::start().await;
+    let (status, refused) = post_as(&harness, Role::Adjudicator, "/api/account/disconnect").await;
+    assert_eq!(status, 403, "{refused}");
+    let response = harness
+        .http
+        .post(harness.url("/api/account/disconnect"))
+        .bearer_auth(harness.token_as(ACCOUNT, Role::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let (_, session) = harness.get_as(ACCOUNT, Role::Admin, "/api/session").await;
+    assert_eq!(session["connection"], "deauthorized");
+    assert!(session["connect"]["signin_url"].is_string(), "{session}");
+    let (_, audit) = harness.get_as(ACCOUNT, Role::Admin, "/api/audit").await;
+    let row = &audit["entries"][0];
+    assert_eq!(row["action"], "disconnected");
+    assert_eq!(row["actor"], "admin");
+    assert_eq!(row["order_id"], Value::Null);
+    harness.stop().await;
+}

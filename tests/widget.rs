@@ -347,6 +347,7 @@ fn mount_now(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
         "bgcheck:status",
         "bgcheck:error",
         "bgcheck:open",
+        "bgcheck:disconnected",
     ] {
         let events = Rc::clone(&events);
         let listener =
@@ -2666,4 +2667,79 @@ fn the_tags_attribute_is_a_comma_separated_list() {
         .unwrap();
     let options = MountOptions::from_attributes(&element, bgcheck::widget::host::View::Order);
     assert_eq!(options.prefill.tags, ["REQ-7", "hm@example.com"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Unlinking the Checkr account (issue 14)
+
+#[wasm_bindgen_test]
+async fn an_admin_unlinks_after_confirming_and_is_offered_to_reconnect() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "connected", true),
+    )
+    .get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "deauthorized", false),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .post("/api/account/disconnect", 204, "null");
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget
+            .text()
+            .contains("This account is connected to Checkr.")
+    );
+    widget.button_with("Unlink Checkr account").click();
+    settle().await;
+    let dialog = widget
+        .find("[role=\"alertdialog\"]")
+        .expect("a confirmation");
+    assert!(
+        dialog
+            .text_content()
+            .unwrap()
+            .contains("Unlink Acme from Checkr?")
+    );
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-keep")),
+        "keeping the connection is the focused choice"
+    );
+    press(&focused(&widget).unwrap(), "Escape");
+    settle().await;
+    assert!(widget.find("[role=\"alertdialog\"]").is_none());
+    assert!(focused(&widget).is_some_and(|element| element.has_attribute("data-unlink")));
+    assert!(
+        stub.requests(Method::Post, "/api/account/disconnect")
+            .is_empty()
+    );
+
+    widget.button_with("Unlink Checkr account").click();
+    settle().await;
+    widget.click("button[data-unlink-yes]");
+    settle().await;
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Post, "/api/account/disconnect").len(),
+        1
+    );
+    let text = widget.text();
+    assert!(text.contains("no longer connected to Checkr"), "{text}");
+    assert!(widget.find("button[data-unlink]").is_none());
+    let reconnect = widget.button_with("Reconnect: sign in to Checkr");
+    assert!(reconnect.is_connected());
+    assert_eq!(widget.events("bgcheck:disconnected").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn only_admins_are_offered_to_unlink() {
+    for role in ["recruiter", "adjudicator"] {
+        let stub = stub_with_orders(role, "[]");
+        let widget = mount(&stub, options()).await;
+        assert!(widget.find("button[data-unlink]").is_none(), "{role}");
+    }
 }

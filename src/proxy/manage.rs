@@ -69,6 +69,19 @@ async fn append_alone(state: &AppState, entry: AuditEntry) {
     }
 }
 
+/// Logs that an admin unlinked the account from Checkr.
+pub(super) async fn note_unlinked(state: &AppState, identity: &Identity) {
+    let entry = audit_entry(
+        state,
+        identity,
+        AuditAction::Disconnected,
+        None,
+        AuditOutcome::Succeeded,
+        "",
+    );
+    append_alone(state, entry).await;
+}
+
 /// Logs that the caller placed (or retried) `order_id`.
 pub(super) async fn note_order(
     state: &AppState,
