@@ -2720,7 +2720,7 @@ async fn an_admin_unlinks_after_confirming_and_is_offered_to_reconnect() {
 
     widget.button_with("Unlink Checkr account").click();
     settle().await;
-    widget.click("button[data-unlink-yes]");
+    widget.click("[role=\"alertdialog\"] button[data-confirm-yes]");
     settle().await;
     settle().await;
     assert_eq!(

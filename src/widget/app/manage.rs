@@ -191,30 +191,15 @@ pub(super) fn OrderActions(ctx: Ctx, order: Order) -> impl IntoView {
         .collect_view();
     let dialog = move || match acting.get() {
         Acting::Confirming(action) => Some(view! {
-            <div
-                class="bgc-confirm"
-                role="alertdialog"
-                aria-modal="false"
-                aria-describedby=question_id.clone()
-                aria-label=action.button()
-                data-confirm=action.attribute()
-                on:keydown=move |event: web_sys::KeyboardEvent| {
-                    if event.key() == "Escape" {
-                        event.prevent_default();
-                        dismiss(action);
-                    }
-                }
-            >
-                <p id=question_id.clone()>{action.question()}</p>
-                <div class="bgc-actions">
-                    <button type="button" class="bgc-button bgc-primary" data-confirm-yes="" on:click=move |_| run(action)>
-                        {action.confirm()}
-                    </button>
-                    <button type="button" class="bgc-button" data-keep="" on:click=move |_| dismiss(action)>
-                        "No, keep it"
-                    </button>
-                </div>
-            </div>
+            <Confirm
+                label=action.button()
+                question=action.question().to_owned()
+                question_id=question_id.clone()
+                yes=action.confirm()
+                no="No, keep it"
+                on_yes=Callback::new(move |()| run(action))
+                on_no=Callback::new(move |()| dismiss(action))
+            />
         }),
         Acting::Idle | Acting::Sending(_) | Acting::Failed(_) => None,
     };
@@ -231,6 +216,46 @@ pub(super) fn OrderActions(ctx: Ctx, order: Order) -> impl IntoView {
             {failure}
         </div>
     })
+}
+
+/// An inline confirmation of a destructive action: an `alertdialog` whose safe answer the
+/// caller focuses, answered by its buttons and dismissed with Escape (as `on_no`).
+#[component]
+pub(super) fn Confirm(
+    label: &'static str,
+    question: String,
+    question_id: String,
+    yes: &'static str,
+    no: &'static str,
+    on_yes: Callback<()>,
+    on_no: Callback<()>,
+) -> impl IntoView {
+    let described = question_id.clone();
+    view! {
+        <div
+            class="bgc-confirm"
+            role="alertdialog"
+            aria-modal="false"
+            aria-label=label
+            aria-describedby=described
+            on:keydown=move |event: web_sys::KeyboardEvent| {
+                if event.key() == "Escape" {
+                    event.prevent_default();
+                    on_no.run(());
+                }
+            }
+        >
+            <p id=question_id>{question}</p>
+            <div class="bgc-actions">
+                <button type="button" class="bgc-button bgc-primary" data-confirm-yes="" on:click=move |_| on_yes.run(())>
+                    {yes}
+                </button>
+                <button type="button" class="bgc-button" data-keep="" on:click=move |_| on_no.run(())>
+                    {no}
+                </button>
+            </div>
+        </div>
+    }
 }
 
 /// One row of an order's history, as the widget shows it.

@@ -44,7 +44,7 @@ pub(super) fn AccountLink(ctx: Ctx, session: Session) -> impl IntoView {
         unlinking.set(Unlinking::Idle);
         ctx.focus_on("button[data-unlink]".to_owned());
     };
-    let unlink = move |_| {
+    let unlink = move |()| {
         let (Some(client), Some(hub)) = (ctx.client(), ctx.hub.try_get_value()) else {
             return;
         };
@@ -72,29 +72,15 @@ pub(super) fn AccountLink(ctx: Ctx, session: Session) -> impl IntoView {
     let dialog = move || {
         (unlinking.get() == Unlinking::Confirming).then(|| {
             view! {
-                <div
-                    class="bgc-confirm"
-                    role="alertdialog"
-                    aria-modal="false"
-                    aria-label="Unlink Checkr account"
-                    aria-describedby="bgc-unlink-question"
-                    on:keydown=move |event: web_sys::KeyboardEvent| {
-                        if event.key() == "Escape" {
-                            event.prevent_default();
-                            dismiss();
-                        }
-                    }
-                >
-                    <p id="bgc-unlink-question">{question.clone()}</p>
-                    <div class="bgc-actions">
-                        <button type="button" class="bgc-button bgc-primary" data-unlink-yes="" on:click=unlink>
-                            "Yes, unlink"
-                        </button>
-                        <button type="button" class="bgc-button" data-keep="" on:click=move |_| dismiss()>
-                            "No, keep it connected"
-                        </button>
-                    </div>
-                </div>
+                <Confirm
+                    label="Unlink Checkr account"
+                    question=question.clone()
+                    question_id="bgc-unlink-question".to_owned()
+                    yes="Yes, unlink"
+                    no="No, keep it connected"
+                    on_yes=Callback::new(unlink)
+                    on_no=Callback::new(move |()| dismiss())
+                />
             }
         })
     };
