@@ -307,6 +307,7 @@ fn invitation_carries_candidate_id_package_node_and_the_same_work_location() {
         candidate: us_draft(),
         package: " driver_pro ".to_owned(),
         node: Some("west".to_owned()),
+        tags: Vec::new(),
     };
     let valid = validate_order(
         &order,
@@ -333,6 +334,7 @@ fn invitation_omits_node_when_there_is_none() {
         candidate: non_us_draft(),
         package: "intl".to_owned(),
         node: Some("   ".to_owned()),
+        tags: Vec::new(),
     };
     let valid = validate_order(&order, OrderRules::default()).expect("valid");
     let body = serde_json::to_value(valid.invitation("c")).expect("json");
@@ -354,6 +356,7 @@ fn order_collects_candidate_package_and_node_errors_together() {
         candidate,
         package: String::new(),
         node: None,
+        tags: Vec::new(),
     };
     let errors = validate_order(
         &order,
@@ -486,7 +489,7 @@ proptest! {
             let expected = candidate.as_ref().err().and_then(|e| e.get(field)).map(str::to_owned);
             prop_assert_eq!(validate_field(&draft, field), expected, "field {}", field.as_str());
         }
-        let order = OrderDraft { candidate: draft, package, node };
+        let order = OrderDraft { candidate: draft, package, node, tags: Vec::new() };
         let rules = OrderRules { node_required };
         let result = validate_order(&order, rules);
         for field in Field::ALL {

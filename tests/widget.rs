@@ -347,6 +347,7 @@ fn mount_now(stub: &Rc<Stub>, options: MountOptions) -> Mounted {
         "bgcheck:status",
         "bgcheck:error",
         "bgcheck:open",
+        "bgcheck:disconnected",
     ] {
         let events = Rc::clone(&events);
         let listener =
@@ -2400,4 +2401,345 @@ fn the_recorded_session_states_and_errors_read_as_the_user_sees_them() {
     assert!(kept.step == OrderStep::InvitationFailed && kept.can_retry);
     let disconnected = decode::error_body(&recorded("error_disconnected")).unwrap();
     assert_eq!(disconnected.code, "disconnected");
+}
+
+// ---------------------------------------------------------------------------------------
+// Managing placed orders: cancel, resend, history (issue 14)
+
+fn invited_order(id: &str, invitation: &str) -> String {
+    order_json(id, "invited", "").replace(
+        r#""status":{}"#,
+        &format!(r#""status":{{"invitation":{{"id":"inv_{id}","status":"{invitation}"}}}}"#),
+    )
+}
+
+fn stub_with_orders(role: &str, orders: &str) -> Rc<Stub> {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session(role, "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, orders);
+    stub
+}
+
+/// Presses a key on `target` as the browser does (bubbling `keydown`).
+fn press(target: &web_sys::EventTarget, key: &str) {
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"key".into(), &key.into()).unwrap();
+    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
+    let constructor: js_sys::Function =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"KeyboardEvent".into())
+            .unwrap()
+            .unchecked_into();
+    let args = js_sys::Array::of2(&"keydown".into(), &init);
+    let event: web_sys::Event = js_sys::Reflect::construct(&constructor, &args)
+        .unwrap()
+        .unchecked_into();
+    target.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn canceling_asks_first_and_escape_keeps_the_invitation() {
+    let stub = stub_with_orders(
+        "recruiter",
+        &format!("[{}]", invited_order("ord_1", "pending")),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-manage=\"cancel\"]");
+    settle().await;
+    let dialog = widget
+        .find("[role=\"alertdialog\"]")
+        .expect("a confirmation");
+    assert!(
+        dialog
+            .text_content()
+            .unwrap()
+            .contains("link stops working"),
+        "{:?}",
+        dialog.text_content()
+    );
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-keep")),
+        "the safe choice has focus"
+    );
+    press(&focused(&widget).unwrap(), "Escape");
+    settle().await;
+    assert!(widget.find("[role=\"alertdialog\"]").is_none());
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-manage")),
+        Some("cancel".to_owned()),
+        "focus returns to the button that opened it"
+    );
+    assert!(
+        stub.requests(Method::Post, "/api/orders/ord_1/cancel")
+            .is_empty()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_confirmed_cancel_shows_invitation_canceled_and_offers_resend_only() {
+    let stub = stub_with_orders(
+        "recruiter",
+        &format!("[{}]", invited_order("ord_1", "pending")),
+    );
+    stub.post(
+        "/api/orders/ord_1/cancel",
+        200,
+        &invited_order("ord_1", "deleted"),
+    );
+    let widget = mount(&stub, options()).await;
+    assert!(widget.text().contains("Invitation Sent"));
+    widget.click("button[data-manage=\"cancel\"]");
+    settle().await;
+    widget.click("button[data-confirm-yes]");
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Post, "/api/orders/ord_1/cancel")
+            .len(),
+        1
+    );
+    let text = widget.text();
+    assert!(text.contains("Invitation Canceled"), "{text}");
+    assert!(widget.find("button[data-manage=\"cancel\"]").is_none());
+    assert!(widget.find("button[data-manage=\"resend\"]").is_some());
+    assert_eq!(
+        prop(
+            &widget.events("bgcheck:status").last().unwrap().clone(),
+            "label"
+        ),
+        "Invitation Canceled"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_resend_lists_the_new_order_above_the_canceled_one() {
+    let old = invited_order("ord_1", "pending");
+    let stub = stub_with_orders("recruiter", &format!("[{old}]"));
+    let fresh = invited_order("ord_2", "pending");
+    stub.post("/api/orders/ord_1/resend", 201, &fresh).get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{fresh},{}]", invited_order("ord_1", "deleted")),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-manage=\"resend\"]");
+    settle().await;
+    assert!(widget.text().contains("new invitation"));
+    widget.click("button[data-confirm-yes]");
+    settle().await;
+    settle().await;
+    let rows: Vec<String> = widget
+        .all("[data-order]")
+        .iter()
+        .map(|row| row.get_attribute("data-order").unwrap())
+        .collect();
+    assert_eq!(rows, ["ord_2", "ord_1"]);
+    let text = widget.text();
+    assert!(text.contains("Invitation Canceled"), "{text}");
+    assert_eq!(
+        prop(&widget.events("bgcheck:ordered")[0], "orderId"),
+        "ord_2"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_cancel_says_why_and_takes_focus() {
+    let stub = stub_with_orders(
+        "recruiter",
+        &format!("[{}]", invited_order("ord_1", "pending")),
+    );
+    stub.post(
+        "/api/orders/ord_1/cancel",
+        409,
+        r#"{"code":"conflict","message":"Checkr did not cancel the invitation because it is no longer pending."}"#,
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-manage=\"cancel\"]");
+    settle().await;
+    widget.click("button[data-confirm-yes]");
+    settle().await;
+    let focus = focused(&widget).expect("focus stays in the widget");
+    assert!(
+        focus.has_attribute("data-manage-error"),
+        "{}",
+        focus.outer_html()
+    );
+    assert!(focus.text_content().unwrap().contains("no longer pending"));
+}
+
+#[wasm_bindgen_test]
+async fn a_completed_invitation_offers_no_cancel_or_resend() {
+    let stub = stub_with_orders(
+        "recruiter",
+        &format!("[{}]", invited_order("ord_1", "completed")),
+    );
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget.find("button[data-manage]").is_none(),
+        "{}",
+        widget.text()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn history_is_for_adjudicators_and_admins_and_loads_when_opened() {
+    let orders = format!("[{}]", invited_order("ord_1", "pending"));
+    let recruiter = mount(&stub_with_orders("recruiter", &orders), options()).await;
+    assert!(recruiter.find("button[data-history]").is_none());
+    drop(recruiter);
+
+    let stub = stub_with_orders("adjudicator", &orders);
+    stub.get(
+        "/api/orders/ord_1/history",
+        200,
+        r#"{"order_id":"ord_1","resent_from":null,"entries":[
+          {"seq":1,"at":"2026-12-01T10:00:00Z","account_id":"acme","actor":"u7","role":"recruiter","action":"ordered","order_id":"ord_1","outcome":"succeeded","detail":""},
+          {"seq":2,"at":"2026-12-01T10:05:00Z","account_id":"acme","actor":"u7","role":"recruiter","action":"canceled","order_id":"ord_1","outcome":"refused","detail":"Checkr answered 400"}]}"#,
+    );
+    let widget = mount(&stub, options()).await;
+    let toggle = widget
+        .find("button[data-history]")
+        .expect("a history toggle");
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert!(
+        stub.requests(Method::Get, "/api/orders/ord_1/history")
+            .is_empty()
+    );
+    widget.click("button[data-history]");
+    settle().await;
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    let lines: Vec<String> = widget
+        .all(".bgc-history-list li")
+        .iter()
+        .map(|line| line.text_content().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "2026-12-01 10:00:00 UTC · u7 · Ordered",
+            "2026-12-01 10:05:00 UTC · u7 · Canceled the invitation (refused) · Checkr answered 400"
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_hosts_tags_are_sent_with_the_order_and_shown_on_its_row() {
+    let stub = ready_stub(NOT_ENABLED, false);
+    stub.post(
+        "/api/orders",
+        201,
+        &order_json("ord_1", "invited", r#","tags":["REQ-7","hm@example.com"]"#),
+    );
+    let mut with_tags = options();
+    with_tags.prefill.tags = vec!["REQ-7".to_owned(), "hm@example.com".to_owned()];
+    let widget = mount(&stub, with_tags).await;
+    widget.fill_valid_order().await;
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/orders");
+    let body = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&prop(&body, "tags")).unwrap(),
+        r#"["REQ-7","hm@example.com"]"#
+    );
+    let tags = widget.find("[data-tags]").expect("the row lists its tags");
+    assert_eq!(tags.text_content().unwrap(), "Tags: REQ-7, hm@example.com");
+}
+
+#[wasm_bindgen_test]
+fn the_tags_attribute_is_a_comma_separated_list() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let element: HtmlElement = document
+        .create_element("bgcheck-order")
+        .unwrap()
+        .unchecked_into();
+    element
+        .set_attribute("tags", "REQ-7, hm@example.com,")
+        .unwrap();
+    let options = MountOptions::from_attributes(&element, bgcheck::widget::host::View::Order);
+    assert_eq!(options.prefill.tags, ["REQ-7", "hm@example.com"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Unlinking the Checkr account (issue 14)
+
+#[wasm_bindgen_test]
+async fn an_admin_unlinks_after_confirming_and_is_offered_to_reconnect() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "connected", true),
+    )
+    .get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "deauthorized", false),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .post("/api/account/disconnect", 204, "null");
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget
+            .text()
+            .contains("This account is connected to Checkr.")
+    );
+    widget.button_with("Unlink Checkr account").click();
+    settle().await;
+    let dialog = widget
+        .find("[role=\"alertdialog\"]")
+        .expect("a confirmation");
+    assert!(
+        dialog
+            .text_content()
+            .unwrap()
+            .contains("Unlink Acme from Checkr?")
+    );
+    assert!(
+        focused(&widget).is_some_and(|element| element.has_attribute("data-keep")),
+        "keeping the connection is the focused choice"
+    );
+    press(&focused(&widget).unwrap(), "Escape");
+    settle().await;
+    assert!(widget.find("[role=\"alertdialog\"]").is_none());
+    assert!(focused(&widget).is_some_and(|element| element.has_attribute("data-unlink")));
+    assert!(
+        stub.requests(Method::Post, "/api/account/disconnect")
+            .is_empty()
+    );
+
+    widget.button_with("Unlink Checkr account").click();
+    settle().await;
+    widget.click("[role=\"alertdialog\"] button[data-confirm-yes]");
+    settle().await;
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Post, "/api/account/disconnect").len(),
+        1
+    );
+    let text = widget.text();
+    assert!(text.contains("no longer connected to Checkr"), "{text}");
+    assert!(widget.find("button[data-unlink]").is_none());
+    let reconnect = widget.button_with("Reconnect: sign in to Checkr");
+    assert!(reconnect.is_connected());
+    assert_eq!(widget.events("bgcheck:disconnected").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn only_admins_are_offered_to_unlink() {
+    for role in ["recruiter", "adjudicator"] {
+        let stub = stub_with_orders(role, "[]");
+        let widget = mount(&stub, options()).await;
+        assert!(widget.find("button[data-unlink]").is_none(), "{role}");
+    }
 }

@@ -12,6 +12,7 @@ pub mod geo;
 pub mod hierarchy;
 pub mod karmacheck;
 pub mod linking;
+pub mod manage;
 pub mod order;
 pub mod time;
 pub mod validation;

@@ -434,6 +434,11 @@ pub struct OrderDraft {
     /// The node's custom ID, when the account has nodes.
     #[serde(default)]
     pub node: Option<String>,
+    /// Customer tags for the report (a requisition id, a hiring manager's email): sent as the
+    /// invitation's `tags`, and afterwards the report's tags as last set through bgcheck.
+    /// Checked by [`super::manage::normalize_tags`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// Account-specific rules for an order.
@@ -449,6 +454,7 @@ pub struct ValidOrder {
     candidate: ValidCandidate,
     package: String,
     node: Option<String>,
+    tags: Vec<String>,
 }
 
 impl ValidOrder {
@@ -475,6 +481,7 @@ impl ValidOrder {
             package: self.package.clone(),
             node: self.node.clone(),
             work_locations: self.candidate.work_locations.clone(),
+            tags: self.tags.clone(),
         }
     }
 }
@@ -491,6 +498,9 @@ pub struct InvitationRequest {
     pub node: Option<String>,
     /// The work location, the same one the candidate was created with.
     pub work_locations: [WorkLocation; 1],
+    /// Tags for the report the invitation leads to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// Checks every candidate field; on success returns the trimmed, normalised candidate, and
@@ -588,6 +598,9 @@ pub fn validate_order(draft: &OrderDraft, rules: OrderRules) -> Result<ValidOrde
             candidate,
             package,
             node,
+            // Tags come from the host page, not the form: the proxy refuses bad ones before
+            // validating (see `normalize_tags`), so only the normalised list is kept here.
+            tags: super::manage::normalize_tags(&draft.tags).unwrap_or_default(),
         }),
         _ => Err(errors),
     }

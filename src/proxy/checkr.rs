@@ -10,6 +10,8 @@
 //! Writes carry an `Idempotency-Key` chosen by the caller per order step, so a repeated step
 //! can never create a second candidate or invitation.
 
+mod manage;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::domain::time::Timestamp;

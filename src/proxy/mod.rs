@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod live;
+pub mod manage;
 pub mod oauth;
 pub mod orders;
 pub mod outbox;
@@ -298,6 +299,7 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = orders::routes()
+        .merge(manage::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))

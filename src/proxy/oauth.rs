@@ -454,6 +454,7 @@ pub async fn disconnect(
         }
     }
     state.store.disconnect_account(&account.id).await?;
+    super::manage::note_unlinked(&state, &identity).await;
     state.forget_catalog(&account.id);
     tracing::info!(account = %account.id, "account unlinked");
     Ok(StatusCode::NO_CONTENT)

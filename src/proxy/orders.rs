@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::domain::badge::Badge;
 use crate::domain::checkr::{CustomerType, OrderStatus};
 use crate::domain::hierarchy::{Catalog, Hierarchy};
+use crate::domain::manage::AuditAction;
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{
     Field, FieldErrors, OrderDraft, OrderRules, Region, ValidOrder, validate_order,
@@ -220,6 +221,8 @@ pub struct OrderView {
     report_url: Option<String>,
     /// Why screenings were canceled; shown to segregated customers only (R13).
     cancellation_reasons: Vec<String>,
+    /// The report's tags as last set through bgcheck (at order time or since).
+    tags: Vec<String>,
     eta: Option<String>,
     ordered_by: String,
     created_at: String,
@@ -265,6 +268,7 @@ impl OrderView {
             report_id,
             report_url,
             cancellation_reasons,
+            tags: order.draft.tags.clone(),
             ordered_by: order.ordered_by.clone(),
             created_at: order.created_at.clone(),
             updated_at: order.updated_at.clone(),
@@ -324,8 +328,9 @@ pub(super) async fn validate_for(
 async fn create_order(
     State(state): State<AppState>,
     identity: Identity,
-    ApiJson(draft): ApiJson<OrderDraft>,
+    ApiJson(mut draft): ApiJson<OrderDraft>,
 ) -> Result<Response, ApiError> {
+    super::manage::check_tags(&mut draft)?;
     let account = ordering_account(&state, &identity).await?;
     let catalog = load_catalog(&state, &account).await?;
     let valid = validate_against(&draft, &catalog)?;
@@ -346,6 +351,7 @@ async fn create_order(
         )
         .await?;
     tracing::info!(order = %order.id, "order created");
+    super::manage::note_order(&state, &identity, AuditAction::Ordered, &order.id).await;
     // Every viewer sees it "Sending" while it goes out.
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
@@ -397,6 +403,7 @@ async fn retry_order(
         }
     };
     tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
+    super::manage::note_order(&state, &identity, AuditAction::Retried, &order.id).await;
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
     respond(&state, placed, identity.role, StatusCode::OK)
@@ -404,7 +411,7 @@ async fn retry_order(
 
 /// Places the claimed order in a task of its own, so a browser that goes away (or the
 /// request deadline) cannot stop it between the two Checkr calls.
-async fn send(
+pub(super) async fn send(
     state: &AppState,
     account: OrderingAccount,
     order: OrderRecord,
@@ -427,7 +434,7 @@ async fn send(
 
 /// The answer to a placement: the order (201/200), the order still on its way (202: Checkr
 /// is busy, or another sender has it), or the provider's error with the order as kept.
-fn respond(
+pub(super) fn respond(
     state: &AppState,
     (placed, customer): (Placed, CustomerType),
     role: Role,

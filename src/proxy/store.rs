@@ -15,6 +15,7 @@ use crate::domain::validation::{OrderDraft, Region};
 use super::crypto::Vault;
 use super::secret::Secret;
 
+mod audit;
 mod oauth;
 mod outbox;
 mod postgres;
@@ -22,6 +23,7 @@ mod reads;
 mod sealing;
 mod sqlite;
 
+pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
 pub use oauth::PendingConnection;
 pub use outbox::{AttemptResult, DeliveryAttempt, NextStep, OutboxDelivery};
 pub use reads::{PendingRead, ReadApplied, ReadObject};
@@ -447,6 +449,34 @@ dispatch! {
     /// Takes a started flow out of the store: a state is good for one callback, whatever
     /// that callback then decides.
     fn take_pending_connection(&self, nonce_digest: &str) -> Option<PendingConnection>;
+    /// Appends one audit row on its own (changes write theirs in their own transaction).
+    fn append_audit(&self, entry: AuditEntry) -> ();
+    /// An order's audit rows, oldest first.
+    fn order_history(&self, account_id: &str, order_id: &str) -> Vec<AuditRecord>;
+    /// Up to `limit` audit rows of the account at or after `since_unix`, after `after_seq`.
+    fn audit_page(&self, account_id: &str, since_unix: i64, after_seq: i64, limit: i64) -> Vec<AuditRecord>;
+    /// Folds Checkr's answer to a cancellation into the order, with its audit row.
+    fn record_cancellation(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        invitation: crate::domain::events::EventObject,
+        now: String,
+        audit: AuditEntry
+    ) -> Option<OrderRecord>;
+    /// Links a resent order to the one it replaces, with the audit rows of both.
+    fn link_resend(&self, account_id: &str, resent_from: &str, order_id: &str, audit: Vec<AuditEntry>) -> ();
+    /// The order this one was resent from, if it was.
+    fn resent_from(&self, account_id: &str, order_id: &str) -> Option<String>;
+    /// Records the report's tags as last set, with the audit row.
+    fn set_order_tags(
+        &self,
+        account_id: &str,
+        order_id: &str,
+        tags: Vec<String>,
+        now: String,
+        audit: AuditEntry
+    ) -> Option<OrderRecord>;
 }
 
 dispatch! {

@@ -1,6 +1,8 @@
 //! The Checkr-shaped API: Basic auth, rate-limit headers, faults, Idempotency-Key, and the
 //! resources the proxy uses. Handlers stay thin; rules live in small functions beside them.
 
+mod tags;
+
 use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
@@ -66,6 +68,7 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router<Sandbox> {
             "/v1/motor_vehicle_reports/{id}",
             get(get_motor_vehicle_report),
         )
+        .merge(tags::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(sandbox, gate))
 }

@@ -303,6 +303,7 @@ pub fn order(value: &JsValue) -> Option<Order> {
         eta: optional_text(value, "eta")?,
         report_url: optional_text(value, "report_url")?,
         cancellation_reasons: list(value, "cancellation_reasons", string_item)?,
+        tags: list(value, "tags", string_item)?,
     })
 }
 
@@ -409,6 +410,13 @@ pub fn draft_json(draft: &OrderDraft) -> String {
     set(&object, "candidate", &candidate(&draft.candidate));
     set(&object, "package", &text_value(&draft.package));
     set(&object, "node", &optional_value(draft.node.as_ref()));
+    if !draft.tags.is_empty() {
+        let tags = Array::new();
+        for tag in &draft.tags {
+            tags.push(&text_value(tag));
+        }
+        set(&object, "tags", &tags);
+    }
     JSON::stringify(&object)
         .ok()
         .and_then(|text| text.as_string())

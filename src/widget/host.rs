@@ -41,7 +41,7 @@ pub struct MountOptions {
 }
 
 /// The attributes `<bgcheck-order>` and `<bgcheck-status>` watch.
-pub const ATTRIBUTES: [&str; 12] = [
+pub const ATTRIBUTES: [&str; 13] = [
     "proxy-url",
     "session-token",
     "session-path",
@@ -54,6 +54,7 @@ pub const ATTRIBUTES: [&str; 12] = [
     "city",
     "nonce",
     "clickable",
+    "tags",
 ];
 
 impl MountOptions {
@@ -91,6 +92,12 @@ impl MountOptions {
                 country: text("country")?,
                 state: text("state")?,
                 city: text("city")?,
+                tags: match decode::field(&value, "tags") {
+                    None => Vec::new(),
+                    Some(tags) => {
+                        decode::items(&tags, JsValue::as_string).ok_or_else(|| invalid("tags"))?
+                    }
+                },
             },
             view,
             nonce: text("nonce")?,
@@ -117,6 +124,9 @@ impl MountOptions {
                 country: get("country"),
                 state: get("state"),
                 city: get("city"),
+                tags: get("tags")
+                    .map(|text| crate::domain::manage::split_tag_list(&text))
+                    .unwrap_or_default(),
             },
             view,
             nonce: get("nonce"),

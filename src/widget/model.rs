@@ -182,6 +182,7 @@ impl OrderForm {
 
     /// Copies the host's prefill values over the draft.
     pub fn prefill(&mut self, prefill: &Prefill) {
+        self.draft.tags.clone_from(&prefill.tags);
         let candidate = &mut self.draft.candidate;
         let pairs: [(&Option<String>, &mut String); 4] = [
             (&prefill.custom_id, &mut candidate.custom_id),
@@ -458,6 +459,8 @@ pub struct Prefill {
     pub state: Option<String>,
     /// Work city.
     pub city: Option<String>,
+    /// Tags for the report (attribute `tags`, option `tags`), sent with the order.
+    pub tags: Vec<String>,
 }
 
 /// The badge an order shows, from the shared status mapping.

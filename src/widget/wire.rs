@@ -91,6 +91,8 @@ pub struct Order {
     pub report_url: Option<String>,
     /// Why screenings were canceled; only sent for segregated customers.
     pub cancellation_reasons: Vec<String>,
+    /// The report's tags as last set through bgcheck.
+    pub tags: Vec<String>,
 }
 
 /// The provider's own words about a failure.

@@ -148,6 +148,7 @@ pub fn draft(row: &Row) -> OrderDraft {
         },
         package: row.package.to_owned(),
         node: own(row.node),
+        tags: Vec::new(),
     }
 }
 

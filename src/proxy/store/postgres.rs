@@ -26,6 +26,7 @@ use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
 mod fold;
+mod manage;
 mod notify;
 mod outbox;
 mod schema;

@@ -1,5 +1,7 @@
 //! The SQLite store: the embedded default, one file in WAL mode owned by one proxy process.
 
+mod manage;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -171,6 +173,32 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX ats_delivery_attempts_by_account ON ats_delivery_attempts(account_id, attempted_at);
     CREATE TABLE ats_outbox_switch (enabled INTEGER NOT NULL);
+"#,
+    // Managing orders (issue 14): an append-only audit log, and resent orders' links.
+    r#"
+    CREATE TABLE audit_log (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         TEXT NOT NULL,
+        at_unix    INTEGER NOT NULL,
+        account_id TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        role       TEXT,
+        action     TEXT NOT NULL,
+        order_id   TEXT,
+        outcome    TEXT NOT NULL,
+        detail     TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_order ON audit_log(account_id, order_id, seq);
+    CREATE INDEX audit_by_time ON audit_log(account_id, at_unix, seq);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE order_links (
+        order_id    TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL,
+        resent_from TEXT NOT NULL
+    );
 "#,
 ];
 

@@ -42,6 +42,7 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
         ctx.ready();
     }
     view! {
+        <AccountLink ctx session/>
         {state}
         <Orders ctx/>
         {ordering.then(|| view! { <OrderPanel ctx/> })}

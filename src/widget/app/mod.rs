@@ -25,13 +25,17 @@ use super::model::{
 
 mod account;
 mod form;
+mod manage;
 mod orders;
 mod picker;
+mod unlink;
 
 use account::*;
 use form::*;
+use manage::*;
 use orders::*;
 use picker::*;
+use unlink::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
 /// A retry Checkr refused again; the order's row above says why.

@@ -200,6 +200,9 @@ pub(super) fn OrderRow(
             {move || retry.with(|retry| retry.problem_of(&problem_id)).map(|message| view! {
                 <p class="bgc-error" role="alert" data-retry-error="" tabindex="-1">{message}</p>
             })}
+            <OrderTags tags=order.tags.clone()/>
+            <OrderActions ctx order=order.clone()/>
+            <OrderHistory ctx order_id=order.id.clone()/>
         </li>
     }
 }

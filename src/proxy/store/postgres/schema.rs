@@ -139,4 +139,30 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX ats_delivery_attempts_by_account ON ats_delivery_attempts(account_id, attempted_at);
     CREATE TABLE ats_outbox_switch (enabled BOOLEAN NOT NULL);
 "#,
+    // Managing orders (issue 14): an append-only audit log, and resent orders' links.
+    r#"
+    CREATE TABLE audit_log (
+        seq        BIGSERIAL PRIMARY KEY,
+        at         TEXT NOT NULL,
+        at_unix    BIGINT NOT NULL,
+        account_id TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        role       TEXT,
+        action     TEXT NOT NULL,
+        order_id   TEXT,
+        outcome    TEXT NOT NULL,
+        detail     TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_order ON audit_log(account_id, order_id, seq);
+    CREATE INDEX audit_by_time ON audit_log(account_id, at_unix, seq);
+    CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+    CREATE TABLE order_links (
+        order_id    TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL,
+        resent_from TEXT NOT NULL
+    );
+"#,
 ];
