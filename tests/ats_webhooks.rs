@@ -333,6 +333,31 @@ async fn a_receiver_that_fails_at_first_gets_each_event_signed_once_accepted_and
     assert_eq!(attempts_now[2].next_retry_at, None);
     assert_eq!(attempts_now[3].event_type, "order.status_changed");
     assert_eq!(attempts_now[3].order_id.as_deref(), Some(order_id.as_str()));
+
+    // An admin reads the same attempts in the account's audit log, beside people's actions.
+    let audit = proxy
+        .call(reqwest::Method::GET, "/api/audit?limit=1000", None)
+        .await;
+    let notes: Vec<(String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["action"] == "delivered")
+        .map(|entry| {
+            assert_eq!(entry["actor"], "proxy");
+            assert_eq!(entry["order_id"], order_id.as_str());
+            (
+                entry["outcome"].as_str().unwrap().to_owned(),
+                entry["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    assert_eq!(notes[0].0, "failed");
+    assert!(notes[0].1.contains("order.created") && notes[0].1.contains("HTTP 503"));
+    assert!(notes[1].1.contains("timed out"), "{notes:?}");
+    assert_eq!(notes[2].0, "succeeded");
+    assert!(notes[3].1.contains("order.status_changed"));
     proxy.running.stop().await.unwrap();
 }
 

@@ -12,7 +12,9 @@ use crate::domain::checkr::CustomerType;
 use crate::domain::order::{OrderStep, order_badge};
 use crate::domain::time::Timestamp;
 
+use super::audit::{AuditEntry, AuditOutcome};
 use super::{ConnectionState, OrderRecord};
+use crate::domain::manage::AuditAction;
 
 /// Event types sent to the ATS backend.
 pub mod types {
@@ -279,6 +281,45 @@ pub struct DeliveryAttempt {
 }
 
 /// The next retry time as stored with an attempt.
+/// The audit row of one delivery attempt, written in the attempt's transaction so
+/// `GET /api/audit` lists every attempt beside the people's actions. The detail names the
+/// event and what the receiver answered, never the body.
+pub(super) fn attempt_audit(
+    delivery: &OutboxDelivery,
+    attempt: u32,
+    result: &AttemptResult,
+) -> AuditEntry {
+    let answer = match (result.status, result.error.as_deref()) {
+        (Some(status), _) => format!("HTTP {status}"),
+        (None, Some(error)) => error.to_owned(),
+        (None, None) => "no answer".to_owned(),
+    };
+    let next = match result.next {
+        NextStep::Delivered => String::new(),
+        NextStep::RetryAt(_) => retry_text(result.next)
+            .map(|at| format!("; next try {at}"))
+            .unwrap_or_default(),
+        NextStep::GiveUp => "; given up".to_owned(),
+    };
+    AuditEntry {
+        at: result.attempted_at.clone(),
+        account_id: delivery.account_id.clone(),
+        actor: "proxy".to_owned(),
+        role: None,
+        action: AuditAction::Delivered,
+        order_id: delivery.order_id.clone(),
+        outcome: match result.next {
+            NextStep::Delivered => AuditOutcome::Succeeded,
+            NextStep::GiveUp => AuditOutcome::Refused,
+            NextStep::RetryAt(_) => AuditOutcome::Failed,
+        },
+        detail: format!(
+            "{} {} attempt {attempt}: {answer}{next}",
+            delivery.event_type, delivery.event_id
+        ),
+    }
+}
+
 pub(super) fn retry_text(next: NextStep) -> Option<String> {
     next.retry_at()
         .map(|at| Timestamp::from_unix_seconds(at).as_str().to_owned())

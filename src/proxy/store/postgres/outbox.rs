@@ -331,6 +331,11 @@ impl PostgresStore {
                 ],
             )
             .await?;
+        super::manage::append_audit_in(
+            &transaction,
+            &shared::attempt_audit(delivery, delivery.attempts.saturating_add(1), result),
+        )
+        .await?;
         transaction
             .execute(
                 "UPDATE ats_outbox SET state = $3, attempts = $4, \

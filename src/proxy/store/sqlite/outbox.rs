@@ -281,6 +281,10 @@ impl SqliteStore {
                     shared::retry_text(result.next),
                 ],
             )?;
+            super::manage::append_audit_in(
+                &transaction,
+                &shared::attempt_audit(&delivery, attempt, &result),
+            )?;
             transaction.execute(
                 "UPDATE ats_outbox SET state = ?3, attempts = ?4, \
                  next_attempt_at = COALESCE(?5, next_attempt_at), lease_owner = NULL, \
