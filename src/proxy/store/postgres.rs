@@ -25,6 +25,7 @@ use crate::domain::events::FoldedOrder;
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
+mod batch;
 mod fold;
 mod notify;
 mod schema;

@@ -12,6 +12,7 @@ use super::super::super::secret::Secret;
 use super::super::reads::{PendingRead, ReadApplied, ReadObject};
 use super::super::sealing::token_context;
 use super::super::{EventRecorded, OrderRecord};
+use super::batch::record_fast;
 use super::{BATCH_TRIES, ORDER_COLUMNS, Params, PostgresStore, order_from_row};
 
 /// Whether PostgreSQL aborted the transaction only because of another one (deadlock or
@@ -385,7 +386,6 @@ impl PostgresStore {
         batch: &[(Event, String, String)],
     ) -> anyhow::Result<Vec<anyhow::Result<EventRecorded>>> {
         let mut client = self.client().await?;
-        let mut transaction = client.transaction().await?;
         // All the batch's account locks at once, in one order: two instances' batches then
         // never hold one lock each while waiting for the other's.
         let mut accounts: Vec<&str> = batch
@@ -394,9 +394,31 @@ impl PostgresStore {
             .collect();
         accounts.sort_unstable();
         accounts.dedup();
-        for account in accounts {
-            lock_account(&transaction, account).await?;
+        let lock = client
+            .prepare_cached(
+                "SELECT pg_advisory_xact_lock(hashtextextended('fold:' || a, 0)) \
+                 FROM unnest($1::text[]) AS a",
+            )
+            .await?;
+        {
+            let transaction = client.transaction().await?;
+            // A function scan yields the array's elements in order.
+            transaction.execute(&lock, &[&accounts]).await?;
+            match record_fast(&transaction, batch).await {
+                Ok(Some(outcomes)) => {
+                    transaction.commit().await?;
+                    return Ok(outcomes);
+                }
+                Err(error) if is_contention(&error) => return Err(error),
+                Err(error) => {
+                    tracing::debug!(error = %format!("{error:#}"), "webhook batch failed together; recording event by event");
+                }
+                Ok(None) => {}
+            }
+            // Dropping the transaction rolls it back.
         }
+        let mut transaction = client.transaction().await?;
+        transaction.execute(&lock, &[&accounts]).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for (event, raw, now) in batch {
             let savepoint = transaction.savepoint("event").await?;

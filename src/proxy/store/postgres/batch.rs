@@ -1,0 +1,248 @@
+//! The common webhook batch in a handful of round trips: events about orders already linked
+//! to their invitation or report are stored with one statement, their orders loaded and
+//! locked with one, folded in memory in arrival order, and written back with one.
+//!
+//! Anything rarer (a report to link, a replay of stored events, an account event) is left to
+//! the event-by-event path, which then runs the whole batch as before: the fast path only
+//! covers the cases where folding in memory provably gives what that path would.
+
+use std::collections::{HashMap, HashSet};
+
+use deadpool_postgres::Transaction;
+
+use crate::domain::events::{Event, Outcome};
+use crate::domain::linking::{Subject, Unlinked, subject};
+
+use super::super::reads::ReadObject;
+use super::super::{EventRecorded, OrderRecord};
+use super::{ORDER_COLUMNS, Params, order_from_row};
+
+/// One order as loaded for the batch, with what lookups need.
+struct Loaded {
+    order: OrderRecord,
+    seq: i64,
+    checkr_account_id: Option<String>,
+    /// The `now` of the last event folded into it, if any.
+    touched: Option<String>,
+}
+
+/// The orders of the batch, found as the event-by-event path's queries would find them.
+struct Orders(Vec<Loaded>);
+
+impl Orders {
+    /// The newest order of `provider_account` that `matches`, as `load_order` picks it.
+    fn find(
+        &mut self,
+        provider_account: &str,
+        matches: impl Fn(&OrderRecord) -> bool,
+    ) -> Option<&mut Loaded> {
+        self.0
+            .iter_mut()
+            .filter(|loaded| loaded.checkr_account_id.as_deref() == Some(provider_account))
+            .filter(|loaded| matches(&loaded.order))
+            .max_by_key(|loaded| loaded.seq)
+    }
+}
+
+/// The batch's stored events (one statement), and the orders they concern, locked.
+async fn store_and_load(
+    transaction: &Transaction<'_>,
+    batch: &[(Event, String, String)],
+) -> anyhow::Result<(HashSet<String>, Orders)> {
+    let insert = transaction
+        .prepare_cached(
+            "INSERT INTO webhook_events (id, type, account_id, object_id, created_at, \
+             received_at, outcome, payload) \
+             SELECT id, type, account_id, object_id, created_at, received_at, 'stored', payload \
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::text[]) AS e(id, type, account_id, object_id, created_at, received_at, payload) \
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+        )
+        .await?;
+    let load = transaction
+        .prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS}, seq, \
+             (SELECT checkr_account_id FROM accounts WHERE accounts.id = orders.account_id) \
+             FROM orders WHERE account_id IN \
+             (SELECT id FROM accounts WHERE checkr_account_id = ANY($1)) \
+             AND (invitation_id = ANY($2) OR report_id = ANY($3)) FOR UPDATE"
+        ))
+        .await?;
+    let column = |pick: fn(&Event, &str, &str) -> Option<String>| -> Vec<Option<String>> {
+        batch
+            .iter()
+            .map(|(event, raw, now)| pick(event, raw, now))
+            .collect()
+    };
+    let ids = column(|event, _, _| Some(event.id.clone()));
+    let types = column(|event, _, _| Some(event.type_name.clone()));
+    let accounts = column(|event, _, _| event.account_id.clone());
+    let objects = column(|event, _, _| event.data.object.id.clone());
+    let created = column(|event, _, _| Some(event.created_at.as_str().to_owned()));
+    let received = column(|_, _, now| Some(now.to_owned()));
+    let payloads = column(|_, raw, _| Some(raw.to_owned()));
+    let providers: Vec<&str> = batch
+        .iter()
+        .filter_map(|(event, _, _)| event.account_id.as_deref())
+        .collect();
+    let mut invitations = Vec::new();
+    let mut reports = Vec::new();
+    for (event, _, _) in batch {
+        match subject(event) {
+            Subject::Invitation(id) => invitations.push(id),
+            Subject::Report { id, .. } => reports.push(id),
+            Subject::Credentialed | Subject::Revoked(_) | Subject::Nothing => {}
+        }
+    }
+    // Both go out before either answer is awaited: one round trip.
+    let insert_params: Params<'_> = &[
+        &ids, &types, &accounts, &objects, &created, &received, &payloads,
+    ];
+    let load_params: Params<'_> = &[&providers, &invitations, &reports];
+    let (inserted, rows) = futures::try_join!(
+        transaction.query(&insert, insert_params),
+        transaction.query(&load, load_params),
+    )?;
+    let fresh = inserted
+        .iter()
+        .map(|row| row.try_get::<_, String>(0))
+        .collect::<Result<_, _>>()?;
+    let orders = rows
+        .iter()
+        .map(|row| {
+            Ok(Loaded {
+                order: order_from_row(row)?,
+                seq: row.try_get(23)?,
+                checkr_account_id: row.try_get(24)?,
+                touched: None,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok((fresh, Orders(orders)))
+}
+
+/// Records `batch` in `transaction` without savepoints, or answers `None` (having written
+/// only what rolling back the transaction undoes) when some event needs the
+/// event-by-event path.
+pub(super) async fn record_fast(
+    transaction: &Transaction<'_>,
+    batch: &[(Event, String, String)],
+) -> anyhow::Result<Option<Vec<anyhow::Result<EventRecorded>>>> {
+    let (mut fresh, mut orders) = store_and_load(transaction, batch).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut superseded: Vec<&str> = Vec::new();
+    let mut wanted: Vec<(&str, ReadObject, &str)> = Vec::new();
+    for (event, _, now) in batch {
+        // A redelivery inside the batch is a duplicate of its first copy.
+        if !fresh.remove(&event.id) {
+            outcomes.push(Ok(EventRecorded::Duplicate));
+            continue;
+        }
+        let provider_account = event.account_id.as_deref().unwrap_or_default();
+        let mut changed = Vec::new();
+        match subject(event) {
+            Subject::Credentialed | Subject::Revoked(_) => return Ok(None),
+            Subject::Nothing => {}
+            Subject::Invitation(invitation_id) => {
+                superseded.push(invitation_id);
+                let found = orders.find(provider_account, |order| {
+                    order.invitation_id.as_deref() == Some(invitation_id)
+                });
+                if let Some(loaded) = found {
+                    // Linking a report replays its stored events: the other path's work.
+                    if loaded.order.report_id.is_none() && event.data.object.report_id.is_some() {
+                        return Ok(None);
+                    }
+                    if loaded.order.folded.apply(event) == Outcome::NeedsRead {
+                        wanted.push((invitation_id, ReadObject::Invitation, provider_account));
+                    }
+                    loaded.touched = Some(now.clone());
+                    changed.push(loaded.order.clone());
+                }
+            }
+            Subject::Report { id, unlinked } => {
+                superseded.push(id);
+                let found = orders.find(provider_account, |order| {
+                    order.report_id.as_deref() == Some(id)
+                });
+                let needs_read = match (found, unlinked) {
+                    (Some(loaded), _) => {
+                        let outcome = loaded.order.folded.apply(event);
+                        loaded.touched = Some(now.clone());
+                        changed.push(loaded.order.clone());
+                        outcome == Outcome::NeedsRead
+                    }
+                    (None, Unlinked::ReadFirst) => true,
+                    (None, Unlinked::Match(report)) if report.candidate_id.is_none() => false,
+                    // Finding the order that takes the report is the other path's work.
+                    (None, Unlinked::Match(_)) => return Ok(None),
+                };
+                if needs_read {
+                    wanted.push((id, ReadObject::Report, provider_account));
+                }
+            }
+        }
+        outcomes.push(Ok(EventRecorded::Stored { changed }));
+    }
+    write_back(transaction, &superseded, &wanted, &orders).await?;
+    Ok(Some(outcomes))
+}
+
+/// Supersedes the reads the batch's events made stale, asks for the reads they need, and
+/// saves every folded order: three statements sent together.
+async fn write_back(
+    transaction: &Transaction<'_>,
+    superseded: &[&str],
+    wanted: &[(&str, ReadObject, &str)],
+    orders: &Orders,
+) -> anyhow::Result<()> {
+    let supersede = transaction
+        .prepare_cached(
+            "UPDATE pending_reads SET generation = generation + 1, not_before = NULL \
+             WHERE object_id = ANY($1)",
+        )
+        .await?;
+    // A conflict bumps the generation as the event-by-event path's request does; each
+    // object once, since one statement may not change a row twice.
+    let want = transaction
+        .prepare_cached(
+            "INSERT INTO pending_reads (object_id, object, checkr_account_id) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
+             ON CONFLICT (object_id) DO UPDATE SET \
+             generation = pending_reads.generation + 1, not_before = NULL",
+        )
+        .await?;
+    let save = transaction
+        .prepare_cached(
+            "UPDATE orders SET folded = v.folded, updated_at = v.now \
+             FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, folded, now) \
+             WHERE orders.id = v.id",
+        )
+        .await?;
+    let mut seen = HashMap::new();
+    for (object_id, object, account) in wanted {
+        seen.entry(*object_id)
+            .or_insert((object.as_str(), *account));
+    }
+    let (want_ids, rest): (Vec<&str>, Vec<(&str, &str)>) = seen.into_iter().unzip();
+    let (want_objects, want_accounts): (Vec<&str>, Vec<&str>) = rest.into_iter().unzip();
+    let mut save_ids = Vec::new();
+    let mut save_folded = Vec::new();
+    let mut save_now = Vec::new();
+    for loaded in &orders.0 {
+        if let Some(now) = &loaded.touched {
+            save_ids.push(loaded.order.id.as_str());
+            save_folded.push(serde_json::to_string(&loaded.order.folded)?);
+            save_now.push(now.as_str());
+        }
+    }
+    let supersede_params: Params<'_> = &[&superseded];
+    let want_params: Params<'_> = &[&want_ids, &want_objects, &want_accounts];
+    let save_params: Params<'_> = &[&save_ids, &save_folded, &save_now];
+    futures::try_join!(
+        transaction.execute(&supersede, supersede_params),
+        transaction.execute(&want, want_params),
+        transaction.execute(&save, save_params),
+    )?;
+    Ok(())
+}
