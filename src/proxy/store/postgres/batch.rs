@@ -2,13 +2,18 @@
 //! to their invitation or report are stored with one statement, their orders loaded and
 //! locked with one, folded in memory in arrival order, and written back with one.
 //!
+//! The batch takes two round trips: `BEGIN`, the account locks, the insert and the load go
+//! out together, and so do the writes and `COMMIT`. Without the driver's transaction guard,
+//! a batch abandoned half-way must not hand its open transaction back to the pool: see
+//! [`Unsettled`].
+//!
 //! Anything rarer (a report to link, a replay of stored events, an account event) is left to
 //! the event-by-event path, which then runs the whole batch as before: the fast path only
 //! covers the cases where folding in memory provably gives what that path would.
 
 use std::collections::{HashMap, HashSet};
 
-use deadpool_postgres::Transaction;
+use deadpool_postgres::Object;
 
 use crate::domain::events::{Event, Outcome};
 use crate::domain::linking::{Subject, Unlinked, subject};
@@ -46,10 +51,17 @@ impl Orders {
 
 /// The batch's stored events (one statement), and the orders they concern, locked.
 async fn store_and_load(
-    transaction: &Transaction<'_>,
+    client: &Object,
+    accounts: &[&str],
     batch: &[(Event, String, String)],
 ) -> anyhow::Result<(HashSet<String>, Orders)> {
-    let insert = transaction
+    let lock = client
+        .prepare_cached(
+            "SELECT pg_advisory_xact_lock(hashtextextended('fold:' || a, 0)) \
+             FROM unnest($1::text[]) AS a",
+        )
+        .await?;
+    let insert = client
         .prepare_cached(
             "INSERT INTO webhook_events (id, type, account_id, object_id, created_at, \
              received_at, outcome, payload) \
@@ -59,7 +71,7 @@ async fn store_and_load(
              ON CONFLICT (id) DO NOTHING RETURNING id",
         )
         .await?;
-    let load = transaction
+    let load = client
         .prepare_cached(&format!(
             "SELECT {ORDER_COLUMNS}, seq, \
              (SELECT checkr_account_id FROM accounts WHERE accounts.id = orders.account_id) \
@@ -76,7 +88,7 @@ async fn store_and_load(
     };
     let ids = column(|event, _, _| Some(event.id.clone()));
     let types = column(|event, _, _| Some(event.type_name.clone()));
-    let accounts = column(|event, _, _| event.account_id.clone());
+    let senders = column(|event, _, _| event.account_id.clone());
     let objects = column(|event, _, _| event.data.object.id.clone());
     let created = column(|event, _, _| Some(event.created_at.as_str().to_owned()));
     let received = column(|_, _, now| Some(now.to_owned()));
@@ -94,14 +106,19 @@ async fn store_and_load(
             Subject::Credentialed | Subject::Revoked(_) | Subject::Nothing => {}
         }
     }
-    // Both go out before either answer is awaited: one round trip.
     let insert_params: Params<'_> = &[
-        &ids, &types, &accounts, &objects, &created, &received, &payloads,
+        &ids, &types, &senders, &objects, &created, &received, &payloads,
     ];
     let load_params: Params<'_> = &[&providers, &invitations, &reports];
-    let (inserted, rows) = futures::try_join!(
-        transaction.query(&insert, insert_params),
-        transaction.query(&load, load_params),
+    let lock_params: Params<'_> = &[&accounts];
+    // All go out before any answer is awaited, and run in order: one round trip. The locks
+    // come in one order (a function scan yields the array's elements in order), so two
+    // instances' batches never hold one lock each while waiting for the other's.
+    let ((), _, inserted, rows) = futures::try_join!(
+        client.batch_execute("BEGIN"),
+        client.execute(&lock, lock_params),
+        client.query(&insert, insert_params),
+        client.query(&load, load_params),
     )?;
     let fresh = inserted
         .iter()
@@ -121,14 +138,68 @@ async fn store_and_load(
     Ok((fresh, Orders(orders)))
 }
 
-/// Records `batch` in `transaction` without savepoints, or answers `None` (having written
-/// only what rolling back the transaction undoes) when some event needs the
-/// event-by-event path.
+/// A pooled connection that may be inside a transaction: unless settled, it is closed
+/// rather than returned to the pool, and PostgreSQL rolls back whatever it left open.
+pub(super) struct Unsettled(Option<Object>);
+
+impl Unsettled {
+    pub(super) fn new(client: Object) -> Self {
+        Self(Some(client))
+    }
+
+    /// The connection, known to be outside any transaction.
+    pub(super) fn settle(mut self) -> Option<Object> {
+        self.0.take()
+    }
+
+    fn client(&self) -> anyhow::Result<&Object> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("the connection was already settled"))
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
+        }
+    }
+}
+
+/// Records `batch` (whose provider accounts, sorted, are `accounts`) in one transaction
+/// without savepoints and commits it; or answers `None`, having rolled back, when some
+/// event needs the event-by-event path. On an error the transaction may still be open.
 pub(super) async fn record_fast(
-    transaction: &Transaction<'_>,
+    connection: &Unsettled,
+    accounts: &[&str],
     batch: &[(Event, String, String)],
 ) -> anyhow::Result<Option<Vec<anyhow::Result<EventRecorded>>>> {
-    let (mut fresh, mut orders) = store_and_load(transaction, batch).await?;
+    let client = connection.client()?;
+    let (mut fresh, mut orders) = store_and_load(client, accounts, batch).await?;
+    let Some((outcomes, superseded, wanted)) = fold(batch, &mut fresh, &mut orders) else {
+        client.batch_execute("ROLLBACK").await?;
+        return Ok(None);
+    };
+    write_back(client, &superseded, &wanted, &orders).await?;
+    Ok(Some(outcomes))
+}
+
+/// What folding the batch in memory gave: each event's outcome, the reads it made stale,
+/// and those it asked for.
+type Folded<'a> = (
+    Vec<anyhow::Result<EventRecorded>>,
+    Vec<&'a str>,
+    Vec<(&'a str, ReadObject, &'a str)>,
+);
+
+/// Folds the batch into the loaded orders in arrival order; `None` when some event needs
+/// the event-by-event path.
+fn fold<'a>(
+    batch: &'a [(Event, String, String)],
+    fresh: &mut HashSet<String>,
+    orders: &mut Orders,
+) -> Option<Folded<'a>> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut superseded: Vec<&str> = Vec::new();
     let mut wanted: Vec<(&str, ReadObject, &str)> = Vec::new();
@@ -141,7 +212,7 @@ pub(super) async fn record_fast(
         let provider_account = event.account_id.as_deref().unwrap_or_default();
         let mut changed = Vec::new();
         match subject(event) {
-            Subject::Credentialed | Subject::Revoked(_) => return Ok(None),
+            Subject::Credentialed | Subject::Revoked(_) => return None,
             Subject::Nothing => {}
             Subject::Invitation(invitation_id) => {
                 superseded.push(invitation_id);
@@ -151,7 +222,7 @@ pub(super) async fn record_fast(
                 if let Some(loaded) = found {
                     // Linking a report replays its stored events: the other path's work.
                     if loaded.order.report_id.is_none() && event.data.object.report_id.is_some() {
-                        return Ok(None);
+                        return None;
                     }
                     if loaded.order.folded.apply(event) == Outcome::NeedsRead {
                         wanted.push((invitation_id, ReadObject::Invitation, provider_account));
@@ -175,7 +246,7 @@ pub(super) async fn record_fast(
                     (None, Unlinked::ReadFirst) => true,
                     (None, Unlinked::Match(report)) if report.candidate_id.is_none() => false,
                     // Finding the order that takes the report is the other path's work.
-                    (None, Unlinked::Match(_)) => return Ok(None),
+                    (None, Unlinked::Match(_)) => return None,
                 };
                 if needs_read {
                     wanted.push((id, ReadObject::Report, provider_account));
@@ -184,19 +255,19 @@ pub(super) async fn record_fast(
         }
         outcomes.push(Ok(EventRecorded::Stored { changed }));
     }
-    write_back(transaction, &superseded, &wanted, &orders).await?;
-    Ok(Some(outcomes))
+    Some((outcomes, superseded, wanted))
 }
 
-/// Supersedes the reads the batch's events made stale, asks for the reads they need, and
-/// saves every folded order: three statements sent together.
+/// Supersedes the reads the batch's events made stale, asks for the reads they need, saves
+/// every folded order and commits: four statements sent together. A failed one aborts the
+/// transaction, so the `COMMIT` after it rolls back, and its error is what this returns.
 async fn write_back(
-    transaction: &Transaction<'_>,
+    client: &Object,
     superseded: &[&str],
     wanted: &[(&str, ReadObject, &str)],
     orders: &Orders,
 ) -> anyhow::Result<()> {
-    let supersede = transaction
+    let supersede = client
         .prepare_cached(
             "UPDATE pending_reads SET generation = generation + 1, not_before = NULL \
              WHERE object_id = ANY($1)",
@@ -204,7 +275,7 @@ async fn write_back(
         .await?;
     // A conflict bumps the generation as the event-by-event path's request does; each
     // object once, since one statement may not change a row twice.
-    let want = transaction
+    let want = client
         .prepare_cached(
             "INSERT INTO pending_reads (object_id, object, checkr_account_id) \
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
@@ -212,7 +283,7 @@ async fn write_back(
              generation = pending_reads.generation + 1, not_before = NULL",
         )
         .await?;
-    let save = transaction
+    let save = client
         .prepare_cached(
             "UPDATE orders SET folded = v.folded, updated_at = v.now \
              FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, folded, now) \
@@ -239,10 +310,13 @@ async fn write_back(
     let supersede_params: Params<'_> = &[&superseded];
     let want_params: Params<'_> = &[&want_ids, &want_objects, &want_accounts];
     let save_params: Params<'_> = &[&save_ids, &save_folded, &save_now];
+    // `try_join!` polls in order and stops at the first error: a statement that fails
+    // before it is sent (its parameters would not encode) keeps `COMMIT` from being sent.
     futures::try_join!(
-        transaction.execute(&supersede, supersede_params),
-        transaction.execute(&want, want_params),
-        transaction.execute(&save, save_params),
+        client.execute(&supersede, supersede_params),
+        client.execute(&want, want_params),
+        client.execute(&save, save_params),
+        client.batch_execute("COMMIT"),
     )?;
     Ok(())
 }

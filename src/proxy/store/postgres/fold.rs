@@ -12,7 +12,7 @@ use super::super::super::secret::Secret;
 use super::super::reads::{PendingRead, ReadApplied, ReadObject};
 use super::super::sealing::token_context;
 use super::super::{EventRecorded, OrderRecord};
-use super::batch::record_fast;
+use super::batch::{Unsettled, record_fast};
 use super::{BATCH_TRIES, ORDER_COLUMNS, Params, PostgresStore, order_from_row};
 
 /// Whether PostgreSQL aborted the transaction only because of another one (deadlock or
@@ -385,7 +385,6 @@ impl PostgresStore {
         &self,
         batch: &[(Event, String, String)],
     ) -> anyhow::Result<Vec<anyhow::Result<EventRecorded>>> {
-        let mut client = self.client().await?;
         // All the batch's account locks at once, in one order: two instances' batches then
         // never hold one lock each while waiting for the other's.
         let mut accounts: Vec<&str> = batch
@@ -394,31 +393,28 @@ impl PostgresStore {
             .collect();
         accounts.sort_unstable();
         accounts.dedup();
-        let lock = client
-            .prepare_cached(
-                "SELECT pg_advisory_xact_lock(hashtextextended('fold:' || a, 0)) \
-                 FROM unnest($1::text[]) AS a",
-            )
-            .await?;
-        {
-            let transaction = client.transaction().await?;
-            // A function scan yields the array's elements in order.
-            transaction.execute(&lock, &[&accounts]).await?;
-            match record_fast(&transaction, batch).await {
-                Ok(Some(outcomes)) => {
-                    transaction.commit().await?;
-                    return Ok(outcomes);
-                }
-                Err(error) if is_contention(&error) => return Err(error),
-                Err(error) => {
-                    tracing::debug!(error = %format!("{error:#}"), "webhook batch failed together; recording event by event");
-                }
-                Ok(None) => {}
+        let connection = Unsettled::new(self.client().await?);
+        let mut client = match record_fast(&connection, &accounts, batch).await {
+            Ok(Some(outcomes)) => {
+                connection.settle();
+                return Ok(outcomes);
             }
-            // Dropping the transaction rolls it back.
-        }
+            Ok(None) => match connection.settle() {
+                Some(client) => client,
+                None => self.client().await?,
+            },
+            // Dropping the connection unsettled closes it: PostgreSQL rolls back.
+            Err(error) if is_contention(&error) => return Err(error),
+            Err(error) => {
+                drop(connection);
+                tracing::debug!(error = %format!("{error:#}"), "webhook batch failed together; recording event by event");
+                self.client().await?
+            }
+        };
         let mut transaction = client.transaction().await?;
-        transaction.execute(&lock, &[&accounts]).await?;
+        for account in accounts {
+            lock_account(&transaction, account).await?;
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
         for (event, raw, now) in batch {
             let savepoint = transaction.savepoint("event").await?;
