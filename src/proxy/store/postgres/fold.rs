@@ -334,15 +334,16 @@ async fn apply_event(
     Ok(EventRecorded::Stored { changed })
 }
 
-/// The newest `created_at` among the recorded events about an object.
+/// The newest `created_at` among the events `checkr_account_id` sent about an object.
 async fn newest_event_time(
     transaction: &Transaction<'_>,
     object_id: &str,
+    checkr_account_id: &str,
 ) -> anyhow::Result<Option<Timestamp>> {
     let rows = transaction
         .query(
-            "SELECT created_at FROM webhook_events WHERE object_id = $1",
-            &[&object_id],
+            "SELECT created_at FROM webhook_events WHERE object_id = $1 AND account_id = $2",
+            &[&object_id, &checkr_account_id],
         )
         .await?;
     Ok(rows
@@ -546,11 +547,17 @@ impl PostgresStore {
             Some(current) if current != read.generation => return Ok(ReadApplied::Superseded),
             Some(_) => {}
         }
-        let as_of = newest_event_time(&transaction, &read.object_id)
-            .await?
-            .unwrap_or_else(|| {
+        // The read is authoritative up to the newest event about the object. The order's
+        // fold keeps that time; only orders folded before it was kept scan the events.
+        let as_of = async |seen: Option<&Timestamp>| -> anyhow::Result<Timestamp> {
+            let newest = match seen {
+                Some(seen) => Some(seen.clone()),
+                None => newest_event_time(&transaction, &read.object_id, account).await?,
+            };
+            Ok(newest.unwrap_or_else(|| {
                 Timestamp::parse(&now).unwrap_or_else(|_| Timestamp::from_unix_seconds(0))
-            });
+            }))
+        };
         let mut changed = Vec::new();
         match read.object {
             ReadObject::Invitation => {
@@ -561,6 +568,7 @@ impl PostgresStore {
                 )
                 .await?
                 {
+                    let as_of = as_of(order.folded.newest_invitation_event()).await?;
                     order.folded.apply_read(&object, &as_of);
                     if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                         order.report_id = Some(report_id.clone());
@@ -599,6 +607,7 @@ impl PostgresStore {
                     }
                 };
                 if let Some(mut order) = order {
+                    let as_of = as_of(order.folded.newest_report_event()).await?;
                     order.folded.apply_read(&object, &as_of);
                     save_folded(&transaction, &order, &now).await?;
                     changed.push(order);
