@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::domain::checkr::CustomerType;
 use crate::domain::connection::{Holding, LinkDecision, decide_link};
-use crate::domain::events::{Event, EventKind, FoldedOrder, Outcome};
+use crate::domain::events::{Event, FoldedOrder, Outcome};
 use crate::domain::linking::{ReportMatch, Subject, Unlinked, subject};
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
