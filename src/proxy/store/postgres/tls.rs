@@ -302,11 +302,9 @@ mod tests {
 
     #[test]
     fn a_remote_host_is_verified_by_default_and_loopback_is_plain() {
-        let remote =
-            Connect::parse(&Secret::new("postgres://app@db.example.com/bg")).unwrap();
+        let remote = Connect::parse(&Secret::new("postgres://app@db.example.com/bg")).unwrap();
         assert_eq!(remote.config.get_ssl_mode(), SslMode::Require);
-        let local =
-            Connect::parse(&Secret::new("postgres://app@127.0.0.1:5432/bg")).unwrap();
+        let local = Connect::parse(&Secret::new("postgres://app@127.0.0.1:5432/bg")).unwrap();
         assert_eq!(local.config.get_ssl_mode(), SslMode::Disable);
     }
 }
