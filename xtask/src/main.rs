@@ -360,7 +360,7 @@ impl Tally {
 
 /// The integration suites whose proxies keep state: `cargo xtask test` runs them on SQLite and
 /// again on PostgreSQL (`BGCHECK_TEST_STORE=postgres`, see tests/support).
-const POSTGRES_SUITES: [&str; 8] = [
+const POSTGRES_SUITES: [&str; 9] = [
     "accounts",
     "checkr_realism",
     "live",
@@ -369,6 +369,7 @@ const POSTGRES_SUITES: [&str; 8] = [
     "proxy",
     "roles",
     "security",
+    "webhook_batches",
 ];
 
 fn test() -> Result<()> {
