@@ -7,6 +7,17 @@
 //! a batch abandoned half-way must not hand its open transaction back to the pool: see
 //! [`Unsettled`].
 //!
+//! The account lock is held from the load to the commit, and a durable commit waits for the
+//! disk (several milliseconds here): with the flush inside the lock, two instances' batches
+//! for one account would each wait for the other's flush. So the batch commits without
+//! waiting (`synchronous_commit = off`, which releases its locks once the commit is
+//! written), and a second, empty transaction that does wait follows on the same
+//! connection: PostgreSQL flushes its log in order, so when that one is durable so is the
+//! batch, and only then are the events acknowledged. Batches of several instances then
+//! share flushes instead of queueing for them. Another transaction may see the batch a
+//! moment before it is durable; a crash in that moment loses only events nobody
+//! acknowledged, which Checkr delivers again.
+//!
 //! Anything rarer (a report to link, a replay of stored events, an account event) is left to
 //! the event-by-event path, which then runs the whole batch as before: the fast path only
 //! covers the cases where folding in memory provably gives what that path would.
@@ -115,7 +126,7 @@ async fn store_and_load(
     // come in one order (a function scan yields the array's elements in order), so two
     // instances' batches never hold one lock each while waiting for the other's.
     let ((), _, inserted, rows) = futures::try_join!(
-        client.batch_execute("BEGIN"),
+        client.batch_execute("BEGIN; SET LOCAL synchronous_commit = off"),
         client.execute(&lock, lock_params),
         client.query(&insert, insert_params),
         client.query(&load, load_params),
@@ -261,6 +272,7 @@ fn fold<'a>(
 /// Supersedes the reads the batch's events made stale, asks for the reads they need, saves
 /// every folded order and commits: four statements sent together. A failed one aborts the
 /// transaction, so the `COMMIT` after it rolls back, and its error is what this returns.
+/// Returns once the batch is durable (see the module's notes).
 async fn write_back(
     client: &Object,
     superseded: &[&str],
@@ -317,6 +329,8 @@ async fn write_back(
         client.execute(&want, want_params),
         client.execute(&save, save_params),
         client.batch_execute("COMMIT"),
+        // An id makes the transaction write a commit record, whose flush it waits for.
+        client.batch_execute("BEGIN; SELECT txid_current(); COMMIT"),
     )?;
     Ok(())
 }

@@ -416,6 +416,10 @@ impl PostgresStore {
         for account in accounts {
             lock_account(&transaction, account).await?;
         }
+        // Even a batch of duplicates commits durably: the originals it found may have been
+        // committed by a fast batch still waiting for its flush (see `batch`), and this
+        // commit's flush covers theirs.
+        transaction.execute("SELECT txid_current()", &[]).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for (event, raw, now) in batch {
             let savepoint = transaction.savepoint("event").await?;
