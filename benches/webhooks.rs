@@ -2,7 +2,9 @@
 //! check, durable SQLite write, fold into the order), beside a no-op handler on a server in the
 //! same process as the ceiling. Prints throughput and latency percentiles; asserts nothing.
 //! With `BGCHECK_BENCH_POSTGRES` (an admin `postgres://` URL) it adds PostgreSQL rows: one
-//! instance, and two instances sharing the database with the load spread over both.
+//! instance, and two instances sharing the database with the load spread over both. Each
+//! store also gets one report's long history: the first and last 1,000 of its events should
+//! cost the same, since folding keeps its state and nothing re-reads the stored events.
 //!
 //! Run with `cargo bench --bench webhooks`.
 
@@ -19,6 +21,7 @@ use serde_json::json;
 const EVENTS: usize = 5_000;
 const CONCURRENCY: usize = 32;
 const ORDERS: usize = 20;
+const REPORT_HISTORY: usize = 6_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -26,7 +29,8 @@ async fn main() -> anyhow::Result<()> {
     let running = start(Config::for_data_dir(data.path())).await?;
     let http = reqwest::Client::new();
     let base = format!("http://{}", running.address);
-    let bodies = prepare(&http, &running, data.path()).await?;
+    let prepared = prepare(&http, &running, data.path()).await?;
+    let bodies = &prepared.bodies;
 
     let noop = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let noop_address = noop.local_addr()?;
@@ -35,8 +39,9 @@ async fn main() -> anyhow::Result<()> {
         axum::serve(noop, router).await
     });
 
-    let receiver = load(&http, &[format!("{base}/webhooks/checkr")], &bodies).await;
-    let ceiling = load(&http, &[format!("http://{noop_address}/noop")], &bodies).await;
+    let urls = [format!("{base}/webhooks/checkr")];
+    let receiver = load(&http, &urls, bodies).await;
+    let ceiling = load(&http, &[format!("http://{noop_address}/noop")], bodies).await;
 
     println!("webhook ingestion, {EVENTS} signed events, {CONCURRENCY} concurrent, loopback:");
     receiver.print("verify + durable write + fold");
@@ -46,13 +51,19 @@ async fn main() -> anyhow::Result<()> {
         receiver.per_second / ceiling.per_second
     );
     noop_server.abort();
+    let (early, late) = long_history(&http, &urls, &prepared).await;
+    println!("  one report, {REPORT_HISTORY} events in a row, SQLite:");
+    early.print("first 1,000 events");
+    late.print(&format!("last 1,000 (after {})", REPORT_HISTORY - 1_000));
     running.stop().await?;
 
     match std::env::var("BGCHECK_BENCH_POSTGRES") {
         Ok(admin) => {
             for instances in [1, 2] {
-                let figures = on_postgres(&http, &admin, instances).await?;
+                let (figures, early, late) = on_postgres(&http, &admin, instances).await?;
                 figures.print(&format!("PostgreSQL, {instances} instance(s)"));
+                early.print("  one report: first 1,000");
+                late.print(&format!("  last 1,000 (after {})", REPORT_HISTORY - 1_000));
             }
         }
         Err(_) => println!(
@@ -62,13 +73,20 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Signed events for one store, and what signing more needs.
+struct Prepared {
+    bodies: Vec<(String, String)>,
+    invitations: Vec<String>,
+    secret: String,
+}
+
 /// Places real orders through `running` (so events are routed and folded, not just stored)
 /// and signs one event per index, each later than the last for its invitation.
 async fn prepare(
     http: &reqwest::Client,
     running: &Running,
     keys: &std::path::Path,
-) -> anyhow::Result<Vec<(String, String)>> {
+) -> anyhow::Result<Prepared> {
     let base = format!("http://{}", running.address);
     let secret = std::fs::read_to_string(keys.join("sandbox-client-secret"))?;
     let session = running.state.mint_session(&Identity {
@@ -103,7 +121,7 @@ async fn prepare(
                 .to_owned(),
         );
     }
-    Ok((0..EVENTS)
+    let bodies = (0..EVENTS)
         .map(|index| {
             let body = json!({"id": format!("evt_bench_{index}"), "object": "event", "type": "invitation.created",
                 "created_at": format!("2026-11-21T10:{:02}:{:02}.{:03}Z", index / 60_000 % 60, index / 1000 % 60, index % 1000),
@@ -113,7 +131,47 @@ async fn prepare(
             let signature = sign_hex(secret.trim().as_bytes(), body.as_bytes());
             (body, signature)
         })
-        .collect())
+        .collect();
+    Ok(Prepared {
+        bodies,
+        invitations,
+        secret: secret.trim().to_owned(),
+    })
+}
+
+/// Links a report to the first order, then posts `REPORT_HISTORY` updates of that report:
+/// figures for the first 1,000 and the last 1,000.
+async fn long_history(
+    http: &reqwest::Client,
+    urls: &[String],
+    prepared: &Prepared,
+) -> (Figures, Figures) {
+    let sign = |body: String| {
+        let signature = sign_hex(prepared.secret.as_bytes(), body.as_bytes());
+        (body, signature)
+    };
+    let report_id = "b0b0b0b0b0b0b0b0b0b0b0b0";
+    let link = json!({"id": "evt_bench_link", "object": "event", "type": "invitation.completed",
+        "created_at": "2026-11-21T09:00:00Z", "account_id": "acct_no_hierarchy",
+        "data": {"object": {"id": prepared.invitations[0], "object": "invitation", "status": "completed",
+            "report_id": report_id}}});
+    load(http, &urls[..1], &[sign(link.to_string())]).await;
+    let history: Vec<(String, String)> = (0..REPORT_HISTORY)
+        .map(|index| {
+            sign(json!({"id": format!("evt_report_{index}"), "object": "event", "type": "report.updated",
+                "created_at": format!("2026-11-22T10:{:02}:{:02}.{:03}Z", index / 60_000 % 60, index / 1000 % 60, index % 1000),
+                "account_id": "acct_no_hierarchy",
+                "data": {"object": {"id": report_id, "object": "report", "status": "pending",
+                    "estimated_completion_time": format!("2026-12-{:02}T00:00:00Z", 1 + index % 28)}}})
+            .to_string())
+        })
+        .collect();
+    let (first, rest) = history.split_at(1_000);
+    let (middle, last) = rest.split_at(rest.len() - 1_000);
+    let early = load(http, urls, first).await;
+    load(http, urls, middle).await;
+    let late = load(http, urls, last).await;
+    (early, late)
 }
 
 /// The same load on a fresh PostgreSQL database, spread over `instances` proxies (the
@@ -122,7 +180,7 @@ async fn on_postgres(
     http: &reqwest::Client,
     admin: &str,
     instances: usize,
-) -> anyhow::Result<Figures> {
+) -> anyhow::Result<(Figures, Figures, Figures)> {
     let name = format!("bgcheck_bench_{}", uuid::Uuid::new_v4().simple());
     let (client, connection) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await?;
     let connection = tokio::spawn(connection);
@@ -140,7 +198,7 @@ async fn on_postgres(
     let mut config = Config::for_data_dir(data.path());
     config.database_url = Some(Secret::new(database.clone()));
     let first = start(config).await?;
-    let bodies = prepare(http, &first, data.path()).await?;
+    let prepared = prepare(http, &first, data.path()).await?;
     let mut urls = vec![format!("http://{}/webhooks/checkr", first.address)];
     let mut others = Vec::new();
     let other_data = tempfile::tempdir()?;
@@ -166,12 +224,13 @@ async fn on_postgres(
         urls.push(format!("http://{}/webhooks/checkr", second.address));
         others.push(second);
     }
-    let figures = load(http, &urls, &bodies).await;
+    let figures = load(http, &urls, &prepared.bodies).await;
+    let (early, late) = long_history(http, &urls, &prepared).await;
     for other in others {
         other.stop().await?;
     }
     first.stop().await?;
-    Ok(figures)
+    Ok((figures, early, late))
 }
 
 struct Figures {

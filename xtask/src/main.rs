@@ -360,15 +360,18 @@ impl Tally {
 
 /// The integration suites whose proxies keep state: `cargo xtask test` runs them on SQLite and
 /// again on PostgreSQL (`BGCHECK_TEST_STORE=postgres`, see tests/support).
-const POSTGRES_SUITES: [&str; 8] = [
+const POSTGRES_SUITES: [&str; 11] = [
     "accounts",
+    "ats_webhooks",
     "checkr_realism",
     "live",
     "logging",
+    "manage",
     "placement",
     "proxy",
     "roles",
     "security",
+    "webhook_batches",
 ];
 
 fn test() -> Result<()> {

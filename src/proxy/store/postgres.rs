@@ -18,24 +18,27 @@ use std::time::Duration;
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row, Transaction};
+use tokio_postgres::{Row, Transaction};
 
 use crate::domain::connection::{Holding, LinkDecision, decide_link};
 use crate::domain::events::FoldedOrder;
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
+mod batch;
 mod fold;
 mod manage;
 mod notify;
 mod outbox;
 mod schema;
+mod tls;
 
 pub(super) use notify::listen;
 use notify::send_notices;
 
 use fold::{load_order, lock_account, replay_stored, save_folded, want_read};
 use schema::MIGRATIONS;
+use tls::Connect;
 
 use super::super::crypto::{Vault, digest};
 use super::super::secret::Secret;
@@ -120,13 +123,10 @@ impl PostgresStore {
     /// Connects a pool to `url`, applies pending migrations under an advisory lock and checks
     /// the sealing key.
     pub(super) async fn connect(url: &Secret, vault: Vault) -> anyhow::Result<Self> {
-        let config: tokio_postgres::Config = url
-            .expose()
-            .parse()
-            .context("reading --database-url as a PostgreSQL connection URL")?;
+        let Connect { config, tls } = Connect::parse(url)?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },

@@ -5,11 +5,12 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::domain::events::EventObject;
+use crate::domain::linking::ReportMatch;
 use crate::domain::time::Timestamp;
 
 use super::sealing::token_context;
 use super::sqlite::SqliteStore;
-use super::sqlite::{load_order, replay_stored, save_folded};
+use super::sqlite::{load_order, replay_stored, save_folded, unlinked_for_report};
 use super::{OrderRecord, Secret};
 
 /// Which Checkr resource a pending read fetches.
@@ -269,25 +270,22 @@ impl SqliteStore {
                         &format!("report_id = ?2 AND {scope}"),
                         params![account, read.object_id],
                     )?;
-                    let order = match linked {
-                        Some(order) => Some(order),
-                        None => load_order(
-                            &transaction,
-                            &format!(
-                                "report_id IS NULL AND candidate_id = ?2 \
-                                      AND json_extract(draft, '$.package') = ?3 \
-                                      AND step = 'invited' AND {scope}"
-                            ),
-                            params![account, object.candidate_id, object.package],
-                        )?
-                        .map(|mut order| -> rusqlite::Result<OrderRecord> {
-                            order.report_id = Some(read.object_id.clone());
-                            // Whatever these leave unsettled, the read settles next.
-                            replay_stored(&transaction, &mut order, &read.object_id, account)?;
-                            Ok(order)
-                        })
-                        .transpose()?,
-                    };
+                    let order =
+                        match linked {
+                            Some(order) => Some(order),
+                            None => unlinked_for_report(
+                                &transaction,
+                                account,
+                                ReportMatch::of(&object),
+                            )?
+                            .map(|mut order| -> rusqlite::Result<OrderRecord> {
+                                order.report_id = Some(read.object_id.clone());
+                                // Whatever these leave unsettled, the read settles next.
+                                replay_stored(&transaction, &mut order, &read.object_id, account)?;
+                                Ok(order)
+                            })
+                            .transpose()?,
+                        };
                     if let Some(mut order) = order {
                         let as_of = as_of(order.folded.newest_report_event())?;
                         order.folded.apply_read(&object, &as_of);

@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::domain::checkr::CustomerType;
 use crate::domain::connection::{Holding, LinkDecision, decide_link};
-use crate::domain::events::{Event, EventKind, FoldedOrder, Outcome};
+use crate::domain::events::{Event, FoldedOrder, Outcome};
+use crate::domain::linking::{ReportMatch, Subject, Unlinked, subject};
 use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
@@ -1174,8 +1175,8 @@ fn apply_event(
     // Orders are only ever touched through the provider account the event came from.
     let scope = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = ?1)";
     let mut changed = Vec::new();
-    match event.kind() {
-        EventKind::AccountCredentialed => {
+    match subject(event) {
+        Subject::Credentialed => {
             // When it overtakes the OAuth callback no account matches yet; the event stays
             // recorded and connect_account finds it the moment the connection is stored.
             transaction.execute(
@@ -1184,37 +1185,29 @@ fn apply_event(
             )?;
             outbox::accounts_changed(transaction, "a.checkr_account_id = ?1", [&provider_account])?;
         }
-        EventKind::TokenDeauthorized => {
+        Subject::Revoked(access_code) => {
             // account_id here is the partner's own account; the revoked token names the
             // customer. Matching on the token's digest means a revocation of an old token
             // never touches a newer connection, and one that overtakes the callback storing
             // its token is remembered for connect_account.
-            if let Some(access_code) = &object.access_code {
-                let revoked = digest(access_code);
-                transaction.execute(
-                    "INSERT INTO revoked_tokens (token_digest, revoked_at) VALUES (?1, ?2) \
-                     ON CONFLICT DO NOTHING",
-                    params![revoked, now],
-                )?;
-                // Found before the update, which forgets the token they are found by.
-                let holders = outbox::token_holders(transaction, &revoked)?;
-                transaction.execute(
-                    "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
-                     token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
-                    [&revoked],
-                )?;
-                for holder in holders {
-                    outbox::accounts_changed(transaction, "a.id = ?1", [holder])?;
-                }
+            let revoked = digest(access_code);
+            transaction.execute(
+                "INSERT INTO revoked_tokens (token_digest, revoked_at) VALUES (?1, ?2) \
+                 ON CONFLICT DO NOTHING",
+                params![revoked, now],
+            )?;
+            // Found before the update, which forgets the token they are found by.
+            let holders = outbox::token_holders(transaction, &revoked)?;
+            transaction.execute(
+                "UPDATE accounts SET connection = 'deauthorized', access_token = NULL, \
+                 token_digest = NULL, credentialed = 0 WHERE token_digest = ?1",
+                [&revoked],
+            )?;
+            for holder in holders {
+                outbox::accounts_changed(transaction, "a.id = ?1", [holder])?;
             }
         }
-        EventKind::InvitationCreated
-        | EventKind::InvitationCompleted
-        | EventKind::InvitationExpired
-        | EventKind::InvitationDeleted => {
-            let Some(invitation_id) = &object.id else {
-                return Ok(EventRecorded::Stored { changed });
-            };
+        Subject::Invitation(invitation_id) => {
             supersede_read(transaction, invitation_id, &provider_account)?;
             if let Some(mut order) = load_order(
                 transaction,
@@ -1246,56 +1239,43 @@ fn apply_event(
                 changed.push(order);
             }
         }
-        EventKind::ReportCreated
-        | EventKind::ReportUpdated
-        | EventKind::ReportUpgraded
-        | EventKind::ReportCompleted
-        | EventKind::ReportCanceled
-        | EventKind::ReportSuspended
-        | EventKind::ReportResumed
-        | EventKind::ReportDisputed
-        | EventKind::ReportPreAdverseAction
-        | EventKind::ReportPostAdverseAction
-        | EventKind::ReportEngaged => {
-            let Some(report_id) = &object.id else {
-                return Ok(EventRecorded::Stored { changed });
-            };
+        Subject::Report {
+            id: report_id,
+            unlinked,
+        } => {
             supersede_read(transaction, report_id, &provider_account)?;
             let linked = load_order(
                 transaction,
                 &format!("report_id = ?2 AND {scope}"),
                 params![provider_account, report_id],
             )?;
-            let needs_read = match linked {
-                Some(mut order) => {
+            let needs_read = match (linked, unlinked) {
+                (Some(mut order), _) => {
                     let outcome = order.folded.apply(event);
                     save_folded(transaction, &order, now)?;
                     changed.push(order);
                     outcome == Outcome::NeedsRead
                 }
-                // A bare reference names neither candidate nor package: only a read can
-                // tell whether (and to which order) the report belongs.
-                None if object.is_bare() => true,
-                // A report event can beat invitation.completed: link it by candidate and package.
-                None => match load_order(
-                    transaction,
-                    &format!(
-                        "report_id IS NULL AND candidate_id = ?2 AND json_extract(draft, '$.package') = ?3 \
-                              AND step = 'invited' AND {scope}"
-                    ),
-                    params![provider_account, object.candidate_id, object.package],
-                )? {
-                    Some(mut order) => {
-                        order.report_id = Some(report_id.clone());
-                        let needs_read =
-                            replay_stored(transaction, &mut order, report_id, &provider_account)?
-                                .needs_read;
-                        save_folded(transaction, &order, now)?;
-                        changed.push(order);
-                        needs_read
+                (None, Unlinked::ReadFirst) => true,
+                // A report event can beat invitation.completed: link it as the domain rules.
+                (None, Unlinked::Match(report)) => {
+                    match unlinked_for_report(transaction, &provider_account, report)? {
+                        Some(mut order) => {
+                            order.report_id = Some(report_id.to_owned());
+                            let needs_read = replay_stored(
+                                transaction,
+                                &mut order,
+                                report_id,
+                                &provider_account,
+                            )?
+                            .needs_read;
+                            save_folded(transaction, &order, now)?;
+                            changed.push(order);
+                            needs_read
+                        }
+                        None => false,
                     }
-                    None => false,
-                },
+                }
             };
             if needs_read {
                 want_read(
@@ -1306,9 +1286,37 @@ fn apply_event(
                 )?;
             }
         }
-        EventKind::Other => {}
+        Subject::Nothing => {}
     }
     Ok(EventRecorded::Stored { changed })
+}
+
+/// The order a report no order is linked to belongs to, as [`ReportMatch::takes`] rules.
+pub(super) fn unlinked_for_report(
+    transaction: &rusqlite::Connection,
+    provider_account: &str,
+    report: ReportMatch<'_>,
+) -> rusqlite::Result<Option<OrderRecord>> {
+    let Some(candidate_id) = report.candidate_id else {
+        return Ok(None);
+    };
+    let mut statement = transaction.prepare(&format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE candidate_id = ?2 AND \
+         account_id IN (SELECT id FROM accounts WHERE checkr_account_id = ?1) ORDER BY seq DESC"
+    ))?;
+    let orders = statement.query_map(params![provider_account, candidate_id], order_from_row)?;
+    for order in orders {
+        let order = order?;
+        if report.takes(
+            order.candidate_id.as_deref(),
+            &order.draft.package,
+            order.step,
+            order.report_id.as_deref(),
+        ) {
+            return Ok(Some(order));
+        }
+    }
+    Ok(None)
 }
 
 /// Creates the database file readable by its owner only; SQLite gives its `-wal` and `-shm`

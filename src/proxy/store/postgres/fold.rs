@@ -12,6 +12,7 @@ use super::super::super::secret::Secret;
 use super::super::reads::{PendingRead, ReadApplied, ReadObject};
 use super::super::sealing::token_context;
 use super::super::{EventRecorded, OrderRecord};
+use super::batch::{Unsettled, record_fast};
 use super::{BATCH_TRIES, ORDER_COLUMNS, Params, PostgresStore, order_from_row};
 
 /// Whether PostgreSQL aborted the transaction only because of another one (deadlock or
@@ -349,15 +350,16 @@ async fn apply_event(
     Ok(EventRecorded::Stored { changed })
 }
 
-/// The newest `created_at` among the recorded events about an object.
+/// The newest `created_at` among the events `checkr_account_id` sent about an object.
 async fn newest_event_time(
     transaction: &Transaction<'_>,
     object_id: &str,
+    checkr_account_id: &str,
 ) -> anyhow::Result<Option<Timestamp>> {
     let rows = transaction
         .query(
-            "SELECT created_at FROM webhook_events WHERE object_id = $1",
-            &[&object_id],
+            "SELECT created_at FROM webhook_events WHERE object_id = $1 AND account_id = $2",
+            &[&object_id, &checkr_account_id],
         )
         .await?;
     Ok(rows
@@ -400,8 +402,6 @@ impl PostgresStore {
         &self,
         batch: &[(Event, String, String)],
     ) -> anyhow::Result<Vec<anyhow::Result<EventRecorded>>> {
-        let mut client = self.client().await?;
-        let mut transaction = client.transaction().await?;
         // All the batch's account locks at once, in one order: two instances' batches then
         // never hold one lock each while waiting for the other's.
         let mut accounts: Vec<&str> = batch
@@ -410,9 +410,32 @@ impl PostgresStore {
             .collect();
         accounts.sort_unstable();
         accounts.dedup();
+        let connection = Unsettled::new(self.client().await?);
+        let mut client = match record_fast(&connection, &accounts, batch).await {
+            Ok(Some(outcomes)) => {
+                connection.settle();
+                return Ok(outcomes);
+            }
+            Ok(None) => match connection.settle() {
+                Some(client) => client,
+                None => self.client().await?,
+            },
+            // Dropping the connection unsettled closes it: PostgreSQL rolls back.
+            Err(error) if is_contention(&error) => return Err(error),
+            Err(error) => {
+                drop(connection);
+                tracing::debug!(error = %format!("{error:#}"), "webhook batch failed together; recording event by event");
+                self.client().await?
+            }
+        };
+        let mut transaction = client.transaction().await?;
         for account in accounts {
             lock_account(&transaction, account).await?;
         }
+        // Even a batch of duplicates commits durably: the originals it found may have been
+        // committed by a fast batch still waiting for its flush (see `batch`), and this
+        // commit's flush covers theirs.
+        transaction.execute("SELECT txid_current()", &[]).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for (event, raw, now) in batch {
             let savepoint = transaction.savepoint("event").await?;
@@ -544,11 +567,17 @@ impl PostgresStore {
             Some(current) if current != read.generation => return Ok(ReadApplied::Superseded),
             Some(_) => {}
         }
-        let as_of = newest_event_time(&transaction, &read.object_id)
-            .await?
-            .unwrap_or_else(|| {
+        // The read is authoritative up to the newest event about the object. The order's
+        // fold keeps that time; only orders folded before it was kept scan the events.
+        let as_of = async |seen: Option<&Timestamp>| -> anyhow::Result<Timestamp> {
+            let newest = match seen {
+                Some(seen) => Some(seen.clone()),
+                None => newest_event_time(&transaction, &read.object_id, account).await?,
+            };
+            Ok(newest.unwrap_or_else(|| {
                 Timestamp::parse(&now).unwrap_or_else(|_| Timestamp::from_unix_seconds(0))
-            });
+            }))
+        };
         let mut changed = Vec::new();
         match read.object {
             ReadObject::Invitation => {
@@ -559,6 +588,7 @@ impl PostgresStore {
                 )
                 .await?
                 {
+                    let as_of = as_of(order.folded.newest_invitation_event()).await?;
                     order.folded.apply_read(&object, &as_of);
                     if let (None, Some(report_id)) = (&order.report_id, &object.report_id) {
                         order.report_id = Some(report_id.clone());
@@ -597,6 +627,7 @@ impl PostgresStore {
                     }
                 };
                 if let Some(mut order) = order {
+                    let as_of = as_of(order.folded.newest_report_event()).await?;
                     order.folded.apply_read(&object, &as_of);
                     save_folded(&transaction, &order, &now).await?;
                     changed.push(order);

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool_postgres::Pool;
-use tokio_postgres::NoTls;
 
 use super::super::super::secret::Secret;
 use super::super::Notice;
+use super::tls::Connect;
 use super::{CATALOGS_CHANNEL, ORDERS_CHANNEL, PostgresStore};
 
 impl PostgresStore {
@@ -81,7 +81,9 @@ impl Drop for Subscription {
 /// listens, so nothing announced after this returns is missed.
 async fn subscribe(url: &Secret) -> anyhow::Result<Subscription> {
     use futures::StreamExt;
-    let (client, mut connection) = tokio_postgres::connect(url.expose(), NoTls)
+    let Connect { config, tls } = Connect::parse(url)?;
+    let (client, mut connection) = config
+        .connect(tls)
         .await
         .context("connecting to PostgreSQL for notifications")?;
     let (messages_tx, messages) = tokio::sync::mpsc::unbounded_channel();
