@@ -262,6 +262,31 @@ pub fn define_elements() {
     host::define_elements(element_connected, element_disconnected, element_changed);
 }
 
+/// Mounts the widget into a custom element the loader (`pkg/embed.js`) defined, when it
+/// connects; `view` is "order", "status" or "badge". The loader defines the elements itself so
+/// that a `<bgcheck-order>` can fetch the bundle with the form only when one appears.
+#[wasm_bindgen(js_name = connectElement)]
+pub fn connect_element(element: HtmlElement, view: &str) {
+    match View::named(view) {
+        Some(view) => element_connected(element, view),
+        None => web_sys::console::error_1(&JsValue::from_str("bgcheck: unknown view")),
+    }
+}
+
+/// Removes the widget of a loader-defined element that left the page.
+#[wasm_bindgen(js_name = disconnectElement)]
+pub fn disconnect_element(element: HtmlElement) {
+    element_disconnected(element);
+}
+
+/// Applies a loader-defined element's changed attributes.
+#[wasm_bindgen(js_name = changeElement)]
+pub fn change_element(element: HtmlElement, view: &str) {
+    if let Some(view) = View::named(view) {
+        element_changed(element, view);
+    }
+}
+
 /// Defines the custom elements as soon as the module loads; debug builds also install the
 /// panic hook (release builds leave it out: it and the formatting it pulls in weigh more than
 /// the rest of the glue).

@@ -1,5 +1,7 @@
 //! The widget's components. They only wire signals to the DOM; the rules live in
 //! [`super::model`] and the domain module.
+// Without the order form (the badges bundle) the helpers only the form calls go unused.
+#![cfg_attr(not(feature = "order-form"), allow(dead_code, unused_imports))]
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -24,13 +26,17 @@ use super::model::{
 };
 
 mod account;
+#[cfg(feature = "order-form")]
 mod form;
 mod orders;
+#[cfg(feature = "order-form")]
 mod picker;
 
 use account::*;
+#[cfg(feature = "order-form")]
 use form::*;
 use orders::*;
+#[cfg(feature = "order-form")]
 use picker::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
