@@ -1,6 +1,6 @@
 // What hosts get: the split, pre-compressed release build behind the one loader script. A
-// badge page loads the small bundle only; the order form's bundle arrives when an order form
-// appears. Under a strict CSP with Subresource Integrity on the script tag the widget runs,
+// badge page loads the badge bundle only; the order form's bundle arrives when an order form
+// appears; a page with a status list and badges runs one bundle for both. Under a strict CSP with Subresource Integrity on the script tag the widget runs,
 // and a loader that does not match the pinned hash does not.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -9,7 +9,8 @@ import { BASE, launch } from "../support.mjs";
 
 const SESSION = "/demo/session?account=blue-bakery&role=recruiter";
 const FULL_WASM = /^\/pkg\/bgcheck\.[0-9a-f]{16}\.wasm$/;
-const BADGES_WASM = /^\/pkg\/bgcheck-badges\.[0-9a-f]{16}\.wasm$/;
+const BADGE_WASM = /^\/pkg\/bgcheck-badge\.[0-9a-f]{16}\.wasm$/;
+const STATUS_WASM = /^\/pkg\/bgcheck-status\.[0-9a-f]{16}\.wasm$/;
 const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
   + "connect-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'";
 
@@ -55,8 +56,8 @@ test("a badge page loads no order form code until an order form appears, then th
   await page.goto(`${BASE}/host/badges.html`);
   await badgeShows(page, "P-001");
   const fetched = [...files.keys()];
-  assert.ok(fetched.some((path) => BADGES_WASM.test(path)), `the badges bundle loads: ${fetched}`);
-  assert.ok(!fetched.some((path) => FULL_WASM.test(path)), `no order form code yet: ${fetched}`);
+  assert.ok(fetched.some((path) => BADGE_WASM.test(path)), `the badge bundle loads: ${fetched}`);
+  assert.ok(!fetched.some((path) => FULL_WASM.test(path) || STATUS_WASM.test(path)), `nothing bigger: ${fetched}`);
   for (const [path, encoding] of files) assert.ok(["br", "gzip"].includes(encoding), `${path} came ${encoding}`);
 
   await page.evaluate((session) => {
@@ -79,6 +80,7 @@ test("under a strict CSP with SRI on the script tag the widget runs, and a tampe
 
   const context = await browser.newContext();
   const page = await context.newPage();
+  const files = recordWidgetFiles(page);
   const violations = [];
   await page.exposeFunction("recordViolation", (text) => violations.push(text));
   await page.addInitScript(() => document.addEventListener("securitypolicyviolation",
@@ -92,6 +94,9 @@ test("under a strict CSP with SRI on the script tag the widget runs, and a tampe
   await badgeShows(page, "P-002");
   await page.locator("bgcheck-status").getByRole("heading", { name: "Background checks" }).waitFor({ timeout: 30_000 });
   assert.deepEqual(violations, [], "nothing the policy had to block");
+  const wasm = [...files.keys()].filter((path) => path.endsWith(".wasm"));
+  assert.equal(wasm.length, 1, `one bundle serves the status list and the badge: ${wasm}`);
+  assert.match(wasm[0], STATUS_WASM);
 
   const wrong = `sha384-${createHash("sha384").update("another release").digest("base64")}`;
   const tampered = await context.newPage();

@@ -25,6 +25,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use app::Ctx;
+#[cfg(feature = "status-view")]
 pub use app::Widget;
 use host::{MountOptions, View};
 use model::Prefill;
@@ -122,7 +123,11 @@ impl Mounted {
             let ctx = Ctx::new(hub, host, inner, view, prefill);
             match view {
                 View::Badge => Either::Left(view! { <badge::Badge ctx clickable/> }),
+                #[cfg(feature = "status-view")]
                 View::Order | View::Status => Either::Right(view! { <Widget ctx/> }),
+                // The badge-only bundle: the loader never sends it an order or a status list.
+                #[cfg(not(feature = "status-view"))]
+                View::Order | View::Status => Either::Right(()),
             }
         });
         self.prefill = prefill_slot.take();

@@ -3,19 +3,22 @@
 // changes, everything it loads is named after its content and may be cached forever).
 //
 // It defines <bgcheck-order>, <bgcheck-status> and <bgcheck-badge> itself and fetches a widget
-// bundle only when one of them is on the page: badges and status lists get the small bundle
-// without the order form; the first <bgcheck-order> fetches the full one (which then serves
-// every element that connects later). Pages that mount from code: `await mount(element, options)`.
+// bundle only when one of them is on the page: badges get the smallest one, status lists one
+// without the order form, and the first <bgcheck-order> fetches the full one (which then serves
+// every element that connects later). A clickable badge opens a detail view, usually a
+// <bgcheck-status>, so it takes the status bundle: the card then joins the badges' live stream. Pages that mount from code: `await mount(element, options)`.
 // Under a strict CSP: script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'.
 performance.mark("bgcheck:loader");
 const BUNDLES = /*BUNDLES*/ null;
 const ATTRIBUTES = /*ATTRIBUTES*/ [];
 const loads = new Map();
 
-/** The glue module of bundle `kind` ("full" or "badges"), initialised; fetched once per page. */
+// What each bundle can show: a bigger one already coming makes a smaller one not worth a fetch.
+const SHOWS = { full: ["full", "status", "badge"], status: ["status", "badge"], badge: ["badge"] };
+
+/** The glue module of bundle `kind` ("full", "status" or "badge"), initialised; fetched once. */
 function load(kind) {
-  // The full bundle shows badges too: once it is coming, the small one is not worth a fetch.
-  const chosen = kind === "badges" && loads.has("full") ? "full" : kind;
+  const chosen = Object.keys(SHOWS).find((bundle) => loads.has(bundle) && SHOWS[bundle].includes(kind)) ?? kind;
   let loading = loads.get(chosen);
   if (!loading) {
     const bundle = BUNDLES[chosen];
@@ -33,19 +36,20 @@ function load(kind) {
   return loading;
 }
 
-// A page with an order form uses the full bundle for all its elements: one wasm, one live stream.
+// The biggest bundle the page's elements need serves all of them: one wasm, one live stream.
 if (document.querySelector("bgcheck-order")) load("full");
+else if (document.querySelector("bgcheck-status")) load("status");
 
 for (const [name, view, kind] of [
   ["bgcheck-order", "order", "full"],
-  ["bgcheck-status", "status", "badges"],
-  ["bgcheck-badge", "badge", "badges"],
+  ["bgcheck-status", "status", "status"],
+  ["bgcheck-badge", "badge", "badge"],
 ]) {
   if (customElements.get(name)) continue;
   customElements.define(name, class extends HTMLElement {
     static get observedAttributes() { return ATTRIBUTES; }
     connectedCallback() {
-      load(kind).then((glue) => {
+      load(view === "badge" && this.hasAttribute("clickable") ? "status" : kind).then((glue) => {
         if (!this.isConnected) return;
         // The bundle that mounted an element also unmounts it, whichever loads later.
         this.bgcheckGlue = glue;
@@ -61,7 +65,7 @@ for (const [name, view, kind] of [
 
 /** Mounts the widget into `element` (options as the README lists); resolves to its handle. */
 export async function mount(element, options) {
-  const small = options?.view === "badge" || options?.view === "status";
-  const glue = await load(small ? "badges" : "full");
+  const view = options?.view;
+  const glue = await load(view === "badge" || view === "status" ? view : "full");
   return glue.mount(element, options);
 }

@@ -1,5 +1,5 @@
-//! The widget as hosts get it: two bundles (the full widget, and a small one for pages with
-//! only badges and status lists), each built, shrunk and renamed after its content, the
+//! The widget as hosts get it: three bundles (the full widget; one without the order form for
+//! status lists; one with only the badge), each built, shrunk and renamed after its content, the
 //! loader `pkg/embed.js` that picks between them, a brotli and a gzip (zopfli) twin beside
 //! every file, and the Subresource Integrity hashes hosts pin.
 
@@ -19,21 +19,26 @@ pub struct Bundle {
     pub name: &'static str,
     /// The loader's name for it.
     pub kind: &'static str,
-    /// Whether the order form is compiled in (the `order-form` feature).
-    pub order_form: bool,
+    /// The crate features it is built with (never the default ones).
+    pub features: &'static str,
 }
 
 /// What the shipped build makes.
-pub const BUNDLES: [Bundle; 2] = [
+pub const BUNDLES: [Bundle; 3] = [
     Bundle {
         name: "bgcheck",
         kind: "full",
-        order_form: true,
+        features: "order-form",
     },
     Bundle {
-        name: "bgcheck-badges",
-        kind: "badges",
-        order_form: false,
+        name: "bgcheck-status",
+        kind: "status",
+        features: "status-view",
+    },
+    Bundle {
+        name: "bgcheck-badge",
+        kind: "badge",
+        features: "",
     },
 ];
 
@@ -103,10 +108,10 @@ pub fn build(wasm_bindgen: &Path, toolchain: Toolchain) -> Result<PathBuf> {
         shipped.push(wasm);
     }
     // The types describe the full bundle's exports, which the loader re-exports in part.
-    if let Some((_, full)) = staged.iter().find(|(bundle, _)| bundle.order_form) {
+    if let Some((_, full)) = staged.iter().find(|(bundle, _)| bundle.kind == "full") {
         std::fs::copy(full.join("bgcheck.d.ts"), pkg.join("bgcheck.d.ts"))?;
     }
-    let loader = loader(&entries.join(", "))?;
+    let loader = minified(&staging, &loader(&entries.join(", "))?)?;
     let loader = write_shipped(&pkg, "embed.js", loader.as_bytes())?;
     println!("Subresource Integrity (sha384) of the shipped files:");
     println!("  {:<44} {}", loader.name, loader.integrity);
@@ -153,9 +158,22 @@ pub fn write_dev_loader(pkg: &Path) -> Result<()> {
             "{kind}: {{ glue: \"./bgcheck.js\", wasm: \"./bgcheck_bg.wasm\", integrity: \"\" }}"
         )
     };
-    let text = loader(&[entry("full"), entry("badges")].join(", "))?;
+    let entries: Vec<String> = BUNDLES.iter().map(|bundle| entry(bundle.kind)).collect();
+    let text = loader(&entries.join(", "))?;
     std::fs::write(pkg.join("embed.js"), text)?;
     Ok(())
+}
+
+/// `source` through terser, as the glue goes (the comments are for the loader's readers).
+fn minified(staging: &Path, source: &str) -> Result<String> {
+    let input = staging.join("embed.js");
+    let output = staging.join("embed.min.js");
+    std::fs::write(&input, source)?;
+    run(std::process::Command::new(crate::ensure_terser()?)
+        .arg(&input)
+        .args(["--module", "--compress", "--mangle", "--output"])
+        .arg(&output))?;
+    Ok(std::fs::read_to_string(output)?)
 }
 
 /// Empties `dir` (or creates it).
@@ -211,9 +229,7 @@ fn compile(bundle: &Bundle, toolchain: &Toolchain) -> Result<PathBuf> {
         "--profile",
         "wasm",
     ]);
-    if !bundle.order_form {
-        command.arg("--no-default-features");
-    }
+    command.args(["--no-default-features", "--features", bundle.features]);
     run(&mut command)?;
     Ok(target_dir()
         .join(WASM_TARGET)

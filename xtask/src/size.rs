@@ -18,8 +18,8 @@ struct Served {
 
 /// A kind of host page, the bundle its elements load, and its budget in bytes (brotli, gzip).
 const PAGES: [(&str, &str, Option<u64>, Option<u64>); 3] = [
-    ("badge-only page", "badges", Some(45_000), None),
-    ("status-only page", "badges", None, None),
+    ("badge-only page", "badge", Some(45_000), None),
+    ("status-only page", "status", None, None),
     ("order page", "full", Some(95_000), Some(110_000)),
 ];
 

@@ -25,16 +25,20 @@ use super::model::{
     AccountView, OrderForm, Picker, Prefill, badge_of, package_name, package_price, upsert,
 };
 
+#[cfg(feature = "status-view")]
 mod account;
 #[cfg(feature = "order-form")]
 mod form;
+#[cfg(feature = "status-view")]
 mod orders;
 #[cfg(feature = "order-form")]
 mod picker;
 
+#[cfg(feature = "status-view")]
 use account::*;
 #[cfg(feature = "order-form")]
 use form::*;
+#[cfg(feature = "status-view")]
 use orders::*;
 #[cfg(feature = "order-form")]
 use picker::*;
@@ -324,6 +328,7 @@ fn focus_field(root: &HtmlElement, field: Field) {
     }
 }
 
+#[cfg(feature = "status-view")]
 /// The whole widget: account state first, then the orders and, for `<bgcheck-order>`, the form.
 #[component]
 pub fn Widget(
