@@ -15,9 +15,10 @@ export async function phases(page, endKey) {
       const found = performance.getEntriesByName(name)[0];
       return found ? found.startTime - start : null;
     };
-    const bundleReady = mark("bgcheck:full:ready") ?? mark("bgcheck:badges:ready");
+    const bundleReady = ["full", "status", "badge"].map((kind) => mark(`bgcheck:${kind}:ready`)).find((at) => at !== null) ?? null;
     return {
-      // The loader, the chosen bundle's glue, snippets and wasm, all on the wire.
+      // The loader, the chosen bundle's glue, snippets and wasm, all on the wire (Chromium
+      // compiles the wasm while it streams in, so part of compiling is inside this phase).
       fetched: ended((path) => path.startsWith("/pkg/")),
       ready: bundleReady,
       session: ended((path) => path === "/demo/session" || path === "/api/session"),

@@ -26,6 +26,8 @@ function load(kind) {
     // Started together: the wasm downloads while the glue module loads. With the integrity
     // the build printed, a changed file fails to load instead of running.
     const wasm = fetch(new URL(bundle.wasm, import.meta.url), bundle.integrity ? { integrity: bundle.integrity } : {});
+    // The glue's own imports would otherwise wait for the glue to arrive and be parsed.
+    for (const module of bundle.preload) import(new URL(module, import.meta.url).href).catch(() => {});
     loading = import(new URL(bundle.glue, import.meta.url).href).then(async (glue) => {
       await glue.default({ module_or_path: wasm });
       performance.mark(`bgcheck:${chosen}:ready`);

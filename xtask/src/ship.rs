@@ -76,6 +76,7 @@ pub fn build(wasm_bindgen: &Path, toolchain: Toolchain) -> Result<PathBuf> {
     for (bundle, dir) in &staged {
         let bundle = *bundle;
         let mut glue = std::fs::read_to_string(dir.join("bgcheck.js"))?;
+        let mut preload = Vec::new();
         for (path, snippet) in snippets(dir)? {
             let name = hashed_name("bgcheck-snippet", "js", &snippet);
             let relative = path.strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
@@ -84,6 +85,7 @@ pub fn build(wasm_bindgen: &Path, toolchain: Toolchain) -> Result<PathBuf> {
                 bail!("the glue of {} never imports {import}", bundle.name);
             }
             glue = glue.replace(&import, &format!("./{name}"));
+            preload.push(format!("\"./{name}\""));
             // Both bundles carry the same snippets: one file serves both.
             if !shipped.iter().any(|file: &Shipped| file.name == name) {
                 shipped.push(write_shipped(&pkg, &name, &snippet)?);
@@ -101,8 +103,12 @@ pub fn build(wasm_bindgen: &Path, toolchain: Toolchain) -> Result<PathBuf> {
         let glue_name = hashed_name(bundle.name, "js", glue.as_bytes());
         let glue_file = write_shipped(&pkg, &glue_name, glue.as_bytes())?;
         entries.push(format!(
-            "{}: {{ glue: \"./{}\", wasm: \"./{}\", integrity: \"{}\" }}",
-            bundle.kind, glue_file.name, wasm.name, wasm.integrity
+            "{}: {{ glue: \"./{}\", wasm: \"./{}\", integrity: \"{}\", preload: [{}] }}",
+            bundle.kind,
+            glue_file.name,
+            wasm.name,
+            wasm.integrity,
+            preload.join(", ")
         ));
         shipped.push(glue_file);
         shipped.push(wasm);
@@ -155,7 +161,7 @@ fn stage(
 pub fn write_dev_loader(pkg: &Path) -> Result<()> {
     let entry = |kind: &str| {
         format!(
-            "{kind}: {{ glue: \"./bgcheck.js\", wasm: \"./bgcheck_bg.wasm\", integrity: \"\" }}"
+            "{kind}: {{ glue: \"./bgcheck.js\", wasm: \"./bgcheck_bg.wasm\", integrity: \"\", preload: [] }}"
         )
     };
     let entries: Vec<String> = BUNDLES.iter().map(|bundle| entry(bundle.kind)).collect();
