@@ -112,3 +112,25 @@ test("under a strict CSP with SRI on the script tag the widget runs, and a tampe
   assert.ok(errors.some((text) => /integrity/i.test(text)), `the browser says why: ${errors}`);
   await context.close();
 });
+
+test("a page that mounts from code gets the widget from the loader's mount, in the bundle its view needs", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const files = recordWidgetFiles(page);
+  await hostPage(page, "/host/code.html", { body: `<div id="cell"></div>` });
+  await page.goto(`${BASE}/host/code.html`);
+  const unmount = await page.evaluate(async (session) => {
+    const { mount } = await import("/pkg/embed.js");
+    const handle = await mount(document.getElementById("cell"), { sessionPath: session, customId: "P-003", view: "badge" });
+    return typeof handle.unmount;
+  }, SESSION);
+  assert.equal(unmount, "function", "mount resolves to the widget's handle");
+  await page.waitForFunction(() => {
+    const line = document.getElementById("cell").shadowRoot?.querySelector(".bgc-line");
+    return line && line.dataset.state !== "loading";
+  }, null, { timeout: 30_000 });
+  const wasm = [...files.keys()].filter((path) => path.endsWith(".wasm"));
+  assert.equal(wasm.length, 1, `${wasm}`);
+  assert.match(wasm[0], BADGE_WASM);
+  await context.close();
+});
