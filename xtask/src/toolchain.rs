@@ -36,7 +36,7 @@ impl Toolchain {
     fn stable(reason: String) -> Self {
         say(&format!(
             "building the shipped widget on stable, not the size-tuned {SIZE_TOOLCHAIN}: {reason} \
-             (expect about 10% more bytes)"
+             (about 12% more bytes)"
         ));
         Self::Stable
     }
