@@ -4,8 +4,8 @@
 //! `cargo xtask fuzz` (cargo-fuzz targets in `fuzz/`, bounded in time; not part of `test`).
 //!
 //! Each task installs what it is missing (the wasm32 target, the wasm-bindgen CLI of the
-//! version Cargo.lock pins, the pinned nightly for the shipped widget, Chromium and its driver) so a fresh machine needs nothing but
-//! Rust, and a prepared one loses no time.
+//! version Cargo.lock pins, the pinned nightly for the shipped widget, Chromium and its
+//! driver) so a fresh machine needs nothing but Rust, and a prepared one loses no time.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
