@@ -2,6 +2,7 @@
 // live streams and proxy requests while loading, time to every badge showing its status, and
 // a same-origin fetch with the badges open against the same fetch on an empty page.
 // Prints figures; asserts nothing.
+import { phases, printBreakdown } from "./phases.mjs";
 import { BASE, launch } from "./support.mjs";
 
 const RUNS = 7;
@@ -30,6 +31,7 @@ async function fetchTimes(page) {
 
 const browser = await launch();
 const loads = [];
+const runs = [];
 const streams = [];
 const proxyCalls = [];
 const hostCalls = [];
@@ -52,6 +54,7 @@ for (let run = 0; run < RUNS; run += 1) {
   await page.waitForFunction(() => document.documentElement.dataset.readyMs, null, { timeout: 60_000 });
   loading = false;
   loads.push(Number(await page.evaluate(() => document.documentElement.dataset.readyMs)));
+  runs.push(await phases(page, "readyMs"));
   streams.push(seen.streams);
   proxyCalls.push(seen.proxy);
   hostCalls.push(seen.host);
@@ -71,5 +74,13 @@ console.log(`  live streams opened while loading, per run: ${streams.join(", ")}
 console.log(`  requests to the proxy's /api while loading (the stream included), per run: ${proxyCalls.join(", ")}`);
 console.log(`  requests to the host's session endpoint while loading, per run: ${hostCalls.join(", ")}`);
 console.log(`  script start → every badge showing its status: ${spread(loads)}`);
+console.log("  where the time goes (medians; each phase ends when its last response or mark is in):");
+printBreakdown(runs, [
+  ["fetch (loader, glue, wasm)", "fetched"],
+  ["compile + instantiate", "ready"],
+  ["session", "session"],
+  ["statuses (one batched call)", "statuses"],
+  ["first render (every badge ready)", "end"],
+]);
 console.log(`  same-origin fetch('/healthz') with the ${BADGES} badges open: ${spread(busyFetches)}`);
 console.log(`  same-origin fetch('/healthz') on an empty page:          ${spread(emptyFetches)}`);

@@ -303,7 +303,8 @@ impl fmt::Display for CaseField {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KarmaCheckError {
     /// A raw attribute value is neither a known name nor a confirmed system ID.
-    #[error("unrecognised {field}: {value:?}")]
+    // Display, not Debug: the size-tuned widget build formats Debug as nothing.
+    #[error("unrecognised {field}: \"{value}\"")]
     UnrecognisedValue {
         /// The attribute being read.
         field: CaseField,

@@ -21,7 +21,8 @@ pub struct Timestamp {
 
 /// Why a timestamp string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an RFC 3339 timestamp: {0:?}")]
+// Display, not Debug: the size-tuned widget build formats Debug as nothing.
+#[error("not an RFC 3339 timestamp: \"{0}\"")]
 pub struct TimestampError(pub String);
 
 impl Timestamp {

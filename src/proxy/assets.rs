@@ -1,6 +1,8 @@
 //! The files a browser needs, and nothing else: the widget (`pkg/`), its loader and styles
 //! (`www/`), and the demo ATS page (`index.html`) when it is asked for. Everything else in the
 //! static dir — sources, keys, a database, `.git` — is never reachable, whatever the path.
+//! A file with a `.br` or `.gz` twin is sent compressed to browsers that accept it; caching
+//! headers come from [`asset_cache`].
 
 use std::path::Path;
 
@@ -10,8 +12,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::services::{ServeDir, ServeFile};
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, asset_cache};
 
 /// The folders of the static dir that are served, each at its own name.
 pub const SERVED_FOLDERS: [&str; 2] = ["www", "pkg"];
@@ -23,7 +25,11 @@ pub fn routes(static_dir: &Path, demo_page: bool) -> Router<AppState> {
     for folder in SERVED_FOLDERS {
         router = router.nest_service(
             &format!("/{folder}"),
-            ServeDir::new(static_dir.join(folder)).append_index_html_on_directories(false),
+            // The shipped build writes `.br` and `.gz` beside each file the browser loads.
+            ServeDir::new(static_dir.join(folder))
+                .append_index_html_on_directories(false)
+                .precompressed_br()
+                .precompressed_gzip(),
         );
     }
     if demo_page {
@@ -32,7 +38,9 @@ pub fn routes(static_dir: &Path, demo_page: bool) -> Router<AppState> {
             .route_service("/", page.clone())
             .route_service("/index.html", page);
     }
-    router.layer(middleware::from_fn(refuse_hidden))
+    router
+        .layer(middleware::from_fn(asset_cache::headers))
+        .layer(middleware::from_fn(refuse_hidden))
 }
 
 /// Whether any segment of `path` is hidden (starts with a dot), also when percent-encoded.

@@ -1,6 +1,7 @@
 //! The partner proxy: the only thing the widget talks to. It holds the provider credentials,
 //! pages through the provider's API, and keeps order state in SQLite.
 
+pub mod asset_cache;
 pub mod assets;
 pub mod checkr;
 pub mod clock;

@@ -57,6 +57,18 @@ pub const ATTRIBUTES: [&str; 13] = [
     "tags",
 ];
 
+impl View {
+    /// The view a custom element's loader names: "order", "status" or "badge".
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "order" => Some(Self::Order),
+            "status" => Some(Self::Status),
+            "badge" => Some(Self::Badge),
+            _ => None,
+        }
+    }
+}
+
 impl MountOptions {
     /// Reads a JavaScript options object; `undefined` or `null` gives the defaults.
     pub fn from_js(value: JsValue) -> Result<Self, JsValue> {
@@ -70,11 +82,9 @@ impl MountOptions {
             None => Ok(None),
             Some(found) => found.as_string().map(Some).ok_or_else(|| invalid(key)),
         };
-        let view = match text("view")?.as_deref() {
-            None | Some("order") => View::Order,
-            Some("status") => View::Status,
-            Some("badge") => View::Badge,
-            Some(_) => return Err(invalid("view")),
+        let view = match text("view")? {
+            None => View::Order,
+            Some(name) => View::named(&name).ok_or_else(|| invalid("view"))?,
         };
         let clickable = match decode::field(&value, "clickable") {
             None => false,
@@ -251,11 +261,13 @@ pub fn define_elements(
         .iter()
         .map(|name| JsValue::from_str(name))
         .collect();
-    for (name, view) in [
+    let elements = [
+        #[cfg(feature = "order-form")]
         ("bgcheck-order", View::Order),
         ("bgcheck-status", View::Status),
         ("bgcheck-badge", View::Badge),
-    ] {
+    ];
+    for (name, view) in elements {
         let connect = Closure::<dyn Fn(HtmlElement)>::new(move |element| on_connect(element, view));
         let disconnect = Closure::<dyn Fn(HtmlElement)>::new(on_disconnect);
         let changed = Closure::<dyn Fn(HtmlElement)>::new(move |element| on_change(element, view));

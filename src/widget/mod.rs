@@ -25,6 +25,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use app::Ctx;
+#[cfg(feature = "status-view")]
 pub use app::Widget;
 use host::{MountOptions, View};
 use model::Prefill;
@@ -122,7 +123,11 @@ impl Mounted {
             let ctx = Ctx::new(hub, host, inner, view, prefill);
             match view {
                 View::Badge => Either::Left(view! { <badge::Badge ctx clickable/> }),
+                #[cfg(feature = "status-view")]
                 View::Order | View::Status => Either::Right(view! { <Widget ctx/> }),
+                // The badge-only bundle: the loader never sends it an order or a status list.
+                #[cfg(not(feature = "status-view"))]
+                View::Order | View::Status => Either::Right(()),
             }
         });
         self.prefill = prefill_slot.take();
@@ -260,6 +265,31 @@ fn element_changed(element: HtmlElement, view: View) {
 #[wasm_bindgen(js_name = defineElements)]
 pub fn define_elements() {
     host::define_elements(element_connected, element_disconnected, element_changed);
+}
+
+/// Mounts the widget into a custom element the loader (`pkg/embed.js`) defined, when it
+/// connects; `view` is "order", "status" or "badge". The loader defines the elements itself so
+/// that a `<bgcheck-order>` can fetch the bundle with the form only when one appears.
+#[wasm_bindgen(js_name = connectElement)]
+pub fn connect_element(element: HtmlElement, view: &str) {
+    match View::named(view) {
+        Some(view) => element_connected(element, view),
+        None => web_sys::console::error_1(&JsValue::from_str("bgcheck: unknown view")),
+    }
+}
+
+/// Removes the widget of a loader-defined element that left the page.
+#[wasm_bindgen(js_name = disconnectElement)]
+pub fn disconnect_element(element: HtmlElement) {
+    element_disconnected(element);
+}
+
+/// Applies a loader-defined element's changed attributes.
+#[wasm_bindgen(js_name = changeElement)]
+pub fn change_element(element: HtmlElement, view: &str) {
+    if let Some(view) = View::named(view) {
+        element_changed(element, view);
+    }
 }
 
 /// Defines the custom elements as soon as the module loads; debug builds also install the

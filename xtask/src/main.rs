@@ -4,8 +4,8 @@
 //! `cargo xtask fuzz` (cargo-fuzz targets in `fuzz/`, bounded in time; not part of `test`).
 //!
 //! Each task installs what it is missing (the wasm32 target, the wasm-bindgen CLI of the
-//! version Cargo.lock pins, Chromium and its driver) so a fresh machine needs nothing but
-//! Rust, and a prepared one loses no time.
+//! version Cargo.lock pins, the pinned nightly for the shipped widget, Chromium and its
+//! driver) so a fresh machine needs nothing but Rust, and a prepared one loses no time.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +15,9 @@ use anyhow::{Context, Result, bail};
 
 mod imports;
 mod postgres;
+mod ship;
+mod size;
+mod toolchain;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const USAGE: &str = "usage: cargo xtask <demo [proxy flags…] | test | api-schema | lint | widget | size | bench-widget>";
@@ -251,19 +254,23 @@ fn build_widget() -> Result<PathBuf> {
         .join("wasm")
         .join("bgcheck.wasm");
     let pkg = root().join("pkg");
+    ship::fresh_dir(&pkg)?;
     run(Command::new(tools.join("wasm-bindgen"))
         .args(["--target", "web", "--out-name", "bgcheck", "--out-dir"])
         .arg(&pkg)
         .arg(&wasm))?;
+    ship::write_dev_loader(&pkg)?;
     say(&format!("widget written to {}", pkg.display()));
     Ok(pkg)
 }
 
-/// The widget as host pages download it: built, then shrunk by wasm-opt and terser.
+/// The widget as host pages download it (see `ship`): two bundles on the size-tuned nightly,
+/// shrunk by wasm-opt and terser, content-hashed and pre-compressed, behind `pkg/embed.js`.
 fn build_shipped_widget() -> Result<PathBuf> {
-    let pkg = build_widget()?;
-    optimise_wasm(&pkg)?;
-    Ok(pkg)
+    ensure_wasm_target()?;
+    let tools = ensure_wasm_bindgen()?;
+    let toolchain = toolchain::Toolchain::for_shipped_widget();
+    ship::build(&tools, toolchain)
 }
 
 /// RUSTFLAGS for the widget build: the caller's own, plus shorter source paths. Panic
@@ -811,6 +818,22 @@ fn lint() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The smaller bundles leave parts out; they must build warning-free too.
+    for bundle in ship::BUNDLES.iter().filter(|bundle| bundle.kind != "full") {
+        say(&format!("clippy, wasm32, the {} bundle", bundle.kind));
+        run(cargo().args([
+            "clippy",
+            "--lib",
+            "--no-default-features",
+            "--features",
+            bundle.features,
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
     say("rustfmt");
     run(cargo().args(["fmt", "--all", "--check"]))
 }
@@ -899,78 +922,6 @@ fn optimise_wasm(pkg: &Path) -> Result<()> {
     minify_glue(pkg)
 }
 
-/// Everything the host page downloads: the loader, the glue and its snippets, the wasm
-/// (which carries the CSS).
-fn shipped_files() -> Result<Vec<PathBuf>> {
-    let pkg = root().join("pkg");
-    let mut files = vec![
-        root().join("www").join("embed.js"),
-        pkg.join("bgcheck.js"),
-        pkg.join("bgcheck_bg.wasm"),
-    ];
-    let mut pending = vec![pkg.join("snippets")];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "js") {
-                files.push(path);
-            }
-        }
-    }
-    Ok(files)
-}
-
 fn size_report() -> Result<()> {
-    let root = root();
-    println!(
-        "{:<64} {:>10} {:>10} {:>10}",
-        "file", "raw", "gzip -9", "brotli 11"
-    );
-    let mut totals = [0usize; 3];
-    for path in shipped_files()? {
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let sizes = [bytes.len(), gzip_len(&bytes)?, brotli_len(&bytes)?];
-        for (total, size) in totals.iter_mut().zip(sizes) {
-            *total += size;
-        }
-        let name = path
-            .strip_prefix(&root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        println!(
-            "{name:<64} {:>10} {:>10} {:>10}",
-            sizes[0], sizes[1], sizes[2]
-        );
-    }
-    println!(
-        "{:<64} {:>10} {:>10} {:>10}",
-        "total (the CSS is inside the wasm)", totals[0], totals[1], totals[2]
-    );
-    println!(
-        "budget: 100 KB gzip for the complete widget; now {:.1} KB",
-        totals[1] as f64 / 1000.0
-    );
-    Ok(())
-}
-
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len())
-}
-
-fn brotli_len(bytes: &[u8]) -> Result<usize> {
-    let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
-    Ok(out.len())
+    size::report(&root().join("pkg"))
 }

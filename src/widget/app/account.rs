@@ -41,11 +41,16 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
     if !ordering {
         ctx.ready();
     }
+    #[cfg(feature = "order-form")]
+    let panel = ordering.then(|| view! { <OrderPanel ctx/> });
+    // The badges bundle never mounts `<bgcheck-order>`: the loader sends it to the full one.
+    #[cfg(not(feature = "order-form"))]
+    let panel = ();
     view! {
         <AccountLink ctx session/>
         {state}
         <Orders ctx/>
-        {ordering.then(|| view! { <OrderPanel ctx/> })}
+        {panel}
     }
 }
 

@@ -1,5 +1,7 @@
 //! The widget's components. They only wire signals to the DOM; the rules live in
 //! [`super::model`] and the domain module.
+// Without the order form (the badges bundle) the helpers only the form calls go unused.
+#![cfg_attr(not(feature = "order-form"), allow(dead_code, unused_imports))]
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -23,18 +25,30 @@ use super::model::{
     AccountView, OrderForm, Picker, Prefill, badge_of, package_name, package_price, upsert,
 };
 
+#[cfg(feature = "status-view")]
 mod account;
+#[cfg(feature = "order-form")]
 mod form;
+#[cfg(feature = "status-view")]
 mod manage;
+#[cfg(feature = "status-view")]
 mod orders;
+#[cfg(feature = "order-form")]
 mod picker;
+#[cfg(feature = "status-view")]
 mod unlink;
 
+#[cfg(feature = "status-view")]
 use account::*;
+#[cfg(feature = "order-form")]
 use form::*;
+#[cfg(feature = "status-view")]
 use manage::*;
+#[cfg(feature = "status-view")]
 use orders::*;
+#[cfg(feature = "order-form")]
 use picker::*;
+#[cfg(feature = "status-view")]
 use unlink::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
@@ -322,6 +336,7 @@ fn focus_field(root: &HtmlElement, field: Field) {
     }
 }
 
+#[cfg(feature = "status-view")]
 /// The whole widget: account state first, then the orders and, for `<bgcheck-order>`, the form.
 #[component]
 pub fn Widget(
