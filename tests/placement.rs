@@ -187,6 +187,32 @@ async fn checkr_busy_beyond_the_waits_keeps_the_order_sending_and_the_reconciler
     assert_eq!(seen[0]["busy"], false);
     assert_eq!(seen[0]["badge"]["label"], "Invitation Sent");
     assert_eq!(sandbox_invitations(&harness).await.len(), 1);
+
+    // The order's history says who placed it and that the proxy, not a person, resumed it.
+    let order_id = order["id"].as_str().unwrap();
+    let (status, history) = harness
+        .get_as(
+            ACCOUNT,
+            Role::Admin,
+            &format!("/api/orders/{order_id}/history"),
+        )
+        .await;
+    assert_eq!(status, 200, "{history}");
+    let steps: Vec<(&str, &str)> = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["action"].as_str().unwrap(),
+                entry["actor"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(steps.len(), 2, "{history}");
+    assert_eq!(steps[0].0, "ordered");
+    assert_ne!(steps[0].1, "proxy");
+    assert_eq!(steps[1], ("retried", "proxy"));
     harness.stop().await;
 }
 

@@ -2,7 +2,7 @@
 //! the account's audit log in [`audit`], report tags in [`tags`].
 //!
 //! Every change writes its audit row in the transaction of the change (see the store's
-//! `record_cancellation`, `link_resend` and `set_order_tags`); refusals change nothing and
+//! `insert_order`, `claim_order`, `record_cancellation` and `set_order_tags`); refusals change nothing and
 //! are logged alone.
 
 mod audit;
@@ -27,7 +27,7 @@ use super::orders::{
     OrderView, OrderingAccount, ordering_account_by_id, respond, send, validate_for,
 };
 use super::placement::LEASE_SECONDS;
-use super::store::{AuditEntry, AuditOutcome, LeaseGrant, OrderRecord};
+use super::store::{AuditEntry, AuditOutcome, LeaseGrant, OrderOrigin, OrderRecord};
 
 /// The routes, mounted under `/api`.
 pub fn routes() -> Router<AppState> {
@@ -81,22 +81,28 @@ pub(super) async fn note_unlinked(state: &AppState, identity: &Identity) {
     append_alone(state, entry).await;
 }
 
-/// Logs that the caller placed (or retried) `order_id`.
-pub(super) async fn note_order(
+/// The audit row of `action` on an order by the caller, as of now; the store writes it in
+/// the transaction of the change, with the order's id.
+pub(super) fn order_audit(
     state: &AppState,
     identity: &Identity,
     action: AuditAction,
-    order_id: &str,
-) {
-    let entry = audit_entry(
-        state,
-        identity,
-        action,
-        Some(order_id),
-        AuditOutcome::Succeeded,
-        "",
-    );
-    append_alone(state, entry).await;
+) -> AuditEntry {
+    audit_entry(state, identity, action, None, AuditOutcome::Succeeded, "")
+}
+
+/// The audit row of the proxy resuming an order left on its way (a crash, a restart).
+pub(super) fn resume_audit(state: &AppState, account_id: &str) -> AuditEntry {
+    AuditEntry {
+        at: state.now(),
+        account_id: account_id.to_owned(),
+        actor: "proxy".to_owned(),
+        role: None,
+        action: AuditAction::Retried,
+        order_id: None,
+        outcome: AuditOutcome::Succeeded,
+        detail: "resumed after an interruption".to_owned(),
+    }
 }
 
 async fn load_order(
@@ -269,35 +275,23 @@ async fn resend_order(
         .store
         .insert_order(
             &account.record.id,
-            &identity.user_id,
+            &OrderOrigin {
+                ordered: audit_entry(
+                    &state,
+                    &identity,
+                    AuditAction::Ordered,
+                    None,
+                    AuditOutcome::Succeeded,
+                    "",
+                ),
+                resent_from: Some(old.id.clone()),
+            },
             &old.custom_id,
             old.region,
             &old.draft,
             &lease,
             &state.now(),
         )
-        .await?;
-    let rows = vec![
-        audit_entry(
-            &state,
-            &identity,
-            AuditAction::Resent,
-            Some(&old.id),
-            AuditOutcome::Succeeded,
-            format!("resent as {}", order.id),
-        ),
-        audit_entry(
-            &state,
-            &identity,
-            AuditAction::Ordered,
-            Some(&order.id),
-            AuditOutcome::Succeeded,
-            format!("resend of {}", old.id),
-        ),
-    ];
-    state
-        .store
-        .link_resend(&account.record.id, &old.id, &order.id, rows)
         .await?;
     tracing::info!(order = %order.id, resent_from = %old.id, "order resent");
     state.publish(order.clone());

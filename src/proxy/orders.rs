@@ -28,7 +28,9 @@ use super::identity::{Identity, Role};
 use super::oauth::ConnectLinks;
 use super::placement::{self, LEASE_SECONDS, Placed, Sender, place};
 use super::secret::Secret;
-use super::store::{AccountRecord, Claim, ConnectionState, Failure, LeaseGrant, OrderRecord};
+use super::store::{
+    AccountRecord, Claim, ConnectionState, Failure, LeaseGrant, OrderOrigin, OrderRecord,
+};
 
 /// The widget-facing routes, mounted under `/api`.
 pub fn routes() -> Router<AppState> {
@@ -342,7 +344,10 @@ async fn create_order(
         .store
         .insert_order(
             &account.record.id,
-            &identity.user_id,
+            &OrderOrigin {
+                ordered: super::manage::order_audit(&state, &identity, AuditAction::Ordered),
+                resent_from: None,
+            },
             &custom_id,
             region,
             &draft,
@@ -351,7 +356,6 @@ async fn create_order(
         )
         .await?;
     tracing::info!(order = %order.id, "order created");
-    super::manage::note_order(&state, &identity, AuditAction::Ordered, &order.id).await;
     // Every viewer sees it "Sending" while it goes out.
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
@@ -385,6 +389,7 @@ async fn retry_order(
             &lease,
             unix_now,
             &state.now(),
+            &super::manage::order_audit(&state, &identity, AuditAction::Retried),
         )
         .await?;
     let order = match claimed {
@@ -403,7 +408,6 @@ async fn retry_order(
         }
     };
     tracing::info!(order = %order.id, step = order.step.as_str(), "retrying order");
-    super::manage::note_order(&state, &identity, AuditAction::Retried, &order.id).await;
     state.publish(order.clone());
     let placed = send(&state, account, order, lease, valid, unix_now).await?;
     respond(&state, placed, identity.role, StatusCode::OK)

@@ -410,7 +410,14 @@ async fn resume(
     let lease = LeaseGrant::new(unix_now, LEASE_SECONDS);
     let order = match state
         .store
-        .claim_order(account_id, order_id, &lease, unix_now, &state.now())
+        .claim_order(
+            account_id,
+            order_id,
+            &lease,
+            unix_now,
+            &state.now(),
+            &super::manage::resume_audit(state, account_id),
+        )
         .await?
     {
         Claim::Claimed(order) => order,

@@ -23,7 +23,7 @@ mod reads;
 mod sealing;
 mod sqlite;
 
-pub use audit::{AuditEntry, AuditOutcome, AuditRecord};
+pub use audit::{AuditEntry, AuditOutcome, AuditRecord, OrderOrigin};
 pub use oauth::PendingConnection;
 pub use outbox::{AttemptResult, DeliveryAttempt, NextStep, OutboxDelivery};
 pub use reads::{PendingRead, ReadApplied, ReadObject};
@@ -323,7 +323,7 @@ dispatch! {
     fn insert_order(
         &self,
         account_id: &str,
-        ordered_by: &str,
+        origin: &OrderOrigin,
         custom_id: &str,
         region: Region,
         draft: &OrderDraft,
@@ -379,7 +379,8 @@ dispatch! {
         order_id: &str,
         lease: &LeaseGrant,
         unix_now: i64,
-        now: &str
+        now: &str,
+        audit: &AuditEntry
     ) -> Claim;
     /// Orders stopped on their way (a sending step whose lease is free at `unix_now`), as
     /// `(account, order)` ids, oldest first: what the reconciler resumes.
@@ -465,7 +466,6 @@ dispatch! {
         audit: AuditEntry
     ) -> Option<OrderRecord>;
     /// Links a resent order to the one it replaces, with the audit rows of both.
-    fn link_resend(&self, account_id: &str, resent_from: &str, order_id: &str, audit: Vec<AuditEntry>) -> ();
     /// The order this one was resent from, if it was.
     fn resent_from(&self, account_id: &str, order_id: &str) -> Option<String>;
     /// Records the report's tags as last set, with the audit row.

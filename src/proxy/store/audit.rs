@@ -73,6 +73,45 @@ impl AuditEntry {
     }
 }
 
+/// Who creates an order, and from which order if it is a resend: the audit rows (and the
+/// resend's link) are written in the new order's own transaction, so a crash never keeps the
+/// order without them.
+#[derive(Debug, Clone)]
+pub struct OrderOrigin {
+    /// The `Ordered` row, its `order_id` left empty: the store fills in the new order's id.
+    pub ordered: AuditEntry,
+    /// The order this one resends, if any.
+    pub resent_from: Option<String>,
+}
+
+impl OrderOrigin {
+    /// The rows for the new order `order_id`: `Ordered` on it, and for a resend `Resent` on
+    /// the old order naming the new one.
+    pub(super) fn rows(&self, order_id: &str) -> Vec<AuditEntry> {
+        let mut ordered = self.ordered.clone();
+        ordered.order_id = Some(order_id.to_owned());
+        let Some(old) = &self.resent_from else {
+            return vec![ordered];
+        };
+        ordered.detail = format!("resend of {old}");
+        let resent = AuditEntry {
+            action: AuditAction::Resent,
+            order_id: Some(old.clone()),
+            detail: format!("resent as {order_id}"),
+            ..self.ordered.clone()
+        };
+        vec![resent, ordered]
+    }
+}
+
+/// `entry` about the order `order_id`.
+pub(super) fn about(entry: &AuditEntry, order_id: &str) -> AuditEntry {
+    AuditEntry {
+        order_id: Some(order_id.to_owned()),
+        ..entry.clone()
+    }
+}
+
 /// A stored row, with its position in the account's log.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {

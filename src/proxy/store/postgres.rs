@@ -42,6 +42,7 @@ use tls::Connect;
 
 use super::super::crypto::{Vault, digest};
 use super::super::secret::Secret;
+use super::audit::{AuditEntry, OrderOrigin, about};
 use super::oauth::PendingConnection;
 use super::reads::ReadObject;
 use super::sealing::{CHECK_CONTEXT, CHECK_PLAINTEXT, token_context};
@@ -368,7 +369,7 @@ impl PostgresStore {
     pub(super) async fn insert_order(
         &self,
         account_id: &str,
-        ordered_by: &str,
+        origin: &OrderOrigin,
         custom_id: &str,
         region: Region,
         draft: &OrderDraft,
@@ -395,7 +396,7 @@ impl PostgresStore {
                     &account_id,
                     &custom_id,
                     &region_name(region),
-                    &ordered_by,
+                    &origin.ordered.actor,
                     &draft_json,
                     &OrderStep::Drafted.as_str(),
                     &folded_json,
@@ -410,6 +411,7 @@ impl PostgresStore {
             .await?;
         let record = order_from_row(&row)?;
         outbox::order_created(&transaction, &record).await?;
+        manage::record_origin_in(&transaction, &record, origin).await?;
         transaction.commit().await?;
         Ok(record)
     }
@@ -609,6 +611,7 @@ impl PostgresStore {
         lease: &LeaseGrant,
         unix_now: i64,
         now: &str,
+        audit: &AuditEntry,
     ) -> anyhow::Result<Claim> {
         let fresh = StepKeys::generate();
         let mut client = self.client().await?;
@@ -655,6 +658,7 @@ impl PostgresStore {
             .await?;
         let claimed = order_from_row(&row)?;
         outbox::order_changed(&transaction, &claimed).await?;
+        manage::append_audit_in(&transaction, &about(audit, &claimed.id)).await?;
         transaction.commit().await?;
         Ok(Claim::Claimed(claimed))
     }

@@ -18,6 +18,7 @@ use crate::domain::validation::{OrderDraft, Region};
 
 use super::super::crypto::{Vault, digest};
 use super::super::secret::Secret;
+use super::audit::{AuditEntry, OrderOrigin, about};
 use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
 use super::{
@@ -442,7 +443,7 @@ impl SqliteStore {
     pub async fn insert_order(
         &self,
         account_id: &str,
-        ordered_by: &str,
+        origin: &OrderOrigin,
         custom_id: &str,
         region: Region,
         draft: &OrderDraft,
@@ -453,12 +454,10 @@ impl SqliteStore {
         let folded_json = serde_json::to_string(&FoldedOrder::default())?;
         let keys = StepKeys::generate();
         let lease = lease.clone();
-        let (account_id, ordered_by, custom_id, now) = (
-            account_id.to_owned(),
-            ordered_by.to_owned(),
-            custom_id.to_owned(),
-            now.to_owned(),
-        );
+        let origin = origin.clone();
+        let ordered_by = origin.ordered.actor.clone();
+        let (account_id, custom_id, now) =
+            (account_id.to_owned(), custom_id.to_owned(), now.to_owned());
         self.call(move |db| {
             let transaction = db.transaction()?;
             let next: i64 = transaction.query_row(
@@ -496,6 +495,7 @@ impl SqliteStore {
                 order_from_row,
             )?;
             outbox::order_created(&transaction, &record)?;
+            manage::record_origin_in(&transaction, &record, &origin)?;
             transaction.commit()?;
             Ok(record)
         })
@@ -715,12 +715,14 @@ impl SqliteStore {
         lease: &LeaseGrant,
         unix_now: i64,
         now: &str,
+        audit: &AuditEntry,
     ) -> anyhow::Result<Claim> {
-        let (account_id, order_id, lease, now) = (
+        let (account_id, order_id, lease, now, audit) = (
             account_id.to_owned(),
             order_id.to_owned(),
             lease.clone(),
             now.to_owned(),
+            audit.clone(),
         );
         let fresh = StepKeys::generate();
         self.call(move |db| {
@@ -761,6 +763,7 @@ impl SqliteStore {
             let claimed = load_order(&transaction, "id = ?1", [&order.id])?;
             if let Some(claimed) = &claimed {
                 outbox::order_changed(&transaction, claimed)?;
+                manage::append_audit_in(&transaction, &about(&audit, &claimed.id))?;
             }
             transaction.commit()?;
             Ok(claimed.map_or(Claim::Missing, Claim::Claimed))

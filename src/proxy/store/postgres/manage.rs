@@ -7,7 +7,9 @@ use crate::domain::events::EventObject;
 use crate::domain::time::Timestamp;
 
 use super::super::OrderRecord;
-use super::super::audit::{AUDIT_COLUMNS, AuditEntry, AuditRecord, record_from_columns};
+use super::super::audit::{
+    AUDIT_COLUMNS, AuditEntry, AuditRecord, OrderOrigin, record_from_columns,
+};
 use super::PostgresStore;
 use super::fold::{load_order, lock_account, save_folded};
 
@@ -35,6 +37,27 @@ pub(in crate::proxy::store) async fn append_audit_in(
             ],
         )
         .await?;
+    Ok(())
+}
+
+/// The new order's audit rows and, for a resend, its link to the old order, inside the
+/// transaction that creates it.
+pub(in crate::proxy::store) async fn record_origin_in(
+    transaction: &Transaction<'_>,
+    order: &OrderRecord,
+    origin: &OrderOrigin,
+) -> anyhow::Result<()> {
+    if let Some(old) = &origin.resent_from {
+        transaction
+            .execute(
+                "INSERT INTO order_links (order_id, account_id, resent_from) VALUES ($1, $2, $3)",
+                &[&order.id, &order.account_id, old],
+            )
+            .await?;
+    }
+    for row in origin.rows(&order.id) {
+        append_audit_in(transaction, &row).await?;
+    }
     Ok(())
 }
 
@@ -168,30 +191,6 @@ impl PostgresStore {
         let order = load_order(&transaction, "id = $1", &[&order.id]).await?;
         transaction.commit().await?;
         Ok(order)
-    }
-
-    /// Links a resent order to the one it replaces and writes the audit rows, in one
-    /// transaction.
-    pub(in crate::proxy::store) async fn link_resend(
-        &self,
-        account_id: &str,
-        resent_from: &str,
-        order_id: &str,
-        audit: Vec<AuditEntry>,
-    ) -> anyhow::Result<()> {
-        let mut client = self.client().await?;
-        let transaction = client.transaction().await?;
-        transaction
-            .execute(
-                "INSERT INTO order_links (order_id, account_id, resent_from) VALUES ($1, $2, $3)",
-                &[&order_id, &account_id, &resent_from],
-            )
-            .await?;
-        for entry in &audit {
-            append_audit_in(&transaction, entry).await?;
-        }
-        transaction.commit().await?;
-        Ok(())
     }
 
     /// The order this one was resent from, if it was.

@@ -6,7 +6,9 @@ use crate::domain::events::EventObject;
 use crate::domain::time::Timestamp;
 
 use super::super::OrderRecord;
-use super::super::audit::{AUDIT_COLUMNS, AuditEntry, AuditRecord, record_from_columns};
+use super::super::audit::{
+    AUDIT_COLUMNS, AuditEntry, AuditRecord, OrderOrigin, record_from_columns,
+};
 use super::{SqliteStore, load_order, save_folded};
 
 /// Appends one audit row inside the caller's transaction, so the row commits (or not) with
@@ -31,6 +33,25 @@ pub(in crate::proxy::store) fn append_audit_in(
             entry.stored_detail(),
         ],
     )?;
+    Ok(())
+}
+
+/// The new order's audit rows and, for a resend, its link to the old order, inside the
+/// transaction that creates it.
+pub(in crate::proxy::store) fn record_origin_in(
+    transaction: &rusqlite::Connection,
+    order: &OrderRecord,
+    origin: &OrderOrigin,
+) -> rusqlite::Result<()> {
+    if let Some(old) = &origin.resent_from {
+        transaction.execute(
+            "INSERT INTO order_links (order_id, account_id, resent_from) VALUES (?1, ?2, ?3)",
+            params![order.id, order.account_id, old],
+        )?;
+    }
+    for row in origin.rows(&order.id) {
+        append_audit_in(transaction, &row)?;
+    }
     Ok(())
 }
 
@@ -143,34 +164,6 @@ impl SqliteStore {
             let order = load_order(&transaction, "id = ?1", [&order.id])?;
             transaction.commit()?;
             Ok(order)
-        })
-        .await
-    }
-
-    /// Links a resent order to the one it replaces and writes the audit rows, in one
-    /// transaction.
-    pub async fn link_resend(
-        &self,
-        account_id: &str,
-        resent_from: &str,
-        order_id: &str,
-        audit: Vec<AuditEntry>,
-    ) -> anyhow::Result<()> {
-        let (account_id, resent_from, order_id) = (
-            account_id.to_owned(),
-            resent_from.to_owned(),
-            order_id.to_owned(),
-        );
-        self.call(move |db| {
-            let transaction = db.transaction()?;
-            transaction.execute(
-                "INSERT INTO order_links (order_id, account_id, resent_from) VALUES (?1, ?2, ?3)",
-                params![order_id, account_id, resent_from],
-            )?;
-            for entry in &audit {
-                append_audit_in(&transaction, entry)?;
-            }
-            transaction.commit()
         })
         .await
     }
