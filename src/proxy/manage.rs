@@ -59,9 +59,7 @@ pub(super) fn audit_entry(
     }
 }
 
-/// Writes a row on its own: for refusals, which change nothing, and for order placement and
-/// retries, whose store calls predate the log (a crash between the two loses the row, never
-/// the order).
+/// Writes a row on its own: for refusals, which change nothing.
 async fn append_alone(state: &AppState, entry: AuditEntry) {
     if let Err(error) = state.store.append_audit(entry).await {
         tracing::warn!(error = %format!("{error:#}"), "audit row not written");
