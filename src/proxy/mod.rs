@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod identity;
+pub mod karmacheck;
 pub mod live;
 pub mod oauth;
 pub mod orders;
@@ -57,6 +58,7 @@ pub struct AppState {
     data_dir: Arc<std::path::PathBuf>,
     store: Store,
     checkr: CheckrClient,
+    karmacheck: karmacheck::KarmaCheckClient,
     catalogs: CatalogCache,
     sessions: Signer,
     oauth_tickets: Signer,
@@ -82,6 +84,8 @@ pub struct AppState {
 pub struct Provider {
     /// Checkr API base.
     pub api_base: String,
+    /// KarmaCheck API base, when accounts may connect to KarmaCheck.
+    pub karmacheck_api_base: Option<String>,
     /// Base of the hosted authorize pages.
     pub partner_base: String,
     /// Base of report links.
@@ -118,6 +122,10 @@ impl AppState {
         };
         Ok(Self {
             events: webhooks::EventWriter::start(store.clone()),
+            karmacheck: karmacheck::KarmaCheckClient::new(
+                provider.karmacheck_api_base.as_deref(),
+                policy.request_timeout,
+            )?,
             checkr: CheckrClient::new(&provider.api_base, policy)?,
             config: Arc::new(config),
             mode,
@@ -298,6 +306,7 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = orders::routes()
+        .merge(karmacheck::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))
@@ -431,6 +440,9 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
             let sandbox_base = format!("http://{sandbox_address}");
             let provider = Provider {
                 api_base: sandbox_base.clone(),
+                karmacheck_api_base: Some(config.karmacheck_api_base.clone().unwrap_or_else(
+                    || format!("{sandbox_base}{}", crate::sandbox::KARMACHECK_PREFIX),
+                )),
                 partner_base: config
                     .checkr_partner_base
                     .clone()
@@ -561,6 +573,7 @@ fn production_provider(config: &Config) -> anyhow::Result<Provider> {
             .checkr_api_base
             .clone()
             .ok_or_else(|| missing("the Checkr API base", "--checkr-api-base"))?,
+        karmacheck_api_base: config.karmacheck_api_base.clone(),
         partner_base: config
             .checkr_partner_base
             .clone()

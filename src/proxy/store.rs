@@ -15,6 +15,7 @@ use crate::domain::validation::{OrderDraft, Region};
 use super::crypto::Vault;
 use super::secret::Secret;
 
+mod karmacheck;
 mod oauth;
 mod outbox;
 mod postgres;
@@ -22,6 +23,7 @@ mod reads;
 mod sealing;
 mod sqlite;
 
+pub use karmacheck::{KarmaCheckConnection, KarmaCheckCredentials, NewKarmaCheckConnection};
 pub use oauth::PendingConnection;
 pub use outbox::{AttemptResult, DeliveryAttempt, NextStep, OutboxDelivery};
 pub use reads::{PendingRead, ReadApplied, ReadObject};
@@ -447,6 +449,18 @@ dispatch! {
     /// Takes a started flow out of the store: a state is good for one callback, whatever
     /// that callback then decides.
     fn take_pending_connection(&self, nonce_digest: &str) -> Option<PendingConnection>;
+}
+
+dispatch! {
+    /// Stores the account's KarmaCheck connection (replacing an earlier one); `false` when
+    /// the account does not exist.
+    fn save_karmacheck_connection(&self, account_id: &str, connection: NewKarmaCheckConnection) -> bool;
+    /// The account's KarmaCheck connection, credentials opened.
+    fn karmacheck_connection(&self, account_id: &str) -> Option<KarmaCheckConnection>;
+    /// The account and password digest a KarmaCheck webhook username belongs to.
+    fn karmacheck_webhook_login(&self, username: &str) -> Option<(String, String)>;
+    /// Forgets the account's KarmaCheck connection; `false` when it had none.
+    fn forget_karmacheck_connection(&self, account_id: &str) -> bool;
 }
 
 dispatch! {

@@ -26,6 +26,7 @@ use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
 mod fold;
+mod karmacheck;
 mod notify;
 mod outbox;
 mod schema;
@@ -237,6 +238,9 @@ impl PostgresStore {
                     .await?;
             }
         }
+        karmacheck::reseal(transaction, &self.vault)
+            .await
+            .context("a KarmaCheck credential does not open")?;
         let check = self.vault.seal(CHECK_PLAINTEXT, CHECK_CONTEXT)?;
         transaction.execute("DELETE FROM sealing_key", &[]).await?;
         transaction

@@ -22,6 +22,7 @@ use super::{
     LinkOutcome, OrderRecord, StepKeys, customer_type_from, parse_region, region_name,
 };
 
+pub(super) mod karmacheck;
 mod outbox;
 
 /// Schema changes, applied in order at start; the index of the last applied one is stored.
@@ -171,6 +172,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX ats_delivery_attempts_by_account ON ats_delivery_attempts(account_id, attempted_at);
     CREATE TABLE ats_outbox_switch (enabled INTEGER NOT NULL);
+"#,
+    r#"
+    CREATE TABLE karmacheck_connections (
+        account_id              TEXT PRIMARY KEY REFERENCES accounts(id),
+        api_key                 TEXT NOT NULL,
+        client_access_token     TEXT NOT NULL,
+        webhook_username        TEXT NOT NULL UNIQUE,
+        webhook_password_digest TEXT NOT NULL,
+        connected_at            TEXT NOT NULL
+    );
 "#,
 ];
 

@@ -139,4 +139,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX ats_delivery_attempts_by_account ON ats_delivery_attempts(account_id, attempted_at);
     CREATE TABLE ats_outbox_switch (enabled BOOLEAN NOT NULL);
 "#,
+    r#"
+    CREATE TABLE karmacheck_connections (
+        account_id              TEXT PRIMARY KEY REFERENCES accounts(id),
+        api_key                 TEXT NOT NULL,
+        client_access_token     TEXT NOT NULL,
+        webhook_username        TEXT NOT NULL UNIQUE,
+        webhook_password_digest TEXT NOT NULL,
+        connected_at            TEXT NOT NULL
+    );
+"#,
 ];
