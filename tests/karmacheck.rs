@@ -186,3 +186,456 @@ async fn disconnecting_karmacheck_forgets_the_credentials() {
     assert_eq!(status, 404);
     harness.stop().await;
 }
+
+/// The webhook login the proxy made for a connected account.
+struct Login {
+    url: String,
+    username: String,
+    password: String,
+}
+
+/// Connects `fresh-start` to a new KarmaCheck group whose subscription holds its events
+/// until the test releases them (so no delivery races the test).
+async fn connected(harness: &Harness) -> (GroupCredentials, Login) {
+    let group = new_group(harness);
+    let (status, body) = connect(harness, ACCOUNT, &group).await;
+    assert_eq!(status, 200, "{body}");
+    let login = Login {
+        url: body["webhook"]["url"].as_str().unwrap().to_owned(),
+        username: body["webhook"]["username"].as_str().unwrap().to_owned(),
+        password: body["webhook"]["password"].as_str().unwrap().to_owned(),
+    };
+    let response = harness
+        .http
+        .post(harness.sandbox("/karmacheck/sandbox/subscriptions"))
+        .json(&json!({
+            "group_profile_id": group.group_profile_id,
+            "url": login.url,
+            "username": login.username,
+            "password": login.password,
+            "hold": true,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    (group, login)
+}
+
+async fn first_karmacheck_package(harness: &Harness) -> String {
+    let (status, packages) = harness.get(ACCOUNT, "/api/karmacheck/packages").await;
+    assert_eq!(status, 200, "{packages}");
+    packages[0]["id"].as_str().unwrap().to_owned()
+}
+
+fn case_order(custom_id: &str, package: &str, email: &str) -> Value {
+    json!({
+        "custom_id": custom_id,
+        "package_id": package,
+        "email": email,
+        "first_name": "Ana-María",
+        "last_name": "O'Neil, Jr.",
+    })
+}
+
+/// Places an order and returns its view.
+async fn order(harness: &Harness, custom_id: &str, email: &str) -> Value {
+    let package = first_karmacheck_package(harness).await;
+    let (status, order) = harness
+        .post(
+            ACCOUNT,
+            "/api/karmacheck/orders",
+            &case_order(custom_id, &package, email),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    order
+}
+
+/// Moves the sandbox case to `target` (an overall status, or the four attributes).
+async fn move_case(harness: &Harness, case_id: &str, target: Value) {
+    let response = harness
+        .http
+        .post(harness.sandbox(&format!("/karmacheck/sandbox/cases/{case_id}/status")))
+        .json(&target)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
+/// Releases every held event to the proxy, in order; asserts each was accepted.
+async fn deliver(harness: &Harness) -> usize {
+    let delivered: Vec<Value> = harness
+        .http
+        .post(harness.sandbox("/karmacheck/sandbox/webhooks/deliver"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for attempt in &delivered {
+        assert_eq!(attempt["status"], 200, "{attempt}");
+    }
+    delivered.len()
+}
+
+async fn badges(harness: &Harness, custom_id: &str) -> Vec<Value> {
+    let (status, orders) = harness
+        .get(
+            ACCOUNT,
+            &format!("/api/karmacheck/candidates/{custom_id}/orders"),
+        )
+        .await;
+    assert_eq!(status, 200, "{orders}");
+    orders.as_array().unwrap().clone()
+}
+
+async fn badge(harness: &Harness, custom_id: &str) -> (String, String, bool) {
+    let orders = badges(harness, custom_id).await;
+    let badge = &orders[0]["badge"];
+    (
+        badge["label"].as_str().unwrap().to_owned(),
+        badge["tone"].as_str().unwrap().to_owned(),
+        badge["is_final"].as_bool().unwrap(),
+    )
+}
+
+/// The seed's three tables, row by row: the overall status the control drives the case to,
+/// and the badge label and finality the seed gives it (with the tone the widget styles).
+const SEED_ROWS: [(&str, &str, &str, bool); 14] = [
+    ("invitation_sent", "Invitation sent", "neutral", false),
+    (
+        "authorization_in_progress",
+        "Authorization in progress",
+        "neutral",
+        false,
+    ),
+    (
+        "processing_screenings",
+        "Processing screenings",
+        "progress",
+        false,
+    ),
+    (
+        "waiting_for_parental_consent",
+        "Waiting for parental consent",
+        "neutral",
+        false,
+    ),
+    (
+        "verifying_candidate_input",
+        "Verifying candidate input",
+        "neutral",
+        false,
+    ),
+    ("reviewing_order", "Reviewing order", "neutral", false),
+    ("blocked", "Blocked", "attention", false),
+    ("canceled", "Canceled", "negative", true),
+    ("needs_review", "Needs review", "attention", true),
+    ("clear", "Clear", "positive", true),
+    ("placed", "Placed", "positive", true),
+    (
+        "pre_adverse_action",
+        "Pre-adverse action",
+        "attention",
+        false,
+    ),
+    (
+        "dispute_adverse_action",
+        "Dispute adverse action",
+        "attention",
+        false,
+    ),
+    ("adverse_action", "Adverse action", "negative", true),
+];
+
+#[tokio::test]
+async fn every_row_of_the_seed_reaches_the_badge_through_a_karmacheck_webhook() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let placed = order(&harness, "app-rows", "rows@example.com").await;
+    assert_eq!(placed["badge"]["label"], "Invitation sent", "{placed}");
+    let case_id = placed["case_id"].as_str().unwrap().to_owned();
+    // Backwards through the table, so every row is a change from the one before.
+    for (overall, label, tone, is_final) in SEED_ROWS.iter().rev() {
+        move_case(&harness, &case_id, json!({"overall": overall})).await;
+        assert!(deliver(&harness).await >= 1);
+        assert_eq!(
+            badge(&harness, "app-rows").await,
+            (label.to_string(), tone.to_string(), *is_final),
+            "{overall}"
+        );
+    }
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn the_seeds_alternative_combinations_map_to_the_same_rows() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let placed = order(&harness, "app-alt", "alt@example.com").await;
+    let case_id = placed["case_id"].as_str().unwrap().to_owned();
+    let rows = [
+        (
+            json!({"primary": "Complete", "secondary": "Consider", "adverse_action": "Cancel", "result": "Open"}),
+            "Needs review",
+        ),
+        (
+            json!({"primary": "Adjudicated", "adverse_action": "Cancel", "result": "Placed"}),
+            "Placed",
+        ),
+        (
+            json!({"primary": "Complete", "adverse_action": "Pre-Adverse", "result": "Pre-Adverse Action"}),
+            "Pre-adverse action",
+        ),
+        (
+            json!({"primary": "Complete", "adverse_action": "Dispute", "result": "Dispute Adverse Action"}),
+            "Dispute adverse action",
+        ),
+    ];
+    for (target, label) in rows {
+        move_case(&harness, &case_id, target.clone()).await;
+        deliver(&harness).await;
+        assert_eq!(badge(&harness, "app-alt").await.0, label, "{target}");
+    }
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_placed_case_reopened_for_review_shows_needs_review_again() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let placed = order(&harness, "app-rev", "rev@example.com").await;
+    let case_id = placed["case_id"].as_str().unwrap().to_owned();
+    move_case(&harness, &case_id, json!({"overall": "placed"})).await;
+    deliver(&harness).await;
+    assert_eq!(badge(&harness, "app-rev").await.0, "Placed");
+
+    move_case(
+        &harness,
+        &case_id,
+        json!({"primary": "Complete", "secondary": "Consider", "result": "Open"}),
+    )
+    .await;
+    deliver(&harness).await;
+    assert_eq!(
+        badge(&harness, "app-rev").await,
+        ("Needs review".to_owned(), "attention".to_owned(), true)
+    );
+    harness.stop().await;
+}
+
+async fn events(harness: &Harness) -> Vec<Value> {
+    harness
+        .http
+        .get(harness.sandbox("/karmacheck/sandbox/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn post_webhook(harness: &Harness, login: &Login, password: &str, body: &Value) -> u16 {
+    harness
+        .http
+        .post(&login.url)
+        .basic_auth(&login.username, Some(password))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn duplicate_and_out_of_order_deliveries_end_in_the_cases_current_state() {
+    let harness = Harness::start().await;
+    let (_, login) = connected(&harness).await;
+    let placed = order(&harness, "app-order", "order@example.com").await;
+    let case_id = placed["case_id"].as_str().unwrap().to_owned();
+    deliver(&harness).await;
+    move_case(&harness, &case_id, json!({"overall": "clear"})).await;
+    move_case(&harness, &case_id, json!({"overall": "placed"})).await;
+    let all = events(&harness).await;
+    let (clear, placed_event) = (&all[all.len() - 2]["body"], &all[all.len() - 1]["body"]);
+
+    // The later event first, then the earlier one, then the later one again.
+    for body in [placed_event, clear, placed_event] {
+        assert_eq!(
+            post_webhook(&harness, &login, &login.password, body).await,
+            200
+        );
+        assert_eq!(badge(&harness, "app-order").await.0, "Placed");
+    }
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_webhook_with_a_wrong_credential_is_refused_and_nothing_is_recorded() {
+    let harness = Harness::start().await;
+    let (_, login) = connected(&harness).await;
+    let placed = order(&harness, "app-cred", "cred@example.com").await;
+    let case_id = placed["case_id"].as_str().unwrap().to_owned();
+    deliver(&harness).await;
+    move_case(&harness, &case_id, json!({"overall": "placed"})).await;
+    let all = events(&harness).await;
+    let body = &all[all.len() - 1]["body"];
+
+    assert_eq!(
+        post_webhook(&harness, &login, "not-the-password", body).await,
+        401
+    );
+    let unauthenticated = harness
+        .http
+        .post(&login.url)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+    assert_eq!(badge(&harness, "app-cred").await.0, "Invitation sent");
+
+    // Not recorded: the same message with the right login is applied, not taken as a repeat.
+    assert_eq!(
+        post_webhook(&harness, &login, &login.password, body).await,
+        200
+    );
+    assert_eq!(badge(&harness, "app-cred").await.0, "Placed");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_case_for_the_same_email_asks_to_add_or_replace() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let first = order(&harness, "app-dup", "dup@example.com").await;
+    let package = first_karmacheck_package(&harness).await;
+    let (status, refused) = harness
+        .post(
+            ACCOUNT,
+            "/api/karmacheck/orders",
+            &case_order("app-dup", &package, "dup@example.com"),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["code"], "karmacheck_duplicate_email");
+    assert_eq!(refused["order"]["needs_override"], true);
+    assert_eq!(refused["order"]["badge"]["label"], "Not Sent");
+    let second = refused["order"]["id"].as_str().unwrap().to_owned();
+
+    let retry = format!("/api/karmacheck/orders/{second}/retry");
+    let (status, _) = harness.post(ACCOUNT, &retry, &json!({})).await;
+    assert_eq!(status, 409, "a retry without a choice is not sent");
+    let (status, replaced) = harness
+        .post(ACCOUNT, &retry, &json!({"order_override": "replace"}))
+        .await;
+    assert_eq!(status, 200, "{replaced}");
+    assert_eq!(replaced["attempts"], 2);
+    deliver(&harness).await;
+
+    let orders = badges(&harness, "app-dup").await;
+    assert_eq!(orders.len(), 2, "several cases per applicant");
+    let old = orders.iter().find(|o| o["id"] == first["id"]).unwrap();
+    assert_eq!(
+        old["badge"]["label"], "Canceled",
+        "the replaced case is canceled"
+    );
+    let new = orders.iter().find(|o| o["id"] == second.as_str()).unwrap();
+    assert_eq!(new["badge"]["label"], "Invitation sent");
+
+    let (status, added) = harness
+        .post(
+            ACCOUNT,
+            "/api/karmacheck/orders",
+            &case_order("app-dup", &package, "dup@example.com"),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let third = added["order"]["id"].as_str().unwrap();
+    let (status, _) = harness
+        .post(
+            ACCOUNT,
+            &format!("/api/karmacheck/orders/{third}/retry"),
+            &json!({"order_override": "add"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(badges(&harness, "app-dup").await.len(), 3);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_karmacheck_order_is_kept_and_sent_again() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let package = first_karmacheck_package(&harness).await;
+    let response = harness
+        .http
+        .post(harness.sandbox("/karmacheck/sandbox/faults/create"))
+        .json(&json!({"status": 500, "message": "Internal server error"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let (status, failed) = harness
+        .post(
+            ACCOUNT,
+            "/api/karmacheck/orders",
+            &case_order("app-fail", &package, "fail@example.com"),
+        )
+        .await;
+    assert_eq!(status, 502, "{failed}");
+    assert_eq!(failed["order"]["step"], "failed");
+    assert_eq!(failed["order"]["can_retry"], true);
+    let id = failed["order"]["id"].as_str().unwrap();
+
+    let (status, sent) = harness
+        .post(
+            ACCOUNT,
+            &format!("/api/karmacheck/orders/{id}/retry"),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["step"], "created");
+    assert_eq!(sent["badge"]["label"], "Invitation sent");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn names_karmacheck_would_refuse_are_caught_before_anything_is_sent() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let package = first_karmacheck_package(&harness).await;
+    let mut draft = case_order("app-name", &package, "name@example.com");
+    draft["first_name"] = json!("Ana<script>");
+    let (status, refused) = harness
+        .post(ACCOUNT, "/api/karmacheck/orders", &draft)
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused["fields"]["first_name"].is_string(), "{refused}");
+    assert!(badges(&harness, "app-name").await.is_empty());
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_karmacheck_token_is_renewed_without_the_user_noticing() {
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    first_karmacheck_package(&harness).await;
+    let response = harness
+        .http
+        .post(harness.sandbox("/karmacheck/sandbox/clock/advance"))
+        .json(&json!({"seconds": 7200}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    order(&harness, "app-expired", "expired@example.com").await;
+    harness.stop().await;
+}

@@ -320,6 +320,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/webhooks/checkr", post(webhooks::receive))
+        .route("/webhooks/karmacheck", post(karmacheck::webhook::receive))
         .route("/oauth/checkr/start", get(oauth::start))
         .route("/oauth/checkr/callback", get(oauth::callback))
         .nest("/api", api);
@@ -627,12 +628,15 @@ pub const DEMO_UNCONNECTED_ACCOUNT: (&str, &str) =
 
 /// Whether `id` is one of the demo's own ATS accounts, the only ones `/demo/*` acts on.
 pub fn is_demo_account(id: &str) -> bool {
-    id == DEMO_UNCONNECTED_ACCOUNT.0 || DEMO_ACCOUNTS.iter().any(|(demo, _, _)| *demo == id)
+    id == DEMO_UNCONNECTED_ACCOUNT.0
+        || id == karmacheck::demo::DEMO_KARMACHECK_ACCOUNT.0
+        || DEMO_ACCOUNTS.iter().any(|(demo, _, _)| *demo == id)
 }
 
 async fn link_demo_accounts(state: &AppState, sandbox: &Sandbox) -> anyhow::Result<()> {
     let (id, name) = DEMO_UNCONNECTED_ACCOUNT;
     state.store.ensure_account(id, name).await?;
+    karmacheck::demo::link_demo_account(state, sandbox).await?;
     for (id, name, data_set) in DEMO_ACCOUNTS {
         let credentials = sandbox.account(data_set);
         let customer_type = match state.store.account(id).await? {

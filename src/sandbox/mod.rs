@@ -140,8 +140,10 @@ impl Sandbox {
     /// Also delivers events as signed webhooks to the registered partner app.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let delivery = tokio::spawn(self.clone().deliver_forever());
+        let karmacheck_delivery = tokio::spawn(self.karmacheck.clone().deliver_webhooks());
         let served = axum::serve(listener, self.router()).await;
         delivery.abort();
+        karmacheck_delivery.abort();
         served
     }
 

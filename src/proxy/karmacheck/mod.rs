@@ -3,10 +3,13 @@
 
 pub mod account;
 pub mod client;
+pub mod demo;
+pub mod orders;
+pub mod webhook;
 
 pub use client::{KarmaCheckClient, KarmaCheckError};
 
 /// The KarmaCheck routes under `/api`.
 pub fn routes() -> axum::Router<super::AppState> {
-    account::routes()
+    account::routes().merge(orders::routes())
 }

@@ -27,6 +27,7 @@ use crate::domain::validation::{OrderDraft, Region};
 
 mod fold;
 mod karmacheck;
+mod karmacheck_orders;
 mod notify;
 mod outbox;
 mod schema;

@@ -5,10 +5,14 @@
 //! - `POST /auth/api` exchanges an API key and client access token for a bearer JWT that
 //!   expires (after [`TOKEN_LIFETIME`] seconds of the sandbox's KarmaCheck clock);
 //! - `GET /package/min/list` lists the group's packages;
-//! - `/sandbox/...` controls (no auth): advance the clock, so expiry is tested without
-//!   waiting.
+//! - `POST /case/create` and `GET /case/id/{caseId}` (see [`cases`]);
+//! - webhooks with per-subscription HTTP Basic credentials (see [`webhooks`]);
+//! - `/sandbox/...` controls (no auth): move a case to any state of the lifecycle, subscribe,
+//!   hold, release and redeliver events, fail the next case creation, advance the clock.
 
 mod auth;
+mod cases;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -58,12 +62,38 @@ pub(crate) struct KarmaState {
     pub(crate) tokens: HashMap<String, (usize, i64)>,
     /// Seconds added to the wall clock by the control API.
     pub(crate) clock_offset: i64,
+    pub(crate) cases: Vec<cases::Case>,
+    pub(crate) subscriptions: Vec<webhooks::Subscription>,
+    pub(crate) events: Vec<webhooks::KarmaEvent>,
+    /// Wakes the delivery task.
+    pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// The answer the next `POST /case/create` gets instead of a case.
+    pub(crate) next_create_fault: Option<KarmaError>,
 }
 
 impl KarmaState {
     pub(crate) fn now(&self) -> i64 {
         super::clock::now_seconds() + self.clock_offset
     }
+
+    /// Moves a case and announces the change.
+    pub(crate) fn set_case_state(
+        &mut self,
+        index: usize,
+        state: crate::domain::karmacheck::CaseState,
+        now: i64,
+    ) {
+        if let Some(case) = self.cases.get_mut(index) {
+            case.state = state;
+            case.modified = now;
+            self.emit_case_change(index);
+        }
+    }
+}
+
+/// KarmaCheck's timestamps (ISO 8601, as the sandbox writes them: whole seconds, UTC).
+pub(crate) fn timestamp(unix_seconds: i64) -> String {
+    super::clock::rfc3339_seconds(unix_seconds)
 }
 
 /// The KarmaCheck half of the sandbox; cloning shares the same state.
@@ -109,12 +139,29 @@ impl KarmaCheckSandbox {
         credentials
     }
 
+    /// Delivers webhooks as events are emitted, until the task is aborted.
+    pub async fn deliver_webhooks(self) {
+        self.deliver_forever().await;
+    }
+
     /// The KarmaCheck API and its controls, to be nested under [`KARMACHECK_PREFIX`].
     pub fn router(&self) -> Router {
         Router::new()
             .route("/auth/api", post(auth::authenticate))
             .route("/package/min/list", get(list_packages))
+            .route("/case/create", post(cases::create))
+            .route("/case/id/{case_id}", get(cases::read))
             .route("/sandbox/clock/advance", post(advance_clock))
+            .route("/sandbox/cases", get(cases::list))
+            .route("/sandbox/cases/{case_id}/status", post(cases::set_status))
+            .route("/sandbox/subscriptions", post(webhooks::subscribe))
+            .route("/sandbox/events", get(webhooks::list))
+            .route("/sandbox/webhooks/deliver", post(webhooks::deliver))
+            .route(
+                "/sandbox/events/{message_id}/redeliver",
+                post(webhooks::redeliver),
+            )
+            .route("/sandbox/faults/create", post(fail_next_create))
             .fallback(not_found)
             .with_state(self.clone())
     }
@@ -189,6 +236,23 @@ async fn list_packages(
         let group = auth::bearer_group(state, &headers)?;
         Ok(Json(state.groups[group].packages.clone()))
     })
+}
+
+#[derive(Deserialize)]
+struct Fault {
+    status: u16,
+    message: String,
+}
+
+/// `POST /sandbox/faults/create` (control): the next case creation fails with this answer.
+async fn fail_next_create(
+    axum::extract::State(sandbox): axum::extract::State<KarmaCheckSandbox>,
+    Json(fault): Json<Fault>,
+) -> StatusCode {
+    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    sandbox
+        .with_state(|state| state.next_create_fault = Some(KarmaError::new(status, fault.message)));
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize)]
