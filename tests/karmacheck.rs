@@ -639,3 +639,87 @@ async fn an_expired_karmacheck_token_is_renewed_without_the_user_noticing() {
     order(&harness, "app-expired", "expired@example.com").await;
     harness.stop().await;
 }
+
+/// The ATS backend's webhook endpoint: accepts everything and keeps the bodies.
+async fn ats_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let kept = std::sync::Arc::clone(&bodies);
+    let app = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move |body: String| {
+            let kept = std::sync::Arc::clone(&kept);
+            async move {
+                kept.lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&body).unwrap());
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, bodies)
+}
+
+#[tokio::test]
+async fn the_ats_backend_hears_each_karmacheck_status_change_including_a_reversal() {
+    let (url, bodies) = ats_receiver().await;
+    let database_url = if std::env::var("BGCHECK_TEST_STORE").as_deref() == Ok("postgres") {
+        support::fresh_postgres_database().await
+    } else {
+        None
+    };
+    let harness = Harness::start_configured(database_url, |config| {
+        config.ats_webhook_url = Some(bgcheck::proxy::secret::Secret::new(url));
+        config.ats_webhook_secret = Some(bgcheck::proxy::secret::Secret::new(
+            "whsec_C2FuZGJveC1hdHMtd2ViaG9vay1zZWNyZXQtMzI=",
+        ));
+    })
+    .await;
+    connected(&harness).await;
+    let placed = order(&harness, "app-ats", "ats@example.com").await;
+    let case_id = placed["case_id"].as_str().unwrap().to_owned();
+    move_case(&harness, &case_id, json!({"overall": "placed"})).await;
+    deliver(&harness).await;
+    move_case(
+        &harness,
+        &case_id,
+        json!({"primary": "Complete", "secondary": "Consider", "result": "Open"}),
+    )
+    .await;
+    deliver(&harness).await;
+
+    let wanted = ["Sending", "Invitation sent", "Placed", "Needs review"];
+    let mut orders = Vec::new();
+    for _ in 0..400 {
+        orders = bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|body| body["data"]["order_id"] == placed["id"])
+            .cloned()
+            .collect::<Vec<_>>();
+        if orders.len() >= wanted.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let labels: Vec<&str> = orders
+        .iter()
+        .map(|body| body["data"]["status"]["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, wanted, "{orders:#?}");
+    assert_eq!(orders[0]["type"], "order.created");
+    let last = &orders[3]["data"];
+    assert_eq!(last["provider"], "karmacheck");
+    assert_eq!(last["overall_status"], "needs_review");
+    assert_eq!(last["status"]["final"], true);
+    assert!(
+        !orders
+            .iter()
+            .any(|body| body.to_string().contains("ats@example.com")),
+        "no candidate contact details reach the ATS backend"
+    );
+    harness.stop().await;
+}

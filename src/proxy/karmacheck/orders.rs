@@ -250,6 +250,7 @@ async fn send(
                 order.read_stamp = Some(read.stamp);
             }
             state.store.save_case_order(&order).await?;
+            state.wake_ats_webhooks();
             Ok((success, Json(CaseOrderView::new(&order))).into_response())
         }
         Err(error) => {
@@ -264,6 +265,7 @@ async fn send(
                 message: error.to_string(),
             });
             state.store.save_case_order(&order).await?;
+            state.wake_ats_webhooks();
             tracing::warn!(order = %order.id, status = ?error.status(), "KarmaCheck refused or failed a case");
             Ok(failed(&error, duplicate, &order))
         }

@@ -14,6 +14,8 @@ use crate::domain::time::Timestamp;
 
 use super::{ConnectionState, OrderRecord};
 
+pub(super) mod karmacheck;
+
 /// Event types sent to the ATS backend.
 pub mod types {
     /// An order was submitted.

@@ -94,15 +94,16 @@ impl PostgresStore {
         let sealed = self
             .vault
             .seal(&serde_json::to_string(draft)?, &draft_context(&id))?;
-        self.client()
-            .await?
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        transaction
             .execute(
                 "INSERT INTO karmacheck_orders (id, account_id, custom_id, ordered_by, draft, \
                  step, attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'sending', 1, $6, $6)",
                 &[&id, &account_id, &custom_id, &ordered_by, &sealed, &now],
             )
             .await?;
-        Ok(CaseOrder {
+        let order = CaseOrder {
             id,
             account_id: account_id.to_owned(),
             custom_id: custom_id.to_owned(),
@@ -117,11 +118,19 @@ impl PostgresStore {
             read_stamp: None,
             created_at: now.to_owned(),
             updated_at: now.to_owned(),
-        })
+        };
+        super::outbox::karmacheck::created(&transaction, &order).await?;
+        transaction.commit().await?;
+        Ok(order)
     }
 
     pub(in super::super) async fn save_case_order(&self, order: &CaseOrder) -> anyhow::Result<()> {
-        save(&self.client().await?, order).await
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        save(&transaction, order).await?;
+        super::outbox::karmacheck::saved(&transaction, order).await?;
+        transaction.commit().await?;
+        Ok(())
     }
 
     pub(in super::super) async fn claim_case_order(
@@ -260,6 +269,7 @@ impl PostgresStore {
                         order.updated_at = now.to_owned();
                     }
                     save(&transaction, &order).await?;
+                    super::outbox::karmacheck::saved(&transaction, &order).await?;
                     changed = moved.then_some(order);
                 }
             }

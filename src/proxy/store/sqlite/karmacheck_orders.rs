@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::karmacheck_order::CaseStep;
 
+use super::super::super::crypto::Vault;
 use super::super::Failure;
 use super::super::karmacheck::{
     CaseDraft, CaseEventRecorded, CaseOrder, CaseRead, draft_context, read_is_newer,
@@ -97,15 +98,17 @@ fn save(db: &Connection, order: &CaseOrder) -> rusqlite::Result<()> {
     Ok(())
 }
 
+fn open_with(vault: &Vault, row: Row) -> anyhow::Result<CaseOrder> {
+    let opened = vault.open(&row.sealed_draft, &draft_context(&row.order.id))?;
+    Ok(CaseOrder {
+        draft: serde_json::from_str(opened.secret.expose())?,
+        ..row.order
+    })
+}
+
 impl SqliteStore {
     fn open_row(&self, row: Row) -> anyhow::Result<CaseOrder> {
-        let opened = self
-            .vault
-            .open(&row.sealed_draft, &draft_context(&row.order.id))?;
-        Ok(CaseOrder {
-            draft: serde_json::from_str(opened.secret.expose())?,
-            ..row.order
-        })
+        open_with(&self.vault, row)
     }
 
     /// Creates an order in the `Sending` step, its draft sealed.
@@ -139,7 +142,8 @@ impl SqliteStore {
         };
         let row = order.clone();
         self.call(move |db| {
-            db.execute(
+            let transaction = db.transaction()?;
+            transaction.execute(
                 "INSERT INTO karmacheck_orders (id, account_id, custom_id, ordered_by, draft, \
                  step, attempts, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                 params![
@@ -152,8 +156,9 @@ impl SqliteStore {
                     row.attempts,
                     row.created_at,
                 ],
-            )
-            .map(drop)
+            )?;
+            super::outbox::karmacheck::created(&transaction, &row)?;
+            transaction.commit()
         })
         .await?;
         Ok(order)
@@ -162,7 +167,13 @@ impl SqliteStore {
     /// Saves the order's step, case, failure, attempts and status.
     pub async fn save_case_order(&self, order: &CaseOrder) -> anyhow::Result<()> {
         let order = order.clone();
-        self.call(move |db| save(db, &order)).await
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            save(&transaction, &order)?;
+            super::outbox::karmacheck::saved(&transaction, &order)?;
+            transaction.commit()
+        })
+        .await
     }
 
     /// Moves a failed (or duplicate) order back to `Sending`, counting the attempt; `None`
@@ -297,6 +308,7 @@ impl SqliteStore {
             event.to_owned(),
             now.to_owned(),
         );
+        let vault = self.vault.clone();
         let row = self
             .call(move |db| {
                 let transaction = db.transaction()?;
@@ -337,7 +349,11 @@ impl SqliteStore {
                             row.order.updated_at = now.clone();
                         }
                         save(&transaction, &row.order)?;
-                        changed = moved.then_some(row);
+                        let order = open_with(&vault, row).map_err(|error| {
+                            rusqlite::Error::ToSqlConversionFailure(error.into())
+                        })?;
+                        super::outbox::karmacheck::saved(&transaction, &order)?;
+                        changed = moved.then_some(order);
                     }
                 }
                 transaction.commit()?;
@@ -347,9 +363,7 @@ impl SqliteStore {
         match row {
             None => Ok(CaseEventRecorded::Duplicate),
             Some(None) => Ok(CaseEventRecorded::Recorded(None)),
-            Some(Some(row)) => Ok(CaseEventRecorded::Recorded(Some(Box::new(
-                self.open_row(row)?,
-            )))),
+            Some(Some(order)) => Ok(CaseEventRecorded::Recorded(Some(Box::new(order)))),
         }
     }
 }
