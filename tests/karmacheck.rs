@@ -723,3 +723,59 @@ async fn the_ats_backend_hears_each_karmacheck_status_change_including_a_reversa
     );
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_page_moves_a_karmacheck_case_but_reaches_no_other_karmacheck_control() {
+    let harness = Harness::start().await;
+    let account = "harbor-health";
+    let (status, packages) = harness.get(account, "/api/karmacheck/packages").await;
+    assert_eq!(status, 200, "{packages}");
+    let package = packages[0]["id"].as_str().unwrap();
+    let (status, placed) = harness
+        .post(
+            account,
+            "/api/karmacheck/orders",
+            &case_order("A-demo", package, "demo@example.com"),
+        )
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    let case_id = placed["case_id"].as_str().unwrap();
+
+    let moved = harness
+        .http
+        .post(harness.url(&format!("/demo/sandbox/karmacheck/cases/{case_id}/status")))
+        .json(&json!({"overall": "placed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    // The demo account's subscription delivers live; the proxy reads the case again.
+    let mut label = String::new();
+    for _ in 0..200 {
+        let (_, orders) = harness
+            .get(account, "/api/karmacheck/candidates/A-demo/orders")
+            .await;
+        label = orders[0]["badge"]["label"].as_str().unwrap().to_owned();
+        if label == "Placed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(label, "Placed");
+
+    for path in [
+        "karmacheck/events",
+        "karmacheck/subscriptions",
+        "karmacheck/webhooks/deliver",
+    ] {
+        let refused = harness
+            .http
+            .post(harness.url(&format!("/demo/sandbox/{path}")))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 404, "{path}");
+    }
+    harness.stop().await;
+}
