@@ -113,6 +113,8 @@ async fn connect(
         return Err(ApiError::NotFound("account"));
     }
     state.forget_catalog(&identity.account_id);
+    // A bearer token of the previous credentials must not outlive them.
+    state.karmacheck.forget(&identity.account_id);
     tracing::info!(account = %identity.account_id, "account connected to KarmaCheck");
     let view = ConnectionView {
         provider: "karmacheck",
@@ -161,6 +163,7 @@ async fn disconnect(
         .await?
     {
         state.forget_catalog(&identity.account_id);
+        state.karmacheck.forget(&identity.account_id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("KarmaCheck connection"))
