@@ -779,3 +779,64 @@ async fn the_demo_page_moves_a_karmacheck_case_but_reaches_no_other_karmacheck_c
     }
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn a_key_rotation_keeps_the_karmacheck_credentials() {
+    use bgcheck::proxy::checkr::ClientPolicy;
+    use bgcheck::proxy::secret::Secret;
+    use bgcheck::proxy::store::{KarmaCheckCredentials, NewKarmaCheckConnection};
+    use bgcheck::proxy::{Config, start_with_policy};
+
+    let data = tempfile::tempdir().unwrap();
+    let config = |key: u8, previous: Option<u8>| {
+        let mut config = Config::for_data_dir(data.path());
+        config.encryption_key = Some(Secret::new(format!("{key:02x}").repeat(32)));
+        config.previous_encryption_key =
+            previous.map(|key| Secret::new(format!("{key:02x}").repeat(32)));
+        config
+    };
+    let running = start_with_policy(config(1, None), ClientPolicy::default())
+        .await
+        .unwrap();
+    let store = running.state.store();
+    store.ensure_account("tenant", "Tenant").await.unwrap();
+    let saved = store
+        .save_karmacheck_connection(
+            "tenant",
+            NewKarmaCheckConnection {
+                credentials: KarmaCheckCredentials {
+                    api_key: Secret::new("kc_key_rotation"),
+                    client_access_token: Secret::new("kc_token_rotation"),
+                },
+                webhook_username: "bgcheck-rotation".to_owned(),
+                webhook_password_digest: "digest".to_owned(),
+                connected_at: "2026-12-01T12:00:00Z".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(saved);
+    running.stop().await.unwrap();
+
+    // Started once with the new key and the old one: everything is sealed again.
+    let running = start_with_policy(config(2, Some(1)), ClientPolicy::default())
+        .await
+        .unwrap();
+    running.stop().await.unwrap();
+    let running = start_with_policy(config(2, None), ClientPolicy::default())
+        .await
+        .unwrap();
+    let connection = running
+        .state
+        .store()
+        .karmacheck_connection("tenant")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(connection.credentials.api_key.expose(), "kc_key_rotation");
+    assert_eq!(
+        connection.credentials.client_access_token.expose(),
+        "kc_token_rotation"
+    );
+    running.stop().await.unwrap();
+}
