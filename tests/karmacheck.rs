@@ -840,3 +840,51 @@ async fn a_key_rotation_keeps_the_karmacheck_credentials() {
     );
     running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_order_left_sending_by_a_sender_that_died_can_be_sent_again_later() {
+    use bgcheck::proxy::store::CaseDraft;
+
+    let harness = Harness::start().await;
+    connected(&harness).await;
+    let package = first_karmacheck_package(&harness).await;
+    let now = bgcheck::domain::time::Timestamp::from_unix_seconds(
+        i64::try_from(harness.running.state.clock().now()).unwrap(),
+    );
+    // As a proxy that died between writing the order and KarmaCheck's answer leaves it.
+    let stuck = harness
+        .running
+        .state
+        .store()
+        .insert_case_order(
+            ACCOUNT,
+            "recruiter",
+            "app-stuck",
+            &CaseDraft {
+                package_id: package,
+                email: "stuck@example.com".to_owned(),
+                given_name: "Sam".to_owned(),
+                family_name: "Lee".to_owned(),
+                middle_name: None,
+                phone: None,
+            },
+            now.as_str(),
+        )
+        .await
+        .unwrap();
+    let retry = format!("/api/karmacheck/orders/{}/retry", stuck.id);
+    assert_eq!(badges(&harness, "app-stuck").await[0]["can_retry"], false);
+    let (status, _) = harness.post(ACCOUNT, &retry, &Value::Null).await;
+    assert_eq!(status, 409, "a sender may still be at work");
+
+    harness
+        .running
+        .state
+        .clock()
+        .advance(std::time::Duration::from_secs(121));
+    assert_eq!(badges(&harness, "app-stuck").await[0]["can_retry"], true);
+    let (status, sent) = harness.post(ACCOUNT, &retry, &Value::Null).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["badge"]["label"], "Invitation sent");
+    harness.stop().await;
+}

@@ -468,9 +468,10 @@ dispatch! {
     fn insert_case_order(&self, account_id: &str, ordered_by: &str, custom_id: &str, draft: &CaseDraft, now: &str) -> CaseOrder;
     /// Saves a KarmaCheck order's step, case, failure, attempts and status.
     fn save_case_order(&self, order: &CaseOrder) -> ();
-    /// Moves a failed (or duplicate-email) KarmaCheck order back to `Sending`, counting the
-    /// attempt; `None` when it is not waiting to be sent again.
-    fn claim_case_order(&self, account_id: &str, order_id: &str, now: &str) -> Option<CaseOrder>;
+    /// Moves a failed (or duplicate-email) KarmaCheck order, or one left `Sending` since
+    /// before `stale_before` (its sender died), back to `Sending`, counting the attempt;
+    /// `None` when it is not waiting to be sent again.
+    fn claim_case_order(&self, account_id: &str, order_id: &str, stale_before: &str, now: &str) -> Option<CaseOrder>;
     /// One KarmaCheck order of an account.
     fn case_order(&self, account_id: &str, order_id: &str) -> Option<CaseOrder>;
     /// Every KarmaCheck order of one applicant, newest first.

@@ -37,6 +37,18 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// How long an order may stay `Sending` before it is taken for a sender that died: well past
+/// the client's request timeout.
+const SENDING_STALE_SECONDS: i64 = 120;
+
+/// Orders `Sending` since before this (RFC 3339) may be sent again.
+fn stale_before(state: &AppState) -> String {
+    let now = i64::try_from(state.clock().now()).unwrap_or(i64::MAX);
+    crate::domain::time::Timestamp::from_unix_seconds(now - SENDING_STALE_SECONDS)
+        .as_str()
+        .to_owned()
+}
+
 /// A KarmaCheck order as the widget shows it.
 #[derive(Debug, Serialize)]
 pub struct CaseOrderView {
@@ -61,15 +73,17 @@ pub struct CaseOrderView {
 }
 
 impl CaseOrderView {
-    /// The order as every role may see it (KarmaCheck orders carry no report link).
-    pub fn new(order: &CaseOrder) -> Self {
+    /// The order as every role may see it (KarmaCheck orders carry no report link);
+    /// `stale_before` tells an order whose sender died from one being sent.
+    pub fn new(order: &CaseOrder, stale_before: &str) -> Self {
         Self {
             id: order.id.clone(),
             provider: "karmacheck",
             custom_id: order.custom_id.clone(),
             package_id: order.draft.package_id.clone(),
             step: order.step,
-            can_retry: order.step.can_retry(),
+            can_retry: order.step.can_retry()
+                || (order.step == CaseStep::Sending && order.updated_at.as_str() < stale_before),
             needs_override: order.step == CaseStep::DuplicateEmail,
             failure: order.failure.clone(),
             case_id: order.case_id.clone(),
@@ -202,7 +216,12 @@ async fn retry(
     }
     let order = state
         .store
-        .claim_case_order(&identity.account_id, &id, &state.now())
+        .claim_case_order(
+            &identity.account_id,
+            &id,
+            &stale_before(&state),
+            &state.now(),
+        )
         .await?
         .ok_or_else(|| {
             ApiError::Conflict("this order is being sent or already has a case".to_owned())
@@ -251,7 +270,11 @@ async fn send(
             }
             state.store.save_case_order(&order).await?;
             state.wake_ats_webhooks();
-            Ok((success, Json(CaseOrderView::new(&order))).into_response())
+            Ok((
+                success,
+                Json(CaseOrderView::new(&order, &stale_before(state))),
+            )
+                .into_response())
         }
         Err(error) => {
             let duplicate = matches!(error, KarmaCheckError::Rejected { status: 409, .. });
@@ -267,13 +290,18 @@ async fn send(
             state.store.save_case_order(&order).await?;
             state.wake_ats_webhooks();
             tracing::warn!(order = %order.id, status = ?error.status(), "KarmaCheck refused or failed a case");
-            Ok(failed(&error, duplicate, &order))
+            Ok(failed(&error, duplicate, &order, &stale_before(state)))
         }
     }
 }
 
 /// The API's error shape, with the order as kept so it can be sent again.
-fn failed(error: &KarmaCheckError, duplicate: bool, order: &CaseOrder) -> Response {
+fn failed(
+    error: &KarmaCheckError,
+    duplicate: bool,
+    order: &CaseOrder,
+    stale_before: &str,
+) -> Response {
     let (status, code) = if duplicate {
         (StatusCode::CONFLICT, "karmacheck_duplicate_email")
     } else {
@@ -293,7 +321,7 @@ fn failed(error: &KarmaCheckError, duplicate: bool, order: &CaseOrder) -> Respon
             "status": status,
             "message": error.to_string(),
         })),
-        "order": CaseOrderView::new(order),
+        "order": CaseOrderView::new(order, stale_before),
     });
     (status, Json(body)).into_response()
 }
@@ -320,5 +348,11 @@ async fn candidate_orders(
         .store
         .case_orders_for_candidate(&identity.account_id, &custom_id)
         .await?;
-    Ok(Json(orders.iter().map(CaseOrderView::new).collect()))
+    let stale = stale_before(&state);
+    Ok(Json(
+        orders
+            .iter()
+            .map(|order| CaseOrderView::new(order, &stale))
+            .collect(),
+    ))
 }

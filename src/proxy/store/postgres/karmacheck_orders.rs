@@ -137,6 +137,7 @@ impl PostgresStore {
         &self,
         account_id: &str,
         order_id: &str,
+        stale_before: &str,
         now: &str,
     ) -> anyhow::Result<Option<CaseOrder>> {
         let row = self
@@ -146,9 +147,10 @@ impl PostgresStore {
                 &format!(
                     "UPDATE karmacheck_orders SET step = 'sending', attempts = attempts + 1, \
                      updated_at = $3 WHERE id = $1 AND account_id = $2 \
-                     AND step IN ('failed', 'duplicate_email') RETURNING {COLUMNS}"
+                     AND (step IN ('failed', 'duplicate_email') \
+                     OR (step = 'sending' AND updated_at < $4)) RETURNING {COLUMNS}"
                 ),
-                &[&order_id, &account_id, &now],
+                &[&order_id, &account_id, &now, &stale_before],
             )
             .await?;
         row.map(|row| self.case_order_from(&row)).transpose()

@@ -182,17 +182,23 @@ impl SqliteStore {
         &self,
         account_id: &str,
         order_id: &str,
+        stale_before: &str,
         now: &str,
     ) -> anyhow::Result<Option<CaseOrder>> {
-        let (account_id, order_id, now) =
-            (account_id.to_owned(), order_id.to_owned(), now.to_owned());
+        let (account_id, order_id, stale_before, now) = (
+            account_id.to_owned(),
+            order_id.to_owned(),
+            stale_before.to_owned(),
+            now.to_owned(),
+        );
         let row = self
             .call(move |db| {
                 let claimed = db.execute(
                     "UPDATE karmacheck_orders SET step = 'sending', attempts = attempts + 1, \
                      updated_at = ?3 WHERE id = ?1 AND account_id = ?2 \
-                     AND step IN ('failed', 'duplicate_email')",
-                    params![order_id, account_id, now],
+                     AND (step IN ('failed', 'duplicate_email') \
+                     OR (step = 'sending' AND updated_at < ?4))",
+                    params![order_id, account_id, now, stale_before],
                 )?;
                 if claimed == 0 {
                     return Ok(None);
