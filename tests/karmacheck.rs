@@ -888,3 +888,142 @@ async fn an_order_left_sending_by_a_sender_that_died_can_be_sent_again_later() {
     assert_eq!(sent["badge"]["label"], "Invitation sent");
     harness.stop().await;
 }
+
+/// Signs in to the KarmaCheck sandbox as `group`; the bearer token.
+async fn sandbox_token(harness: &Harness, group: &GroupCredentials) -> String {
+    let answer: Value = harness
+        .http
+        .post(harness.sandbox("/karmacheck/auth/api"))
+        .json(&json!({"apiKey": group.api_key, "clientAccessToken": group.client_access_token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["groupProfileId"], group.group_profile_id.as_str());
+    assert_eq!(
+        answer["token"].as_str().unwrap().split('.').count(),
+        3,
+        "a JWT"
+    );
+    answer["token"].as_str().unwrap().to_owned()
+}
+
+async fn karma_error(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["statusCode"], status, "{body}");
+    assert!(
+        body["message"].is_string() && body["error"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+#[tokio::test]
+async fn the_karmacheck_sandbox_answers_as_karmacheck_does() {
+    let harness = Harness::start().await;
+    let group = new_group(&harness);
+    let other = new_group(&harness);
+    let token = sandbox_token(&harness, &group).await;
+    let http = &harness.http;
+
+    let wrong = http
+        .post(harness.sandbox("/karmacheck/auth/api"))
+        .json(&json!({"apiKey": group.api_key, "clientAccessToken": other.client_access_token}))
+        .send()
+        .await
+        .unwrap();
+    karma_error(wrong, 401).await;
+    let anonymous = http
+        .get(harness.sandbox("/karmacheck/package/min/list"))
+        .send()
+        .await
+        .unwrap();
+    karma_error(anonymous, 401).await;
+
+    let packages: Value = http
+        .get(harness.sandbox("/karmacheck/package/min/list"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let package = packages[0]["id"].as_str().unwrap();
+    let create = |body: Value| {
+        http.post(harness.sandbox("/karmacheck/case/create"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let missing = karma_error(create(json!({"packageId": package})).await.unwrap(), 400).await;
+    assert!(
+        missing["message"].as_str().unwrap().contains("email"),
+        "{missing}"
+    );
+    let bad_name = json!({"packageId": package, "email": "a@example.com", "givenName": "A<b>",
+                          "familyName": "B", "autoProcess": false});
+    karma_error(create(bad_name).await.unwrap(), 400).await;
+
+    let good = json!({"packageId": package, "email": "a@example.com", "givenName": "A",
+                      "familyName": "B", "autoProcess": false});
+    let created = create(good.clone()).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let case_id = created["caseId"].as_str().unwrap();
+    assert!(created["caseInvitationId"].is_string());
+    karma_error(create(good).await.unwrap(), 409).await;
+
+    let case: Value = http
+        .get(harness.sandbox(&format!("/karmacheck/case/id/{case_id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["caseStatusId"], "d894b8a0-937e-46b1-8799-15bad611844f");
+    assert_eq!(
+        case["secondaryCaseStatusId"],
+        "8e0c9756-a42f-4a7d-b8e2-412a0f6b9dea"
+    );
+    assert_eq!(case["resultTypeId"], "8c94f0d9-57c9-4c7b-be95-5ec309cff330");
+
+    // Another group's token does not see the case.
+    let other_token = sandbox_token(&harness, &other).await;
+    let hidden = http
+        .get(harness.sandbox(&format!("/karmacheck/case/id/{case_id}")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    karma_error(hidden, 404).await;
+
+    // A state the lifecycle does not define is refused by the control.
+    let undefined = http
+        .post(harness.sandbox(&format!("/karmacheck/sandbox/cases/{case_id}/status")))
+        .json(&json!({"primary": "Pending", "result": "Placed"}))
+        .send()
+        .await
+        .unwrap();
+    karma_error(undefined, 400).await;
+
+    // Tokens expire.
+    http.post(harness.sandbox("/karmacheck/sandbox/clock/advance"))
+        .json(&json!({"seconds": 3601}))
+        .send()
+        .await
+        .unwrap();
+    let expired = http
+        .get(harness.sandbox("/karmacheck/package/min/list"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    karma_error(expired, 401).await;
+    harness.stop().await;
+}
