@@ -1027,3 +1027,79 @@ async fn the_karmacheck_sandbox_answers_as_karmacheck_does() {
     karma_error(expired, 401).await;
     harness.stop().await;
 }
+
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_karmacheck_flow_logs_no_credentials_tokens_or_candidate_details() {
+    let captured = CapturedLogs::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("bgcheck=trace,tower_http=trace")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+    let harness = Harness::start().await;
+    let mut wrong = new_group(&harness);
+    wrong.api_key.push_str("-wrong");
+    assert_eq!(connect(&harness, ACCOUNT, &wrong).await.0, 422);
+    let (group, login) = connected(&harness).await;
+    let package = first_karmacheck_package(&harness).await;
+    let draft = json!({
+        "custom_id": "app-logs", "package_id": package, "email": "quintessa.kc@example.org",
+        "first_name": "Quintessa", "middle_name": "Marguerite", "last_name": "Vandersloot",
+        "phone": "+14155550199",
+    });
+    let (status, placed) = harness
+        .post(ACCOUNT, "/api/karmacheck/orders", &draft)
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    let (status, _) = harness
+        .post(ACCOUNT, "/api/karmacheck/orders", &draft)
+        .await;
+    assert_eq!(status, 409);
+    let case_id = placed["case_id"].as_str().unwrap();
+    move_case(&harness, case_id, json!({"overall": "placed"})).await;
+    let all = events(&harness).await;
+    let body = &all[all.len() - 1]["body"];
+    assert_eq!(
+        post_webhook(&harness, &login, "guessed-password", body).await,
+        401
+    );
+    deliver(&harness).await;
+    harness.stop().await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("KarmaCheck case changed"),
+        "the flow was logged"
+    );
+    for secret in [
+        group.api_key.as_str(),
+        group.client_access_token.as_str(),
+        wrong.api_key.as_str(),
+        login.password.as_str(),
+        "guessed-password",
+        "quintessa.kc@example.org",
+        "Quintessa",
+        "Marguerite",
+        "Vandersloot",
+        "4155550199",
+        // Any bearer JWT: its header always starts so.
+        "eyJhbGci",
+    ] {
+        assert!(!logs.contains(secret), "{secret} reached the logs");
+    }
+}
