@@ -11,6 +11,7 @@ pub mod events;
 pub mod geo;
 pub mod hierarchy;
 pub mod karmacheck;
+pub mod karmacheck_order;
 pub mod linking;
 pub mod manage;
 pub mod order;

@@ -890,3 +890,21 @@ fn check_node(draft: &OrderDraft, rules: OrderRules) -> Result<Option<String>, S
         (Some(node), _) => Ok(Some(node.to_owned())),
     }
 }
+
+/// Why KarmaCheck would refuse this given, middle or family name, if it would: KarmaCheck
+/// allows letters, digits, `- ' , . _` (and, as assumed here, spaces between words).
+pub fn karmacheck_name_problem(name: &str) -> Option<&'static str> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Some("is required");
+    }
+    if trimmed.chars().count() > 100 {
+        return Some("is too long (100 characters at most)");
+    }
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | '\'' | ',' | '.' | '_' | ' ');
+    if trimmed.chars().all(allowed) {
+        None
+    } else {
+        Some("may only hold letters, digits, spaces and - ' , . _")
+    }
+}

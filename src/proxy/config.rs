@@ -73,6 +73,11 @@ pub struct Config {
     )]
     pub checkr_dashboard_base: String,
 
+    /// KarmaCheck API base URL (e.g. https://api-stage.karmacheck.io), for accounts connected
+    /// to KarmaCheck; without it (and outside sandbox mode) no account can connect to it.
+    #[arg(long, env = "BGCHECK_KARMACHECK_API_BASE")]
+    pub karmacheck_api_base: Option<String>,
+
     /// The proxy's public URL, used for the OAuth redirect URI (default: http://<listen>).
     #[arg(long, env = "BGCHECK_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -156,6 +161,7 @@ impl Config {
             checkr_client_secret: None,
             checkr_partner_base: None,
             checkr_dashboard_base: "https://dashboard.checkr.com".to_owned(),
+            karmacheck_api_base: None,
             public_url: None,
             encryption_key: None,
             previous_encryption_key: None,

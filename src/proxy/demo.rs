@@ -13,13 +13,19 @@ use super::error::ApiError;
 
 /// The sandbox controls the demo page and the end-to-end tests use. The sandbox's keys
 /// (`accounts`) and its request log (`requests`) stay on the sandbox's own port.
-const DEMO_CONTROLS: [fn(&str) -> bool; 4] = [
+const DEMO_CONTROLS: [fn(&str) -> bool; 5] = [
     |path| path == "faults",
     |path| path == "delivery" || path == "delivery/release",
     |path| path == "candidates",
     |path| {
         path.strip_prefix("invitations/")
             .and_then(|rest| rest.strip_suffix("/steps"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    },
+    // KarmaCheck's lifecycle control: moves a case to any state of the seed.
+    |path| {
+        path.strip_prefix("karmacheck/cases/")
+            .and_then(|rest| rest.strip_suffix("/status"))
             .is_some_and(|id| !id.is_empty() && !id.contains('/'))
     },
 ];
@@ -36,7 +42,14 @@ pub async fn sandbox_control(
     if !DEMO_CONTROLS.iter().any(|allowed| allowed(&path)) {
         return Err(ApiError::NotFound("page"));
     }
-    let mut url = format!("{}/sandbox/{path}", state.checkr.base());
+    let mut url = match path.strip_prefix("karmacheck/") {
+        Some(rest) => format!(
+            "{}{}/sandbox/{rest}",
+            state.checkr.base(),
+            crate::sandbox::KARMACHECK_PREFIX
+        ),
+        None => format!("{}/sandbox/{path}", state.checkr.base()),
+    };
     if let Some(query) = query {
         url = format!("{url}?{query}");
     }

@@ -60,6 +60,9 @@ pub enum ApiError {
         /// The order the failure belongs to, if any.
         order: Option<Box<OrderView>>,
     },
+    /// KarmaCheck refused or failed.
+    #[error("{0}")]
+    KarmaCheck(#[from] super::karmacheck::KarmaCheckError),
     /// 500: a bug or a storage failure; details go to the log, not the browser.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -175,6 +178,7 @@ impl ApiError {
                 }
                 CheckrError::Decode(_) => (StatusCode::BAD_GATEWAY, "provider_response_invalid"),
             },
+            ApiError::KarmaCheck(source) => super::karmacheck::account::status_and_code(source),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -189,6 +193,10 @@ impl IntoResponse for ApiError {
         let provider = match &self {
             ApiError::Provider { source, .. } => Some(ProviderDetail {
                 status: source.status(),
+                message: source.to_string(),
+            }),
+            ApiError::KarmaCheck(source) => source.status().map(|status| ProviderDetail {
+                status: Some(status),
                 message: source.to_string(),
             }),
             ApiError::Unauthenticated

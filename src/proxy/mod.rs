@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod identity;
+pub mod karmacheck;
 pub mod live;
 pub mod manage;
 pub mod oauth;
@@ -59,6 +60,7 @@ pub struct AppState {
     data_dir: Arc<std::path::PathBuf>,
     store: Store,
     checkr: CheckrClient,
+    karmacheck: karmacheck::KarmaCheckClient,
     catalogs: CatalogCache,
     sessions: Signer,
     oauth_tickets: Signer,
@@ -84,6 +86,8 @@ pub struct AppState {
 pub struct Provider {
     /// Checkr API base.
     pub api_base: String,
+    /// KarmaCheck API base, when accounts may connect to KarmaCheck.
+    pub karmacheck_api_base: Option<String>,
     /// Base of the hosted authorize pages.
     pub partner_base: String,
     /// Base of report links.
@@ -120,6 +124,10 @@ impl AppState {
         };
         Ok(Self {
             events: webhooks::EventWriter::start(store.clone()),
+            karmacheck: karmacheck::KarmaCheckClient::new(
+                provider.karmacheck_api_base.as_deref(),
+                policy.request_timeout,
+            )?,
             checkr: CheckrClient::new(&provider.api_base, policy)?,
             config: Arc::new(config),
             mode,
@@ -301,6 +309,7 @@ pub fn app(state: AppState) -> Router {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = orders::routes()
         .merge(manage::routes())
+        .merge(karmacheck::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))
@@ -314,6 +323,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/webhooks/checkr", post(webhooks::receive))
+        .route("/webhooks/karmacheck", post(karmacheck::webhook::receive))
         .route("/oauth/checkr/start", get(oauth::start))
         .route("/oauth/checkr/callback", get(oauth::callback))
         .nest("/api", api);
@@ -434,6 +444,9 @@ pub async fn start_with_policy(config: Config, policy: ClientPolicy) -> anyhow::
             let sandbox_base = format!("http://{sandbox_address}");
             let provider = Provider {
                 api_base: sandbox_base.clone(),
+                karmacheck_api_base: Some(config.karmacheck_api_base.clone().unwrap_or_else(
+                    || format!("{sandbox_base}{}", crate::sandbox::KARMACHECK_PREFIX),
+                )),
                 partner_base: config
                     .checkr_partner_base
                     .clone()
@@ -564,6 +577,7 @@ fn production_provider(config: &Config) -> anyhow::Result<Provider> {
             .checkr_api_base
             .clone()
             .ok_or_else(|| missing("the Checkr API base", "--checkr-api-base"))?,
+        karmacheck_api_base: config.karmacheck_api_base.clone(),
         partner_base: config
             .checkr_partner_base
             .clone()
@@ -617,12 +631,15 @@ pub const DEMO_UNCONNECTED_ACCOUNT: (&str, &str) =
 
 /// Whether `id` is one of the demo's own ATS accounts, the only ones `/demo/*` acts on.
 pub fn is_demo_account(id: &str) -> bool {
-    id == DEMO_UNCONNECTED_ACCOUNT.0 || DEMO_ACCOUNTS.iter().any(|(demo, _, _)| *demo == id)
+    id == DEMO_UNCONNECTED_ACCOUNT.0
+        || id == karmacheck::demo::DEMO_KARMACHECK_ACCOUNT.0
+        || DEMO_ACCOUNTS.iter().any(|(demo, _, _)| *demo == id)
 }
 
 async fn link_demo_accounts(state: &AppState, sandbox: &Sandbox) -> anyhow::Result<()> {
     let (id, name) = DEMO_UNCONNECTED_ACCOUNT;
     state.store.ensure_account(id, name).await?;
+    karmacheck::demo::link_demo_account(state, sandbox).await?;
     for (id, name, data_set) in DEMO_ACCOUNTS {
         let credentials = sandbox.account(data_set);
         let customer_type = match state.store.account(id).await? {

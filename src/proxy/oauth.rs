@@ -189,6 +189,18 @@ pub async fn start(State(state): State<AppState>, Query(query): Query<Start>) ->
         }
         Err(error) => return storage_failed(&error),
     }
+    // One provider per account: a KarmaCheck account is disconnected from it first.
+    match state.store.karmacheck_connection(&ticket.account_id).await {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            return page(
+                StatusCode::CONFLICT,
+                "Connected to KarmaCheck",
+                "This account orders through KarmaCheck. An admin disconnects it from KarmaCheck before connecting it to Checkr.",
+            );
+        }
+        Err(error) => return storage_failed(&error),
+    }
     let (nonce, browser) = (random_token(24), random_token(32));
     let pending = PendingConnection {
         account_id: ticket.account_id,

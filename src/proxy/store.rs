@@ -16,6 +16,7 @@ use super::crypto::Vault;
 use super::secret::Secret;
 
 mod audit;
+mod karmacheck;
 mod oauth;
 mod outbox;
 mod postgres;
@@ -24,6 +25,10 @@ mod sealing;
 mod sqlite;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditRecord, OrderOrigin};
+pub use karmacheck::{
+    CaseDraft, CaseEventRecorded, CaseOrder, CaseRead, KarmaCheckConnection, KarmaCheckCredentials,
+    NewKarmaCheckConnection,
+};
 pub use oauth::PendingConnection;
 pub use outbox::{AttemptResult, DeliveryAttempt, NextStep, OutboxDelivery};
 pub use reads::{PendingRead, ReadApplied, ReadObject};
@@ -477,6 +482,37 @@ dispatch! {
         now: String,
         audit: AuditEntry
     ) -> Option<OrderRecord>;
+}
+
+dispatch! {
+    /// Stores the account's KarmaCheck connection (replacing an earlier one); `false` when
+    /// the account does not exist.
+    fn save_karmacheck_connection(&self, account_id: &str, connection: NewKarmaCheckConnection) -> bool;
+    /// The account's KarmaCheck connection, credentials opened.
+    fn karmacheck_connection(&self, account_id: &str) -> Option<KarmaCheckConnection>;
+    /// The account and password digest a KarmaCheck webhook username belongs to.
+    fn karmacheck_webhook_login(&self, username: &str) -> Option<(String, String)>;
+    /// Forgets the account's KarmaCheck connection; `false` when it had none.
+    fn forget_karmacheck_connection(&self, account_id: &str) -> bool;
+    /// Creates a KarmaCheck order in the `Sending` step, its draft sealed.
+    fn insert_case_order(&self, account_id: &str, ordered_by: &str, custom_id: &str, draft: &CaseDraft, now: &str) -> CaseOrder;
+    /// Saves a KarmaCheck order's step, case, failure, attempts and status.
+    fn save_case_order(&self, order: &CaseOrder) -> ();
+    /// Moves a failed (or duplicate-email) KarmaCheck order, or one left `Sending` since
+    /// before `stale_before` (its sender died), back to `Sending`, counting the attempt;
+    /// `None` when it is not waiting to be sent again.
+    fn claim_case_order(&self, account_id: &str, order_id: &str, stale_before: &str, now: &str) -> Option<CaseOrder>;
+    /// One KarmaCheck order of an account.
+    fn case_order(&self, account_id: &str, order_id: &str) -> Option<CaseOrder>;
+    /// Every KarmaCheck order of one applicant, newest first.
+    fn case_orders_for_candidate(&self, account_id: &str, custom_id: &str) -> Vec<CaseOrder>;
+    /// The account's KarmaCheck order holding this case.
+    fn case_order_by_case(&self, account_id: &str, case_id: &str) -> Option<CaseOrder>;
+    /// Whether this KarmaCheck webhook `messageId` was already recorded for the account.
+    fn case_event_seen(&self, account_id: &str, message_id: &str) -> bool;
+    /// Records a KarmaCheck webhook and applies the case read made for it, in one
+    /// transaction; a read older than the one applied is not applied.
+    fn record_case_event(&self, account_id: &str, message_id: &str, event: &str, case: Option<(String, CaseRead)>, now: &str) -> CaseEventRecorded;
 }
 
 dispatch! {

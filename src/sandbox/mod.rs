@@ -23,11 +23,13 @@ mod clock;
 mod control;
 mod data;
 mod error;
+pub mod karmacheck;
 mod lifecycle;
 mod model;
 mod partner;
 mod state;
 
+pub use karmacheck::{KARMACHECK_PREFIX, KarmaCheckSandbox};
 pub use partner::PartnerApp;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -95,6 +97,7 @@ pub struct SandboxEvent {
 pub struct Sandbox {
     state: Arc<Mutex<State>>,
     partner: Arc<Mutex<partner::Partner>>,
+    karmacheck: KarmaCheckSandbox,
 }
 
 impl Default for Sandbox {
@@ -115,6 +118,7 @@ impl Sandbox {
         Self {
             state: Arc::new(Mutex::new(State::new())),
             partner: Arc::new(Mutex::new(partner::Partner::default())),
+            karmacheck: KarmaCheckSandbox::new(),
         }
     }
 
@@ -124,14 +128,22 @@ impl Sandbox {
             .merge(control::routes())
             .merge(partner::routes())
             .with_state(self.clone())
+            .nest(KARMACHECK_PREFIX, self.karmacheck.router())
+    }
+
+    /// The KarmaCheck half of the sandbox.
+    pub fn karmacheck(&self) -> &KarmaCheckSandbox {
+        &self.karmacheck
     }
 
     /// Serves [`Self::router`] on `listener` until the task is dropped or aborted.
     /// Also delivers events as signed webhooks to the registered partner app.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let delivery = tokio::spawn(self.clone().deliver_forever());
+        let karmacheck_delivery = tokio::spawn(self.karmacheck.clone().deliver_webhooks());
         let served = axum::serve(listener, self.router()).await;
         delivery.abort();
+        karmacheck_delivery.abort();
         served
     }
 

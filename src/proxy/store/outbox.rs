@@ -16,6 +16,8 @@ use super::audit::{AuditEntry, AuditOutcome};
 use super::{ConnectionState, OrderRecord};
 use crate::domain::manage::AuditAction;
 
+pub(super) mod karmacheck;
+
 /// Event types sent to the ATS backend.
 pub mod types {
     /// An order was submitted.

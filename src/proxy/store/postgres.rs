@@ -27,6 +27,8 @@ use crate::domain::validation::{OrderDraft, Region};
 
 mod batch;
 mod fold;
+mod karmacheck;
+mod karmacheck_orders;
 mod manage;
 mod notify;
 mod outbox;
@@ -239,6 +241,9 @@ impl PostgresStore {
                     .await?;
             }
         }
+        karmacheck::reseal(transaction, &self.vault)
+            .await
+            .context("a KarmaCheck credential does not open")?;
         let check = self.vault.seal(CHECK_PLAINTEXT, CHECK_CONTEXT)?;
         transaction.execute("DELETE FROM sealing_key", &[]).await?;
         transaction

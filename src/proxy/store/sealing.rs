@@ -64,6 +64,8 @@ pub fn check_and_reseal(
             )?;
         }
     }
+    super::sqlite::karmacheck::reseal(&transaction, vault)
+        .with_context(|| format!("a KarmaCheck credential in {path} does not open"))?;
     let check = vault.seal(CHECK_PLAINTEXT, CHECK_CONTEXT)?;
     transaction.execute("DELETE FROM sealing_key", [])?;
     transaction.execute(

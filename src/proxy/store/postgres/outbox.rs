@@ -14,6 +14,8 @@ use super::super::{OrderRecord, customer_type_from};
 use super::fold::load_order;
 use super::{Params, PostgresStore};
 
+pub(super) mod karmacheck;
+
 async fn enabled(transaction: &Transaction<'_>) -> anyhow::Result<bool> {
     Ok(transaction
         .query_opt("SELECT enabled FROM ats_outbox_switch LIMIT 1", &[])

@@ -165,4 +165,40 @@ pub(super) const MIGRATIONS: &[&str] = &[
         resent_from TEXT NOT NULL
     );
 "#,
+    // KarmaCheck (issue 16): connections, orders (cases) and webhook receipts.
+    r#"
+    CREATE TABLE karmacheck_connections (
+        account_id              TEXT PRIMARY KEY REFERENCES accounts(id),
+        api_key                 TEXT NOT NULL,
+        client_access_token     TEXT NOT NULL,
+        webhook_username        TEXT NOT NULL UNIQUE,
+        webhook_password_digest TEXT NOT NULL,
+        connected_at            TEXT NOT NULL
+    );
+    CREATE TABLE karmacheck_orders (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        custom_id   TEXT NOT NULL,
+        ordered_by  TEXT NOT NULL,
+        draft       TEXT NOT NULL,
+        step        TEXT NOT NULL,
+        case_id     TEXT UNIQUE,
+        failure     TEXT,
+        attempts    INTEGER NOT NULL,
+        overall     TEXT,
+        case_state  TEXT,
+        read_stamp  TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE INDEX karmacheck_orders_by_candidate ON karmacheck_orders(account_id, custom_id);
+    CREATE TABLE karmacheck_events (
+        account_id  TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        case_id     TEXT,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (account_id, message_id)
+    );
+"#,
 ];

@@ -11,6 +11,8 @@ use super::super::outbox::{
 use super::super::{OrderRecord, customer_type_from};
 use super::{SqliteStore, load_order};
 
+pub(super) mod karmacheck;
+
 /// Whether this deployment sends webhooks to an ATS backend (set at start).
 fn enabled(transaction: &Connection) -> rusqlite::Result<bool> {
     transaction
