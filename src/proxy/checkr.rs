@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::events::EventObject;
 use crate::domain::hierarchy::{Hierarchy, Node, Package};
+use crate::domain::screening::{SCREENING_FIELDS, Screening, ScreeningResource};
 use crate::domain::validation::{InvitationRequest, ValidCandidate};
 
 use super::secret::Secret;
@@ -607,18 +608,6 @@ pub struct TokenGrant {
     pub checkr_account_id: String,
 }
 
-/// The screening resources a report refers to, by the report field holding their ids.
-const SCREENING_FIELDS: [(&str, &str); 8] = [
-    ("ssn_trace_id", "ssn_traces"),
-    ("sex_offender_search_id", "sex_offender_searches"),
-    ("national_criminal_search_id", "national_criminal_searches"),
-    ("global_watchlist_search_id", "global_watchlist_searches"),
-    ("federal_criminal_search_id", "federal_criminal_searches"),
-    ("motor_vehicle_report_id", "motor_vehicle_reports"),
-    ("county_criminal_search_ids", "county_criminal_searches"),
-    ("state_criminal_search_ids", "state_criminal_searches"),
-];
-
 impl CheckrClient {
     /// Exchanges an OAuth authorization code (R1); only the proxy ever holds the secret.
     pub async fn exchange_code(
@@ -648,6 +637,50 @@ impl CheckrClient {
             .map(drop)
     }
 
+    /// Every screening resource the report names, each read from its own collection (Checkr
+    /// has no generic screening resource).
+    async fn screening_resources(
+        &self,
+        token: &Secret,
+        report_id: &str,
+    ) -> Result<Vec<serde_json::Value>, CheckrError> {
+        let report: serde_json::Value = self
+            .get(token, &format!("{}/v1/reports/{report_id}", self.base))
+            .await?;
+        let mut urls = Vec::new();
+        for (field, resource, _) in SCREENING_FIELDS {
+            let ids: Vec<&str> = match &report[field] {
+                serde_json::Value::String(id) => vec![id.as_str()],
+                serde_json::Value::Array(ids) => ids.iter().filter_map(|id| id.as_str()).collect(),
+                _absent => Vec::new(),
+            };
+            urls.extend(
+                ids.into_iter()
+                    .filter(|id| is_plain_id(id))
+                    .map(|id| format!("{}/v1/{resource}/{id}", self.base)),
+            );
+        }
+        stream::iter(urls)
+            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
+            .buffered(self.policy.page_concurrency.max(1))
+            .try_collect()
+            .await
+    }
+
+    /// The screenings of a report as the proxy keeps them.
+    pub async fn screenings(
+        &self,
+        token: &Secret,
+        report_id: &str,
+    ) -> Result<Vec<Screening>, CheckrError> {
+        let resources = self.screening_resources(token, report_id).await?;
+        Ok(resources
+            .into_iter()
+            .filter_map(|resource| serde_json::from_value::<ScreeningResource>(resource).ok())
+            .filter_map(|resource| resource.screening())
+            .collect())
+    }
+
     /// The `cancellation_reason_description` (or reason code) of every canceled screening of
     /// a report, read from the screening resources, since the report itself does not carry
     /// them.
@@ -656,40 +689,25 @@ impl CheckrClient {
         token: &Secret,
         report_id: &str,
     ) -> Result<Vec<String>, CheckrError> {
-        let report: serde_json::Value = self
-            .get(token, &format!("{}/v1/reports/{report_id}", self.base))
-            .await?;
-        let mut urls = Vec::new();
-        for (field, resource) in SCREENING_FIELDS {
-            let ids: Vec<&str> = match &report[field] {
-                serde_json::Value::String(id) => vec![id.as_str()],
-                serde_json::Value::Array(ids) => ids.iter().filter_map(|id| id.as_str()).collect(),
-                _absent => Vec::new(),
-            };
-            urls.extend(
-                ids.into_iter()
-                    .map(|id| format!("{}/v1/{resource}/{id}", self.base)),
-            );
-        }
-        let screenings: Vec<serde_json::Value> = stream::iter(urls)
-            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
-            .buffered(self.policy.page_concurrency.max(1))
-            .try_collect()
-            .await?;
-        let mut reasons: Vec<String> = screenings
-            .iter()
-            .filter(|screening| screening["status"] == "canceled")
-            .filter_map(|screening| {
-                screening["cancellation_reason_description"]
-                    .as_str()
-                    .or_else(|| screening["cancellation_reason"].as_str())
-                    .map(str::to_owned)
-            })
+        let mut reasons: Vec<String> = self
+            .screenings(token, report_id)
+            .await?
+            .into_iter()
+            .filter_map(|screening| screening.cancellation_reason)
             .collect();
         reasons.sort();
         reasons.dedup();
         Ok(reasons)
     }
+}
+
+/// Checkr's ids are hex; anything else from a report is never put into a URL path.
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
 enum Attempt {

@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod orders;
 pub mod placement;
 mod reread;
+pub mod screenings;
 pub mod secret;
 pub mod server;
 pub mod sessions;
@@ -73,6 +74,8 @@ pub struct AppState {
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Wakes the task that reads objects from Checkr when webhooks cannot settle them.
     reads: Arc<tokio::sync::Notify>,
+    /// Reads of screenings running in the background (see [`screenings::refresh_later`]).
+    screening_reads: screenings::ScreeningReads,
 }
 
 /// Everything [`AppState`] needs that depends on where the provider is.
@@ -135,6 +138,7 @@ impl AppState {
             clock: clock::Clock::default(),
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             reads: Arc::new(tokio::sync::Notify::new()),
+            screening_reads: screenings::ScreeningReads::default(),
         })
     }
 
@@ -292,6 +296,7 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = orders::routes()
+        .merge(screenings::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))

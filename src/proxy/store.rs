@@ -404,6 +404,16 @@ dispatch! {
     /// Blanks the raw bodies of webhook events received before `before` (RFC 3339); their
     /// id, type, object and time stay for deduplication. Returns how many were pruned.
     fn prune_event_payloads(&self, before: &str) -> usize;
+    /// Replaces the screenings kept for an order (read from `report_id` at `now`).
+    fn set_screenings(
+        &self,
+        order_id: &str,
+        report_id: &str,
+        screenings: Vec<crate::domain::screening::Screening>,
+        now: &str
+    ) -> ();
+    /// The screenings kept for an order, once read.
+    fn screenings(&self, order_id: &str) -> Option<CachedScreenings>;
     /// Stores why screenings of an order's report were canceled.
     fn set_cancellation_reasons(&self, order_id: &str, reasons: Vec<String>) -> Option<OrderRecord>;
     /// Links the ATS account to a provider account after OAuth, as
@@ -478,6 +488,17 @@ pub enum LinkOutcome {
     Linked(ConnectionState),
     /// Refused by the domain rule; nothing changed.
     Refused(LinkDecision),
+}
+
+/// The screenings last read for an order's report.
+#[derive(Debug, Clone)]
+pub struct CachedScreenings {
+    /// The report they belong to.
+    pub report_id: String,
+    /// As Checkr's screening resources said.
+    pub screenings: Vec<crate::domain::screening::Screening>,
+    /// When they were read (RFC 3339).
+    pub fetched_at: String,
 }
 
 /// What recording a webhook event did.

@@ -226,6 +226,7 @@ pub(crate) fn follow_up(state: &AppState, order: OrderRecord) {
         report.includes_canceled || matches!(report.status, ReportStatus::Canceled)
     });
     state.publish(order.clone());
+    super::screenings::refresh_later(state, &order);
     if canceled && order.cancellation_reasons.is_empty() {
         let state = state.clone();
         tokio::spawn(async move {

@@ -26,6 +26,7 @@ mod error;
 mod lifecycle;
 mod model;
 mod partner;
+mod screenings;
 mod state;
 
 pub use partner::PartnerApp;
@@ -122,6 +123,7 @@ impl Sandbox {
     pub fn router(&self) -> axum::Router {
         api::routes(self.clone())
             .merge(control::routes())
+            .merge(screenings::routes())
             .merge(partner::routes())
             .with_state(self.clone())
     }

@@ -28,6 +28,7 @@ use crate::domain::validation::{OrderDraft, Region};
 mod fold;
 mod notify;
 mod schema;
+mod screenings;
 
 pub(super) use notify::listen;
 use notify::send_notices;

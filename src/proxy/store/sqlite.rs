@@ -17,6 +17,8 @@ use super::super::crypto::{Vault, digest};
 use super::super::secret::Secret;
 use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
+
+mod screenings;
 use super::{
     AccountRecord, Claim, ConnectionState, EventRecorded, Failure, KnownCandidate, LeaseGrant,
     LinkOutcome, OrderRecord, StepKeys, customer_type_from, parse_region, region_name,
@@ -126,6 +128,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE orders ADD COLUMN busy INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX orders_by_step ON orders(step);
     ALTER TABLE candidates ADD COLUMN details TEXT;
+"#,
+    // Screening statuses and results, read from Checkr when report events arrive.
+    r#"
+    CREATE TABLE order_screenings (
+        order_id   TEXT PRIMARY KEY REFERENCES orders(id),
+        report_id  TEXT NOT NULL,
+        screenings TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
 "#,
 ];
 

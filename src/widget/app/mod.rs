@@ -27,11 +27,13 @@ mod account;
 mod form;
 mod orders;
 mod picker;
+mod screenings;
 
 use account::*;
 use form::*;
 use orders::*;
 use picker::*;
+use screenings::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
 /// A retry Checkr refused again; the order's row above says why.

@@ -12,6 +12,7 @@ pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
     }
     ctx.follow_orders();
     let retry = RwSignal::new(Retry::Idle);
+    let open: OpenScreenings = RwSignal::new(Default::default());
     Either::Right(view! {
         <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
             <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
@@ -29,7 +30,7 @@ pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
                         <ul class="bgc-list">
                             {orders
                                 .into_iter()
-                                .map(|order| view! { <OrderRow ctx order customer retry/> })
+                                .map(|order| view! { <OrderRow ctx order customer retry open/> })
                                 .collect_view()}
                         </ul>
                     })
@@ -72,6 +73,7 @@ pub(super) fn OrderRow(
     order: Order,
     customer: CustomerType,
     retry: RwSignal<Retry>,
+    open: OpenScreenings,
 ) -> impl IntoView {
     let badge: Badge = badge_of(&order, customer);
     // Tracked: the orders may arrive before the catalog, and the row must then swap the slug
@@ -173,6 +175,7 @@ pub(super) fn OrderRow(
             </div>
             {order.eta.clone().map(|eta| view! { <p class="bgc-eta">"Estimated completion: " {eta}</p> })}
             {reasons.map(|reasons| view! { <p class="bgc-reason">"Cancellation reason: " {reasons}</p> })}
+            {order.status.report.is_some().then(|| view! { <Screenings ctx order_id=order.id.clone() open/> })}
             {order.report_url.clone().map(|url| view! {
                 <p><a class="bgc-link" href=url target="_blank" rel="noopener noreferrer">"Open the report in the Checkr Dashboard"</a></p>
             })}

@@ -94,4 +94,14 @@ pub(super) const MIGRATIONS: &[&str] = &[r#"
         token_digest TEXT PRIMARY KEY,
         revoked_at   TEXT NOT NULL
     );
-"#];
+"#,
+    // Screening statuses and results, read from Checkr when report events arrive.
+    r#"
+    CREATE TABLE order_screenings (
+        order_id   TEXT PRIMARY KEY REFERENCES orders(id),
+        report_id  TEXT NOT NULL,
+        screenings TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+"#,
+];
