@@ -2401,3 +2401,151 @@ fn the_recorded_session_states_and_errors_read_as_the_user_sees_them() {
     let disconnected = decode::error_body(&recorded("error_disconnected")).unwrap();
     assert_eq!(disconnected.code, "disconnected");
 }
+
+// ---------------------------------------------------------------------------------------
+// Screenings under an order (issue 15)
+
+fn order_with_report(id: &str) -> String {
+    order_json(id, "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"report":{"id":"rpt_1","status":"pending"}}"#,
+    )
+}
+
+const SCREENINGS_WITH_RESULTS: &str = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":true,"screenings":[
+  {"id":"s1","type":"ssn_trace","name":"SSN trace","status":"complete","result":"clear","cancellation_reason":null},
+  {"id":"s2","type":"county_criminal_search","name":"County criminal search","status":"canceled","result":null,"cancellation_reason":"The customer completed the report early"},
+  {"id":"s3","type":"national_criminal_search","name":"National criminal search","status":"complete","result":"consider","cancellation_reason":null}
+]}"#;
+
+#[wasm_bindgen_test]
+async fn the_screenings_list_opens_and_closes_from_a_button_under_the_order() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{}]", order_with_report("ord_1")),
+    )
+    .get(
+        "/api/orders/ord_1/screenings",
+        200,
+        SCREENINGS_WITH_RESULTS,
+    );
+    let widget = mount(&stub, options()).await;
+    let toggle = widget
+        .find("[data-order=\"ord_1\"] button[data-screenings-toggle]")
+        .expect("a screenings button under the order");
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    let controlled = toggle.get_attribute("aria-controls").unwrap();
+    assert!(widget.find(&format!("#{controlled}")).is_some(), "aria-controls names the list");
+    assert!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings").is_empty(),
+        "nothing is read before the list is opened"
+    );
+
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    let toggle = widget.find("button[data-screenings-toggle]").unwrap();
+    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    let rows: Vec<String> = widget
+        .all("li[data-screening]")
+        .iter()
+        .map(|row| row.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "SSN trace: Complete, Clear",
+            "County criminal search: Canceled (The customer completed the report early)",
+            "National criminal search: Complete, Consider",
+        ]
+    );
+
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    assert!(widget.all("li[data-screening]").is_empty());
+    assert_eq!(
+        widget
+            .find("button[data-screenings-toggle]")
+            .unwrap()
+            .get_attribute("aria-expanded")
+            .as_deref(),
+        Some("false")
+    );
+    assert_eq!(stub.requests(Method::Get, "/api/orders/ord_1/screenings").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn screenings_show_no_result_when_the_proxy_sends_none_and_orders_without_a_report_have_no_list() {
+    let stub = Stub::new();
+    let statuses_only = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":false,"screenings":[
+      {"id":"s3","type":"national_criminal_search","name":"National criminal search","status":"complete","result":null,"cancellation_reason":null}
+    ]}"#;
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", "segregated", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!(
+            "[{},{}]",
+            order_with_report("ord_1"),
+            order_json("ord_2", "invited", "")
+        ),
+    )
+    .get("/api/orders/ord_1/screenings", 200, statuses_only);
+    let widget = mount(&stub, options()).await;
+    assert!(widget
+        .find("[data-order=\"ord_2\"] button[data-screenings-toggle]")
+        .is_none());
+    widget.click("[data-order=\"ord_1\"] button[data-screenings-toggle]");
+    settle().await;
+    let text = widget.find("li[data-screening]").unwrap().text_content().unwrap();
+    assert_eq!(text, "National criminal search: Complete");
+    assert!(widget.find("[data-screening-result]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_screenings_read_says_why_and_can_be_tried_again() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{}]", order_with_report("ord_1")),
+    )
+    .on(Method::Get, "/api/orders/ord_1/screenings", Reply::Offline)
+    .get(
+        "/api/orders/ord_1/screenings",
+        200,
+        SCREENINGS_WITH_RESULTS,
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    let problem = widget
+        .find("[data-screenings] .bgc-problem")
+        .expect("the failure is shown in the list");
+    assert!(
+        problem.text_content().unwrap().contains("could not be reached"),
+        "{}",
+        widget.text()
+    );
+    widget.button_with("Try again").click();
+    settle().await;
+    assert_eq!(widget.all("li[data-screening]").len(), 3);
+}
