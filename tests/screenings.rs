@@ -136,12 +136,18 @@ async fn screenings_follow_report_events_one_by_one() {
     assert_eq!(answer["report_id"], report["id"]);
     let listed = statuses(&answer);
     assert_eq!(listed[0], ("SSN trace".to_owned(), "pending".to_owned()));
-    assert!(listed.iter().all(|(_, status)| status == "pending"), "{answer}");
+    assert!(
+        listed.iter().all(|(_, status)| status == "pending"),
+        "{answer}"
+    );
 
     // One search finds a record: `report.updated` makes the proxy read again.
     let search = answer["screenings"][1].clone();
     let search_id = search["id"].as_str().unwrap();
-    assert_eq!(complete_screening(&harness, search_id, "consider").await, 200);
+    assert_eq!(
+        complete_screening(&harness, search_id, "consider").await,
+        200
+    );
     let answer = screenings_when(&harness, Role::Adjudicator, &order_id, |answer| {
         answer["screenings"]
             .as_array()
@@ -191,7 +197,10 @@ async fn opening_the_list_again_does_not_read_checkr_again() {
         assert_eq!(status, 200);
     }
     let after = reads_of_screenings(&harness.upstream("acct_no_hierarchy").await);
-    assert!(before > 0, "the screenings were read from Checkr's resources");
+    assert!(
+        before > 0,
+        "the screenings were read from Checkr's resources"
+    );
     assert_eq!(before, after, "page loads answer from what the proxy kept");
     harness.stop().await;
 }

@@ -2405,10 +2405,10 @@ fn the_recorded_session_states_and_errors_read_as_the_user_sees_them() {
 // ---------------------------------------------------------------------------------------
 // Screenings under an order (issue 15)
 
-fn order_with_report(id: &str) -> String {
+fn order_with_report(id: &str, report_status: &str) -> String {
     order_json(id, "invited", "").replace(
         r#""status":{}"#,
-        r#""status":{"report":{"id":"rpt_1","status":"pending"}}"#,
+        &format!(r#""status":{{"report":{{"id":"rpt_1","status":"{report_status}"}}}}"#),
     )
 }
 
@@ -2430,29 +2430,35 @@ async fn the_screenings_list_opens_and_closes_from_a_button_under_the_order() {
     .get(
         "/api/candidates/A-1042/orders",
         200,
-        &format!("[{}]", order_with_report("ord_1")),
+        &format!("[{}]", order_with_report("ord_1", "complete")),
     )
-    .get(
-        "/api/orders/ord_1/screenings",
-        200,
-        SCREENINGS_WITH_RESULTS,
-    );
+    .get("/api/orders/ord_1/screenings", 200, SCREENINGS_WITH_RESULTS);
     let widget = mount(&stub, options()).await;
     let toggle = widget
         .find("[data-order=\"ord_1\"] button[data-screenings-toggle]")
         .expect("a screenings button under the order");
-    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
     let controlled = toggle.get_attribute("aria-controls").unwrap();
-    assert!(widget.find(&format!("#{controlled}")).is_some(), "aria-controls names the list");
     assert!(
-        stub.requests(Method::Get, "/api/orders/ord_1/screenings").is_empty(),
+        widget.find(&format!("#{controlled}")).is_some(),
+        "aria-controls names the list"
+    );
+    assert!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings")
+            .is_empty(),
         "nothing is read before the list is opened"
     );
 
     widget.click("button[data-screenings-toggle]");
     settle().await;
     let toggle = widget.find("button[data-screenings-toggle]").unwrap();
-    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
     let rows: Vec<String> = widget
         .all("li[data-screening]")
         .iter()
@@ -2478,11 +2484,16 @@ async fn the_screenings_list_opens_and_closes_from_a_button_under_the_order() {
             .as_deref(),
         Some("false")
     );
-    assert_eq!(stub.requests(Method::Get, "/api/orders/ord_1/screenings").len(), 1);
+    assert_eq!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings")
+            .len(),
+        1
+    );
 }
 
 #[wasm_bindgen_test]
-async fn screenings_show_no_result_when_the_proxy_sends_none_and_orders_without_a_report_have_no_list() {
+async fn screenings_show_no_result_when_the_proxy_sends_none_and_orders_without_a_report_have_no_list()
+ {
     let stub = Stub::new();
     let statuses_only = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":false,"screenings":[
       {"id":"s3","type":"national_criminal_search","name":"National criminal search","status":"complete","result":null,"cancellation_reason":null}
@@ -2498,18 +2509,24 @@ async fn screenings_show_no_result_when_the_proxy_sends_none_and_orders_without_
         200,
         &format!(
             "[{},{}]",
-            order_with_report("ord_1"),
+            order_with_report("ord_1", "complete"),
             order_json("ord_2", "invited", "")
         ),
     )
     .get("/api/orders/ord_1/screenings", 200, statuses_only);
     let widget = mount(&stub, options()).await;
-    assert!(widget
-        .find("[data-order=\"ord_2\"] button[data-screenings-toggle]")
-        .is_none());
+    assert!(
+        widget
+            .find("[data-order=\"ord_2\"] button[data-screenings-toggle]")
+            .is_none()
+    );
     widget.click("[data-order=\"ord_1\"] button[data-screenings-toggle]");
     settle().await;
-    let text = widget.find("li[data-screening]").unwrap().text_content().unwrap();
+    let text = widget
+        .find("li[data-screening]")
+        .unwrap()
+        .text_content()
+        .unwrap();
     assert_eq!(text, "National criminal search: Complete");
     assert!(widget.find("[data-screening-result]").is_none());
 }
@@ -2526,14 +2543,10 @@ async fn a_failed_screenings_read_says_why_and_can_be_tried_again() {
     .get(
         "/api/candidates/A-1042/orders",
         200,
-        &format!("[{}]", order_with_report("ord_1")),
+        &format!("[{}]", order_with_report("ord_1", "complete")),
     )
     .on(Method::Get, "/api/orders/ord_1/screenings", Reply::Offline)
-    .get(
-        "/api/orders/ord_1/screenings",
-        200,
-        SCREENINGS_WITH_RESULTS,
-    );
+    .get("/api/orders/ord_1/screenings", 200, SCREENINGS_WITH_RESULTS);
     let widget = mount(&stub, options()).await;
     widget.click("button[data-screenings-toggle]");
     settle().await;
@@ -2541,11 +2554,74 @@ async fn a_failed_screenings_read_says_why_and_can_be_tried_again() {
         .find("[data-screenings] .bgc-problem")
         .expect("the failure is shown in the list");
     assert!(
-        problem.text_content().unwrap().contains("could not be reached"),
+        problem
+            .text_content()
+            .unwrap()
+            .contains("could not be reached"),
         "{}",
         widget.text()
     );
     widget.button_with("Try again").click();
     settle().await;
     assert_eq!(widget.all("li[data-screening]").len(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn an_open_report_shows_what_it_waits_for_under_the_badge_and_reads_it_again_on_a_change() {
+    let stub = Stub::new();
+    let waiting = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":null,"results_shown":true,"progress":"Waiting for the candidate's ID verification","screenings":[]}"#;
+    let counted = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":true,"progress":"1 of 3 screenings finished","screenings":[]}"#;
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get(
+            "/api/candidates/A-1042/orders",
+            200,
+            &format!("[{}]", order_with_report("ord_1", "pending")),
+        )
+        .get("/api/orders/ord_1/screenings", 200, waiting)
+        .get("/api/orders/ord_1/screenings", 200, counted);
+    let widget = mount(&stub, options()).await;
+    let line = widget
+        .find("[data-order=\"ord_1\"] [data-progress]")
+        .expect("a progress line under the badge");
+    assert_eq!(
+        line.text_content().as_deref(),
+        Some("Waiting for the candidate's ID verification")
+    );
+    let badge = widget.find("[data-order=\"ord_1\"] [data-badge]").unwrap();
+    let label = badge.text_content().unwrap();
+    // Opening the list uses what was read for the line.
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings")
+            .len(),
+        1
+    );
+
+    // The order changes (the proxy sends it after a webhook): the line is read again.
+    stub.push_live(&order_with_report("ord_1", "pending").replace(
+        r#""updated_at":"2026-11-21T10:00:00Z""#,
+        r#""updated_at":"2026-11-21T11:00:00Z""#,
+    ));
+    settle().await;
+    let line = widget.find("[data-progress]").unwrap();
+    assert_eq!(
+        line.text_content().as_deref(),
+        Some("1 of 3 screenings finished")
+    );
+    assert_eq!(
+        widget.find("[data-badge]").unwrap().text_content().unwrap(),
+        label,
+        "the badge keeps its label"
+    );
+    assert_eq!(
+        widget
+            .find("button[data-screenings-toggle]")
+            .unwrap()
+            .get_attribute("aria-expanded")
+            .as_deref(),
+        Some("true"),
+        "an open list stays open across the change"
+    );
 }

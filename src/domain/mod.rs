@@ -13,6 +13,7 @@ pub mod hierarchy;
 pub mod karmacheck;
 pub mod linking;
 pub mod order;
+pub mod progress;
 pub mod screening;
 pub mod time;
 pub mod validation;

@@ -368,7 +368,10 @@ mod tests {
                 serde_json::json!(kind.as_str())
             );
         }
-        assert_eq!(ScreeningKind::parse("drug_screening"), ScreeningKind::Unrecognized);
+        assert_eq!(
+            ScreeningKind::parse("drug_screening"),
+            ScreeningKind::Unrecognized
+        );
     }
 
     #[test]
@@ -384,7 +387,8 @@ mod tests {
             screening.cancellation_reason.as_deref(),
             Some("Completed early by the customer")
         );
-        let novel = serde_json::json!({"id": "s2", "object": "drug_screening", "status": "awaiting_lab"});
+        let novel =
+            serde_json::json!({"id": "s2", "object": "drug_screening", "status": "awaiting_lab"});
         let screening = read(novel).expect("has an id");
         assert_eq!(screening.kind, ScreeningKind::Unrecognized);
         assert_eq!(screening.status.label(), "In progress");

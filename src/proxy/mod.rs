@@ -13,6 +13,7 @@ pub mod live;
 pub mod oauth;
 pub mod orders;
 pub mod placement;
+mod progress;
 mod reread;
 pub mod screenings;
 pub mod secret;

@@ -1,7 +1,8 @@
 //! Screening-level statuses and results: read from Checkr's per-type screening resources
 //! when report events arrive (never per page load), kept with the order, and served as
 //! `GET /api/orders/{id}/screenings`, shaped for the viewer by
-//! [`crate::domain::screening::shape_screenings`].
+//! [`crate::domain::screening::shape_screenings`], with the progress line of an open report
+//! ([`crate::domain::progress::progress_line`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
+use crate::domain::progress::progress_line;
 use crate::domain::screening::{ScreeningView, shape_screenings};
 use crate::domain::view::Viewer;
 
@@ -139,6 +141,9 @@ struct ScreeningsAnswer {
     fetched_at: Option<String>,
     /// Whether results are included for this viewer (segregated recruiters see statuses).
     results_shown: bool,
+    /// The line under the badge while the report is open ("Waiting for the candidate's ID
+    /// verification"); `null` when there is nothing to add.
+    progress: Option<String>,
     screenings: Vec<ScreeningView>,
 }
 
@@ -172,17 +177,24 @@ async fn order_screenings(
     if cached.is_none() && report_id.is_some() {
         refresh_later(&state, &order);
     }
-    let (fetched_at, screenings) = cached.map_or((None, Vec::new()), |cached| {
-        (
-            Some(cached.fetched_at),
-            shape_screenings(&cached.screenings, viewer),
-        )
+    let verifications = state.store.verifications(&order.id).await?;
+    let report_status = order
+        .folded
+        .status
+        .report
+        .as_ref()
+        .map(|report| report.status);
+    let (fetched_at, kept) = cached.map_or((None, Vec::new()), |cached| {
+        (Some(cached.fetched_at), cached.screenings)
     });
+    let progress = progress_line(report_status, &verifications, &kept);
+    let screenings = shape_screenings(&kept, viewer);
     Ok(Json(ScreeningsAnswer {
         order_id: order.id,
         report_id,
         fetched_at,
         results_shown: viewer.reads_results(),
+        progress,
         screenings,
     }))
 }
@@ -197,8 +209,14 @@ mod tests {
         assert!(reads.begin("o1"));
         assert!(!reads.begin("o1"), "a second read of the same order waits");
         assert!(!reads.begin("o1"));
-        assert!(reads.finish("o1"), "the events during the read ask for one more");
+        assert!(
+            reads.finish("o1"),
+            "the events during the read ask for one more"
+        );
         assert!(!reads.finish("o1"));
-        assert!(reads.begin("o1"), "after the end, the next event starts a read");
+        assert!(
+            reads.begin("o1"),
+            "after the end, the next event starts a read"
+        );
     }
 }

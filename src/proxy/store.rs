@@ -414,6 +414,17 @@ dispatch! {
     ) -> ();
     /// The screenings kept for an order, once read.
     fn screenings(&self, order_id: &str) -> Option<CachedScreenings>;
+    /// The order of a Checkr account linked to `report_id`.
+    fn order_for_report(&self, checkr_account_id: &str, report_id: &str) -> Option<OrderRecord>;
+    /// Records a verification's stage for an order; never moves a stage back.
+    fn record_verification(
+        &self,
+        order_id: &str,
+        verification: crate::domain::progress::VerificationState,
+        now: &str
+    ) -> ();
+    /// The verifications recorded for an order.
+    fn verifications(&self, order_id: &str) -> Vec<crate::domain::progress::VerificationState>;
     /// Stores why screenings of an order's report were canceled.
     fn set_cancellation_reasons(&self, order_id: &str, reasons: Vec<String>) -> Option<OrderRecord>;
     /// Links the ATS account to a provider account after OAuth, as

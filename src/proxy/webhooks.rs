@@ -61,10 +61,12 @@ pub struct CheckrWebhook {
 
 /// Members that carry credentials: `token.deauthorized` sends the revoked `access_code`, an
 /// invitation its `invitation_url` (a bearer link into the candidate's own form), and nothing
-/// that grants access may be readable in the database.
-const CREDENTIAL_MEMBERS: [&str; 6] = [
+/// that grants access may be readable in the database; a verification's `verification_url`
+/// is the candidate's own link too.
+const CREDENTIAL_MEMBERS: [&str; 7] = [
     "access_code",
     "invitation_url",
+    "verification_url",
     "access_token",
     "refresh_token",
     "api_key",
@@ -195,6 +197,7 @@ impl EventWriter {
 /// Records the event and answers 200 only once it is durable.
 pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> Response {
     let (id, kind) = (webhook.event.id.clone(), webhook.event.type_name.clone());
+    let verification = super::progress::is_verification_event(&kind).then(|| webhook.raw.clone());
     match state
         .events
         .record(webhook.event, webhook.raw, state.now())
@@ -207,6 +210,11 @@ pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> R
             }
             // The event may have asked for a read of its object (stored with it).
             state.wake_reads();
+            if let Some(raw) = verification
+                && let Err(error) = super::progress::record(&state, &raw).await
+            {
+                tracing::warn!(event = %id, error = %format!("{error:#}"), "verification not recorded");
+            }
             StatusCode::OK.into_response()
         }
         Ok(EventRecorded::Duplicate) => {

@@ -1,6 +1,6 @@
 //! Finishing one screening at a time (control API): Checkr completes a report's screenings one
 //! by one and announces the progress with `report.updated`, then `report.completed` once the
-//! last one is done.
+//! last one is done. Also the `verification.*` events of checks the candidate must complete.
 
 use axum::Json;
 use axum::Router;
@@ -18,7 +18,15 @@ use super::error::ApiError;
 use super::model::{Outcome, ReportStatus, ScreeningStatus};
 
 pub(crate) fn routes() -> Router<Sandbox> {
-    Router::new().route("/sandbox/screenings/{id}/complete", post(complete_screening))
+    Router::new()
+        .route(
+            "/sandbox/screenings/{id}/complete",
+            post(complete_screening),
+        )
+        .route(
+            "/sandbox/reports/{id}/verifications",
+            post(verification_event),
+        )
 }
 
 #[derive(Deserialize)]
@@ -56,7 +64,12 @@ async fn complete_screening(
             let account = state
                 .accounts
                 .values_mut()
-                .find(|account| account.screenings.iter().any(|screening| screening.id == id))
+                .find(|account| {
+                    account
+                        .screenings
+                        .iter()
+                        .any(|screening| screening.id == id)
+                })
                 .ok_or(ApiError::NotFound("Screening not found"))?;
             let report_index = account
                 .reports
@@ -74,7 +87,9 @@ async fn complete_screening(
                 .find(|screening| screening.id == id)
                 .ok_or(ApiError::NotFound("Screening not found"))?;
             if screening.status != ScreeningStatus::Pending {
-                return Err(ApiError::Conflict("The screening is not pending".to_owned()));
+                return Err(ApiError::Conflict(
+                    "The screening is not pending".to_owned(),
+                ));
             }
             screening.complete(result, &now);
             let report = &account.reports[report_index];
@@ -107,5 +122,88 @@ async fn complete_screening(
         };
         let event = state.emit(&account_id, event_type, report_json.clone());
         Ok(Json(json!({"report": report_json, "events": [event]})))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerificationRequest {
+    /// `created`, `completed` or `processed`.
+    event: VerificationEvent,
+    /// Checkr's `verification_type`, e.g. `id`.
+    #[serde(default = "identity")]
+    verification_type: String,
+    /// The verification to move on; a new one for `created` when absent.
+    #[serde(default)]
+    id: Option<String>,
+}
+
+fn identity() -> String {
+    "id".to_owned()
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum VerificationEvent {
+    Created,
+    Completed,
+    Processed,
+}
+
+/// `POST /sandbox/reports/{id}/verifications` `{"event", "verification_type", "id"}`: emits
+/// `verification.{event}` for a verification of the pending report, as Checkr does while the
+/// candidate completes (and Checkr processes) a check such as an ID verification. Its
+/// `verification_url` is the candidate's own link, as in Checkr's objects.
+async fn verification_event(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(report_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: VerificationRequest = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::BadRequest(format!("Invalid JSON body: {error}")))?;
+    let host = host_of(&headers);
+    sandbox.with_state(|state| {
+        let now = clock::rfc3339_seconds(clock::now_seconds());
+        let account_id = state
+            .accounts
+            .values()
+            .find(|account| account.report(&report_id).is_some())
+            .map(|account| account.id.clone())
+            .ok_or(ApiError::NotFound("Report not found"))?;
+        let pending = state
+            .account(&account_id)?
+            .report(&report_id)
+            .is_some_and(|report| report.status == ReportStatus::Pending);
+        if !pending {
+            return Err(ApiError::Conflict("The report is not pending".to_owned()));
+        }
+        let id = match (request.id, request.event) {
+            (Some(id), _) => id,
+            (None, VerificationEvent::Created) => state.ids.next(),
+            (None, VerificationEvent::Completed | VerificationEvent::Processed) => {
+                return Err(ApiError::BadRequest(
+                    "id is required to move a verification on".to_owned(),
+                ));
+            }
+        };
+        let (event_type, completed, processed) = match request.event {
+            VerificationEvent::Created => ("verification.created", false, false),
+            VerificationEvent::Completed => ("verification.completed", true, false),
+            VerificationEvent::Processed => ("verification.processed", true, true),
+        };
+        let at = |done: bool| done.then(|| now.clone());
+        let object = json!({
+            "id": id,
+            "object": "verification",
+            "uri": format!("http://{host}/v1/reports/{report_id}/verifications/{id}"),
+            "verification_type": request.verification_type,
+            "verification_url": format!("http://{host}/sandbox/verify/{id}"),
+            "created_at": now,
+            "completed_at": at(completed),
+            "processed_at": at(processed),
+        });
+        let event = state.emit(&account_id, event_type, object.clone());
+        Ok(Json(json!({"verification": object, "events": [event]})))
     })
 }

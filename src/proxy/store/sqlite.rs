@@ -129,7 +129,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX orders_by_step ON orders(step);
     ALTER TABLE candidates ADD COLUMN details TEXT;
 "#,
-    // Screening statuses and results, read from Checkr when report events arrive.
+    // Screening statuses and results, read from Checkr when report events arrive, and the
+    // verifications (`verification.*`) an open report waits for.
     r#"
     CREATE TABLE order_screenings (
         order_id   TEXT PRIMARY KEY REFERENCES orders(id),
@@ -137,6 +138,14 @@ const MIGRATIONS: &[&str] = &[
         screenings TEXT NOT NULL,
         fetched_at TEXT NOT NULL
     );
+    CREATE TABLE order_verifications (
+        verification_id   TEXT PRIMARY KEY,
+        order_id          TEXT NOT NULL REFERENCES orders(id),
+        verification_type TEXT NOT NULL,
+        stage             INTEGER NOT NULL,
+        updated_at        TEXT NOT NULL
+    );
+    CREATE INDEX order_verifications_by_order ON order_verifications(order_id);
 "#,
 ];
 

@@ -12,7 +12,7 @@ pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
     }
     ctx.follow_orders();
     let retry = RwSignal::new(Retry::Idle);
-    let open: OpenScreenings = RwSignal::new(Default::default());
+    let open = OpenScreenings::new();
     Either::Right(view! {
         <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
             <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
@@ -115,6 +115,12 @@ pub(super) fn OrderRow(
         }
         why
     });
+    // Orders with a report get its progress line and screenings list.
+    let report_open = order
+        .status
+        .report
+        .as_ref()
+        .map(|report| report_is_open(report.status));
     let id = order.id.clone();
     let busy_id = order.id.clone();
     let problem_id = order.id.clone();
@@ -173,9 +179,10 @@ pub(super) fn OrderRow(
                     })}
                 </span>
             </div>
+            {report_open.map(|report_open| view! { <ProgressLine order_id=order.id.clone() report_open open/> })}
             {order.eta.clone().map(|eta| view! { <p class="bgc-eta">"Estimated completion: " {eta}</p> })}
             {reasons.map(|reasons| view! { <p class="bgc-reason">"Cancellation reason: " {reasons}</p> })}
-            {order.status.report.is_some().then(|| view! { <Screenings ctx order_id=order.id.clone() open/> })}
+            {report_open.map(|report_open| view! { <Screenings ctx order_id=order.id.clone() report_open open/> })}
             {order.report_url.clone().map(|url| view! {
                 <p><a class="bgc-link" href=url target="_blank" rel="noopener noreferrer">"Open the report in the Checkr Dashboard"</a></p>
             })}

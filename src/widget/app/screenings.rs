@@ -1,10 +1,11 @@
-//! The expandable list of an order's screenings under its row: name, status, the result for
-//! users who may read results, and why a screening was canceled. Read from the proxy when the
-//! list is opened, and again whenever the order changes while it is open.
+//! Under an order's badge: the progress line of an open report ("Waiting for the candidate's
+//! ID verification") and the expandable list of its screenings (name, status, the result for
+//! users who may read results, why one was canceled). Both come from one proxy call, made for
+//! open reports and open lists, and again whenever the order changes meanwhile.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::checkr::ReportResult;
+use crate::domain::checkr::{ReportResult, ReportStatus};
 use crate::domain::screening::{ScreeningKind, ScreeningStatus, ScreeningView, result_label};
 
 use super::super::decode;
@@ -16,13 +17,43 @@ use super::*;
 pub(super) struct ScreeningList {
     /// Whether the proxy has read them from Checkr yet.
     fetched: bool,
+    /// The line under the badge, if any.
+    progress: Option<String>,
     /// The screenings as this user may see them.
     items: Vec<ScreeningView>,
 }
 
-/// The open lists of the order list, by order id. Kept above the rows, which are drawn again
-/// on every change of the list, so an open list stays open (and shows what it had) meanwhile.
-pub(super) type OpenScreenings = RwSignal<BTreeMap<String, Load<ScreeningList>>>;
+/// What the order list knows of its orders' screenings. Kept above the rows, which are drawn
+/// again on every change of the list, so an open list stays open (and shows what it had)
+/// meanwhile.
+#[derive(Clone, Copy)]
+pub(super) struct OpenScreenings {
+    /// The last answer (or the read under way) per order id.
+    loaded: RwSignal<BTreeMap<String, Load<ScreeningList>>>,
+    /// The orders whose list is open.
+    expanded: RwSignal<BTreeSet<String>>,
+}
+
+impl OpenScreenings {
+    /// Nothing read, every list closed.
+    pub(super) fn new() -> Self {
+        Self {
+            loaded: RwSignal::new(BTreeMap::new()),
+            expanded: RwSignal::new(BTreeSet::new()),
+        }
+    }
+}
+
+/// Whether a report with this status may still change, so its progress line is worth reading.
+pub(super) fn report_is_open(status: ReportStatus) -> bool {
+    match status {
+        ReportStatus::Pending | ReportStatus::Paused | ReportStatus::Unrecognized => true,
+        ReportStatus::Complete
+        | ReportStatus::Suspended
+        | ReportStatus::Dispute
+        | ReportStatus::Canceled => false,
+    }
+}
 
 fn decode_item(value: &JsValue) -> Option<ScreeningView> {
     let text = |key: &str| decode::field(value, key).and_then(|found| found.as_string());
@@ -47,6 +78,7 @@ fn decode_list(value: &JsValue) -> Option<ScreeningList> {
     let list = decode::field(value, "screenings")?;
     Some(ScreeningList {
         fetched: decode::field(value, "fetched_at").is_some(),
+        progress: decode::field(value, "progress").and_then(|found| found.as_string()),
         items: decode::items(&list, decode_item)?,
     })
 }
@@ -58,10 +90,13 @@ fn list_element_id(order_id: &str) -> String {
     id
 }
 
-/// Reads the order's screenings into `open`, unless the list was closed meanwhile. What the
-/// list showed stays until the answer arrives.
+/// Reads the order's screenings into `open`. What the row showed stays until the answer
+/// arrives.
 fn read(ctx: Ctx, open: OpenScreenings, order_id: String) {
     let Some(client) = ctx.client() else { return };
+    open.loaded.update(|loaded| {
+        loaded.entry(order_id.clone()).or_insert(Load::Loading);
+    });
     spawn_local(async move {
         let mut path = String::from("/api/orders/");
         path.push_str(&String::from(js_sys::encode_uri_component(&order_id)));
@@ -70,47 +105,65 @@ fn read(ctx: Ctx, open: OpenScreenings, order_id: String) {
         if let Err(problem) = &loaded {
             ctx.report(problem);
         }
-        open.update(|open| {
-            if let Some(state) = open.get_mut(&order_id) {
-                *state = match loaded {
+        open.loaded.update(|all| {
+            all.insert(
+                order_id,
+                match loaded {
                     Ok(list) => Load::Ready(list),
                     Err(problem) => Load::Failed(problem),
-                };
-            }
+                },
+            );
         });
     });
 }
 
 #[component]
-pub(super) fn Screenings(ctx: Ctx, order_id: String, open: OpenScreenings) -> impl IntoView {
+pub(super) fn Screenings(
+    ctx: Ctx,
+    order_id: String,
+    report_open: bool,
+    open: OpenScreenings,
+) -> impl IntoView {
     let list_id = list_element_id(&order_id);
     let id = StoredValue::new(order_id);
-    let expanded = move || id.with_value(|id| open.with(|open| open.contains_key(id)));
-    // Drawn again after a change of the order while open: read the list again.
-    if id.with_value(|id| open.with_untracked(|open| open.contains_key(id))) {
+    let expanded = move || id.with_value(|id| open.expanded.with(|open| open.contains(id)));
+    // Drawn (again) for an open report or an open list: read what is new.
+    if report_open || id.with_value(|id| open.expanded.with_untracked(|open| open.contains(id))) {
         read(ctx, open, id.get_value());
     }
     let toggle = move |_| {
         let order_id = id.get_value();
-        if open.with_untracked(|open| open.contains_key(&order_id)) {
-            open.update(|open| {
+        if open
+            .expanded
+            .with_untracked(|open| open.contains(&order_id))
+        {
+            open.expanded.update(|open| {
                 open.remove(&order_id);
             });
         } else {
-            open.update(|open| {
-                open.insert(order_id.clone(), Load::Loading);
+            open.expanded.update(|open| {
+                open.insert(order_id.clone());
             });
-            read(ctx, open, order_id);
+            // An open report was read when drawn; only a failed read is tried again.
+            let kept = open.loaded.with_untracked(|loaded| {
+                matches!(loaded.get(&order_id), Some(Load::Ready(_) | Load::Loading))
+            });
+            if !(report_open && kept) {
+                open.loaded.update(|loaded| {
+                    loaded.insert(order_id.clone(), Load::Loading);
+                });
+                read(ctx, open, order_id);
+            }
         }
     };
     let retry = Callback::new(move |()| {
         let order_id = id.get_value();
-        open.update(|open| {
-            open.insert(order_id.clone(), Load::Loading);
+        open.loaded.update(|loaded| {
+            loaded.insert(order_id.clone(), Load::Loading);
         });
         read(ctx, open, order_id);
     });
-    let shown = move || id.with_value(|id| open.with(|open| open.get(id).cloned()));
+    let state = move || id.with_value(|id| open.loaded.with(|loaded| loaded.get(id).cloned()));
     view! {
         <div class="bgc-screenings">
             <button
@@ -124,7 +177,7 @@ pub(super) fn Screenings(ctx: Ctx, order_id: String, open: OpenScreenings) -> im
                 {move || if expanded() { "Hide screenings" } else { "Show screenings" }}
             </button>
             <div id=list_id data-screenings="">
-                {move || shown().map(|state| match state {
+                {move || expanded().then(state).flatten().map(|state| match state {
                     Load::Loading => EitherOf4::A(view! {
                         <p class="bgc-muted" role="status">"Loading screenings…"</p>
                     }),
@@ -145,6 +198,25 @@ pub(super) fn Screenings(ctx: Ctx, order_id: String, open: OpenScreenings) -> im
             </div>
         </div>
     }
+}
+
+/// The line under the badge of an open report, from what [`Screenings`] read.
+#[component]
+pub(super) fn ProgressLine(
+    order_id: String,
+    report_open: bool,
+    open: OpenScreenings,
+) -> impl IntoView {
+    let line = move || {
+        if !report_open {
+            return None;
+        }
+        open.loaded.with(|loaded| match loaded.get(&order_id) {
+            Some(Load::Ready(list)) => list.progress.clone(),
+            Some(Load::Loading | Load::Failed(_)) | None => None,
+        })
+    };
+    move || line().map(|line| view! { <p class="bgc-progress" data-progress="">{line}</p> })
 }
 
 #[component]

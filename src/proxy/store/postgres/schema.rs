@@ -2,7 +2,8 @@
 
 /// The schema, as one list like SQLite's; the index of the last applied entry is stored.
 /// A new SQLite migration that changes what the store keeps needs its twin here.
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE accounts (
         id                TEXT PRIMARY KEY,
         name              TEXT NOT NULL,
@@ -95,7 +96,8 @@ pub(super) const MIGRATIONS: &[&str] = &[r#"
         revoked_at   TEXT NOT NULL
     );
 "#,
-    // Screening statuses and results, read from Checkr when report events arrive.
+    // Screening statuses and results, read from Checkr when report events arrive, and the
+    // verifications (`verification.*`) an open report waits for.
     r#"
     CREATE TABLE order_screenings (
         order_id   TEXT PRIMARY KEY REFERENCES orders(id),
@@ -103,5 +105,13 @@ pub(super) const MIGRATIONS: &[&str] = &[r#"
         screenings TEXT NOT NULL,
         fetched_at TEXT NOT NULL
     );
+    CREATE TABLE order_verifications (
+        verification_id   TEXT PRIMARY KEY,
+        order_id          TEXT NOT NULL REFERENCES orders(id),
+        verification_type TEXT NOT NULL,
+        stage             BIGINT NOT NULL,
+        updated_at        TEXT NOT NULL
+    );
+    CREATE INDEX order_verifications_by_order ON order_verifications(order_id);
 "#,
 ];

@@ -1,9 +1,11 @@
-//! The screenings read for an order's report, kept beside the order.
+//! The screenings read for an order's report and the verifications it waits for, kept
+//! beside the order.
 
+use crate::domain::progress::{VerificationStage, VerificationState};
 use crate::domain::screening::Screening;
 
-use super::super::CachedScreenings;
-use super::PostgresStore;
+use super::super::{CachedScreenings, OrderRecord};
+use super::{ORDER_COLUMNS, PostgresStore, order_from_row};
 
 impl PostgresStore {
     /// Replaces the screenings kept for an order.
@@ -50,5 +52,89 @@ impl PostgresStore {
             screenings: serde_json::from_str(&screenings)?,
             fetched_at: row.try_get(2)?,
         }))
+    }
+}
+
+impl PostgresStore {
+    /// The order of a Checkr account linked to `report_id`.
+    pub(crate) async fn order_for_report(
+        &self,
+        checkr_account_id: &str,
+        report_id: &str,
+    ) -> anyhow::Result<Option<OrderRecord>> {
+        self.client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT {ORDER_COLUMNS} FROM orders WHERE report_id = $2 AND account_id IN \
+                     (SELECT id FROM accounts WHERE checkr_account_id = $1) \
+                     ORDER BY created_at DESC LIMIT 1"
+                ),
+                &[&checkr_account_id, &report_id],
+            )
+            .await?
+            .as_ref()
+            .map(order_from_row)
+            .transpose()
+    }
+
+    /// Records a verification's stage; a stage never replaces a later one (events arrive in
+    /// any order).
+    pub(crate) async fn record_verification(
+        &self,
+        order_id: &str,
+        verification: VerificationState,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO order_verifications \
+                 (verification_id, order_id, verification_type, stage, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (verification_id) DO UPDATE SET \
+                 stage = GREATEST(order_verifications.stage, EXCLUDED.stage), \
+                 verification_type = CASE WHEN EXCLUDED.verification_type = '' \
+                   THEN order_verifications.verification_type \
+                   ELSE EXCLUDED.verification_type END, \
+                 updated_at = EXCLUDED.updated_at",
+                &[
+                    &verification.id,
+                    &order_id,
+                    &verification.verification_type,
+                    &verification.stage.rank(),
+                    &now,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The verifications recorded for an order, oldest first.
+    pub(crate) async fn verifications(
+        &self,
+        order_id: &str,
+    ) -> anyhow::Result<Vec<VerificationState>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT verification_id, verification_type, stage FROM order_verifications \
+                 WHERE order_id = $1 ORDER BY updated_at, verification_id",
+                &[&order_id],
+            )
+            .await?;
+        let mut found = Vec::new();
+        for row in rows {
+            let rank: i64 = row.try_get(2)?;
+            if let Some(stage) = VerificationStage::from_rank(rank) {
+                found.push(VerificationState {
+                    id: row.try_get(0)?,
+                    verification_type: row.try_get(1)?,
+                    stage,
+                });
+            }
+        }
+        Ok(found)
     }
 }
