@@ -2625,3 +2625,44 @@ async fn an_open_report_shows_what_it_waits_for_under_the_badge_and_reads_it_aga
         "an open list stays open across the change"
     );
 }
+
+#[wasm_bindgen_test]
+async fn an_assess_grade_is_a_tag_beside_the_badge_only_when_the_proxy_sends_it() {
+    let stub = Stub::new();
+    let graded = order_json("ord_1", "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"report":{"id":"rpt_1","status":"complete","result":"consider","assessment":"escalated"}}"#,
+    );
+    let ungraded = order_json("ord_2", "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"report":{"id":"rpt_2","status":"complete","result":"consider"}}"#,
+    );
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{graded},{ungraded}]"),
+    )
+    .get("/api/orders/ord_1/screenings", 200, SCREENINGS_WITH_RESULTS);
+    let widget = mount(&stub, options()).await;
+    let tag = widget
+        .find("[data-order=\"ord_1\"] [data-assessment]")
+        .expect("the grade beside the badge");
+    assert_eq!(tag.text_content().as_deref(), Some("Assess: Escalated"));
+    assert!(tag.class_name().contains("bgc-tone-negative"));
+    let badge = widget.find("[data-order=\"ord_1\"] [data-badge]").unwrap();
+    assert!(
+        !badge.text_content().unwrap().contains("Escalated"),
+        "the grade is not mixed into the badge"
+    );
+    assert!(
+        widget
+            .find("[data-order=\"ord_2\"] [data-assessment]")
+            .is_none()
+    );
+}

@@ -4,6 +4,7 @@
 //! argument. That is what lets the badge a recruiter sees in the browser and the status the
 //! proxy stores come from the same code.
 
+pub mod assess;
 pub mod badge;
 pub mod checkr;
 pub mod connection;

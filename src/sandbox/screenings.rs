@@ -1,6 +1,7 @@
 //! Finishing one screening at a time (control API): Checkr completes a report's screenings one
 //! by one and announces the progress with `report.updated`, then `report.completed` once the
-//! last one is done. Also the `verification.*` events of checks the candidate must complete.
+//! last one is done. Also the `verification.*` events of checks the candidate must complete,
+//! and the Assess grade of a report.
 
 use axum::Json;
 use axum::Router;
@@ -27,6 +28,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
             "/sandbox/reports/{id}/verifications",
             post(verification_event),
         )
+        .route("/sandbox/reports/{id}/assessment", post(set_assessment))
 }
 
 #[derive(Deserialize)]
@@ -205,5 +207,60 @@ async fn verification_event(
         });
         let event = state.emit(&account_id, event_type, object.clone());
         Ok(Json(json!({"verification": object, "events": [event]})))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessmentRequest {
+    assessment: AssessmentName,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AssessmentName {
+    Eligible,
+    Review,
+    Escalated,
+}
+
+/// `POST /sandbox/reports/{id}/assessment` `{"assessment": "eligible" | "review" |
+/// "escalated"}`: the account's Assess rules grade the report, announced with
+/// `report.updated` as Checkr does.
+async fn set_assessment(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(report_id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: AssessmentRequest = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::BadRequest(format!("Invalid JSON body: {error}")))?;
+    let assessment = match request.assessment {
+        AssessmentName::Eligible => "eligible",
+        AssessmentName::Review => "review",
+        AssessmentName::Escalated => "escalated",
+    };
+    let host = host_of(&headers);
+    sandbox.with_state(|state| {
+        let (account_id, report_json) = {
+            let account = state
+                .accounts
+                .values_mut()
+                .find(|account| account.report(&report_id).is_some())
+                .ok_or(ApiError::NotFound("Report not found"))?;
+            let index = account
+                .reports
+                .iter()
+                .position(|report| report.id == report_id)
+                .ok_or(ApiError::NotFound("Report not found"))?;
+            if account.reports[index].status == ReportStatus::Canceled {
+                return Err(ApiError::Conflict("The report was canceled".to_owned()));
+            }
+            account.reports[index].assessment = Some(assessment);
+            let report_json = account.report_json(&account.reports[index], &host);
+            (account.id.clone(), report_json)
+        };
+        let event = state.emit(&account_id, "report.updated", report_json.clone());
+        Ok(Json(json!({"report": report_json, "events": [event]})))
     })
 }

@@ -2,6 +2,7 @@
 //! through the page's hub ([`super::super::hub`]).
 
 use super::*;
+use crate::domain::assess::{assessment_tag, order_assessment};
 
 #[component]
 pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
@@ -115,6 +116,8 @@ pub(super) fn OrderRow(
         }
         why
     });
+    // Assess grades arrive only for users who may read results (the proxy shapes the status).
+    let assessment = order_assessment(&order.status).map(assessment_tag);
     // Orders with a report get its progress line and screenings list.
     let report_open = order
         .status
@@ -178,6 +181,11 @@ pub(super) fn OrderRow(
                         <span class="bgc-indicator" role="img" aria-label="Includes canceled screenings" title="Includes canceled screenings">" ⚠"</span>
                     })}
                 </span>
+                {assessment.map(|(word, tone)| view! {
+                    <span class=["bgc-tag bgc-tone-", tone.as_str()].concat() data-assessment="">
+                        "Assess: " {word}
+                    </span>
+                })}
             </div>
             {report_open.map(|report_open| view! { <ProgressLine order_id=order.id.clone() report_open open/> })}
             {order.eta.clone().map(|eta| view! { <p class="bgc-eta">"Estimated completion: " {eta}</p> })}
