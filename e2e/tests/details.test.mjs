@@ -1,0 +1,44 @@
+// Report details in the widget (issue 15): the screenings list under an order, opened with
+// the keyboard; the line under the badge while the candidate owes an ID verification; and
+// the Assess grade as its own tag, driven from the demo panel's buttons.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { choosePackage, launch, openPage, shot, step, submitOrder } from "../support.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser.close(); });
+
+test("screenings open from the keyboard, the progress line follows the ID verification, Assess is a tag", async () => {
+  const page = await openPage(browser, { account: "blue-bakery", role: "adjudicator", customId: "A-1042" });
+  await choosePackage(page);
+  await submitOrder(page);
+  await page.getByText("Invitation Sent").first().waitFor();
+  await step("blue-bakery", "A-1042", "invitation_completed");
+
+  const panel = page.locator(".demo-panel");
+  await panel.getByRole("button", { name: "Candidate asked for ID verification" }).click();
+  await page.getByText("Waiting for the candidate's ID verification").waitFor();
+  await panel.getByRole("button", { name: "Candidate completes ID verification" }).click();
+  await page.getByText("Checkr is reviewing the candidate's ID verification").waitFor();
+  await panel.getByRole("button", { name: "Checkr processes ID verification" }).click();
+  await page.getByText("Checkr is reviewing the candidate's ID verification").waitFor({ state: "detached" });
+
+  const toggle = page.getByRole("button", { name: "Show screenings" });
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  const hide = page.getByRole("button", { name: "Hide screenings" });
+  await hide.waitFor();
+  assert.equal(await hide.getAttribute("aria-expanded"), "true");
+  await page.getByText("SSN trace: In progress").waitFor();
+
+  await panel.getByRole("button", { name: "Finish next screening (clear)" }).click();
+  await page.getByText("SSN trace: Complete, Clear").waitFor();
+  await page.getByText(/1 of \d+ screenings finished/).waitFor();
+  await shot(page, "80-screenings-and-progress");
+
+  await panel.getByRole("button", { name: "Assess: escalated" }).click();
+  await page.getByText("Assess: Escalated").waitFor();
+  await shot(page, "81-assess-tag");
+  await page.close();
+});
