@@ -263,3 +263,35 @@ async fn another_accounts_order_is_not_found() {
     assert_eq!(status, 404, "{answer}");
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn bare_report_events_still_bring_the_screenings_by_reading_the_report() {
+    let harness = Harness::start().await;
+    let response = harness
+        .http
+        .post(harness.sandbox("/sandbox/accounts/acct_no_hierarchy/webhook_settings"))
+        .json(&json!({"include_object": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let order = place(&harness, "SCR-5").await;
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    harness
+        .step(order["invitation_id"].as_str().unwrap(), "report_consider")
+        .await;
+    let answer = screenings_when(&harness, Role::Adjudicator, &order_id, |answer| {
+        let listed = statuses(answer);
+        !listed.is_empty() && listed.iter().all(|(_, status)| status == "complete")
+    })
+    .await;
+    assert!(
+        answer["screenings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|screening| screening["result"] == "consider"),
+        "{answer}"
+    );
+    harness.stop().await;
+}

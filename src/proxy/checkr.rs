@@ -637,43 +637,33 @@ impl CheckrClient {
             .map(drop)
     }
 
-    /// Every screening resource the report names, each read from its own collection (Checkr
-    /// has no generic screening resource).
-    async fn screening_resources(
-        &self,
-        token: &Secret,
-        report_id: &str,
-    ) -> Result<Vec<serde_json::Value>, CheckrError> {
-        let report: serde_json::Value = self
-            .get(token, &format!("{}/v1/reports/{report_id}", self.base))
-            .await?;
-        let mut urls = Vec::new();
-        for (field, resource, _) in SCREENING_FIELDS {
-            let ids: Vec<&str> = match &report[field] {
-                serde_json::Value::String(id) => vec![id.as_str()],
-                serde_json::Value::Array(ids) => ids.iter().filter_map(|id| id.as_str()).collect(),
-                _absent => Vec::new(),
-            };
-            urls.extend(
-                ids.into_iter()
-                    .filter(|id| is_plain_id(id))
-                    .map(|id| format!("{}/v1/{resource}/{id}", self.base)),
-            );
-        }
-        stream::iter(urls)
-            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
-            .buffered(self.policy.page_concurrency.max(1))
-            .try_collect()
-            .await
-    }
-
-    /// The screenings of a report as the proxy keeps them.
+    /// The screenings a report names, each read from its own collection (Checkr has no
+    /// generic screening resource). `known` are the ids a full report event already carried
+    /// (see [`screening_ids`]); without them the report itself is read first.
     pub async fn screenings(
         &self,
         token: &Secret,
         report_id: &str,
+        known: Option<Vec<(&'static str, String)>>,
     ) -> Result<Vec<Screening>, CheckrError> {
-        let resources = self.screening_resources(token, report_id).await?;
+        let ids = match known {
+            Some(ids) => ids,
+            None => {
+                let report: serde_json::Value = self
+                    .get(token, &format!("{}/v1/reports/{report_id}", self.base))
+                    .await?;
+                screening_ids(&report)
+            }
+        };
+        let urls: Vec<String> = ids
+            .into_iter()
+            .map(|(collection, id)| format!("{}/v1/{collection}/{id}", self.base))
+            .collect();
+        let resources: Vec<serde_json::Value> = stream::iter(urls)
+            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
+            .buffered(self.policy.page_concurrency.max(1))
+            .try_collect()
+            .await?;
         Ok(resources
             .into_iter()
             .filter_map(|resource| serde_json::from_value::<ScreeningResource>(resource).ok())
@@ -690,7 +680,7 @@ impl CheckrClient {
         report_id: &str,
     ) -> Result<Vec<String>, CheckrError> {
         let mut reasons: Vec<String> = self
-            .screenings(token, report_id)
+            .screenings(token, report_id, None)
             .await?
             .into_iter()
             .filter_map(|screening| screening.cancellation_reason)
@@ -699,6 +689,26 @@ impl CheckrClient {
         reasons.dedup();
         Ok(reasons)
     }
+}
+
+/// The screening ids a report object names, with the collection each is read from. Ids
+/// that are not plain Checkr ids are left out: nothing else goes into a URL path.
+pub fn screening_ids(report: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let mut ids = Vec::new();
+    for (field, collection, _) in SCREENING_FIELDS {
+        match &report[field] {
+            serde_json::Value::String(id) => ids.push((collection, id.clone())),
+            serde_json::Value::Array(listed) => ids.extend(
+                listed
+                    .iter()
+                    .filter_map(|id| id.as_str())
+                    .map(|id| (collection, id.to_owned())),
+            ),
+            _absent => {}
+        }
+    }
+    ids.retain(|(_, id)| is_plain_id(id));
+    ids
 }
 
 /// Checkr's ids are hex; anything else from a report is never put into a URL path.

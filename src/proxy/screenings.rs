@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
 #[derive(Clone, Default)]
 pub struct ScreeningReads {
     running: Arc<Mutex<HashMap<String, bool>>>,
+    /// The screening ids the latest full event of each report carried, so reading them needs
+    /// no read of the report itself. Only a bare event (or a read) leaves the report to read.
+    known: Arc<Mutex<HashMap<String, Vec<(&'static str, String)>>>>,
 }
 
 impl ScreeningReads {
@@ -68,6 +71,29 @@ impl ScreeningReads {
                 false
             }
         }
+    }
+}
+
+/// Notes the screening ids a report event carries (`include_object` on); called with the
+/// raw body of every `report.*` webhook before it is folded.
+pub(crate) fn note_report_event(state: &AppState, raw: &str) {
+    let Ok(body) = serde_json::from_str::<serde_json::Value>(raw) else {
+        return;
+    };
+    let report = &body["data"]["object"];
+    let (Some(report_id), Some(_status)) = (report["id"].as_str(), report["status"].as_str())
+    else {
+        return;
+    };
+    let ids = super::checkr::screening_ids(report);
+    if let Ok(mut known) = state.screening_reads.known.lock() {
+        known.insert(report_id.to_owned(), ids);
+    }
+}
+
+impl ScreeningReads {
+    fn known_ids(&self, report_id: &str) -> Option<Vec<(&'static str, String)>> {
+        self.known.lock().ok()?.get(report_id).cloned()
     }
 }
 
@@ -120,7 +146,8 @@ async fn refresh(state: &AppState, order: &OrderRecord) -> anyhow::Result<()> {
     let Some(token) = account.access_token else {
         return Ok(());
     };
-    let screenings = state.checkr.screenings(&token, &report_id).await?;
+    let known = state.screening_reads.known_ids(&report_id);
+    let screenings = state.checkr.screenings(&token, &report_id, known).await?;
     state
         .store
         .set_screenings(&current.id, &report_id, screenings, &state.now())

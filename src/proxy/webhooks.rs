@@ -198,6 +198,9 @@ impl EventWriter {
 pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> Response {
     let (id, kind) = (webhook.event.id.clone(), webhook.event.type_name.clone());
     let verification = super::progress::is_verification_event(&kind).then(|| webhook.raw.clone());
+    if kind.starts_with("report.") {
+        super::screenings::note_report_event(&state, &webhook.raw);
+    }
     match state
         .events
         .record(webhook.event, webhook.raw, state.now())
