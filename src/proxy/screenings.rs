@@ -111,7 +111,9 @@ fn report_of(order: &OrderRecord) -> Option<String> {
 /// Reads the order's screenings in the background, once its report is known. Called for
 /// every order a report event (or a read of the report) changed.
 pub(crate) fn refresh_later(state: &AppState, order: &OrderRecord) {
-    if report_of(order).is_none() || !state.screening_reads.begin(&order.id) {
+    // Only once a report event was folded: `invitation.completed` names the report before
+    // `report.created` brings its screening ids, and reading it then would cost a read.
+    if order.folded.status.report.is_none() || !state.screening_reads.begin(&order.id) {
         return;
     }
     let state = state.clone();
