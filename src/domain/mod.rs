@@ -8,6 +8,7 @@ pub mod assess;
 pub mod badge;
 pub mod checkr;
 pub mod connection;
+pub mod continuous;
 pub mod events;
 pub mod geo;
 pub mod hierarchy;

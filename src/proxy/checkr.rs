@@ -637,6 +637,39 @@ impl CheckrClient {
             .map(drop)
     }
 
+    /// `GET {path}` under the API base, as JSON.
+    pub async fn get_value(
+        &self,
+        token: &Secret,
+        path: &str,
+    ) -> Result<serde_json::Value, CheckrError> {
+        self.get(token, &format!("{}{path}", self.base)).await
+    }
+
+    /// `POST {path}` under the API base with a JSON body and an `Idempotency-Key`.
+    pub async fn post_value(
+        &self,
+        token: &Secret,
+        path: &str,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, CheckrError> {
+        self.post(token, path, body, idempotency_key).await
+    }
+
+    /// `DELETE {path}` under the API base; Checkr answers with the object as it ends.
+    pub async fn delete_value(
+        &self,
+        token: &Secret,
+        path: &str,
+    ) -> Result<serde_json::Value, CheckrError> {
+        let url = format!("{}{path}", self.base);
+        let body = self
+            .send(|| self.request(Method::DELETE, &url, token), false)
+            .await?;
+        serde_json::from_slice(&body).map_err(|error| CheckrError::Decode(error.to_string()))
+    }
+
     /// The screenings a report names, each read from its own collection (Checkr has no
     /// generic screening resource). `known` are the ids a full report event already carried
     /// (see [`screening_ids`]); without them the report itself is read first.

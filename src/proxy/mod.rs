@@ -5,6 +5,7 @@ pub mod assets;
 pub mod checkr;
 pub mod clock;
 pub mod config;
+pub mod continuous;
 pub mod crypto;
 pub mod demo;
 pub mod error;
@@ -298,6 +299,7 @@ pub fn app(state: AppState) -> Router {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = orders::routes()
         .merge(screenings::routes())
+        .merge(continuous::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))

@@ -29,8 +29,8 @@ const MAX_PER_PAGE: usize = 100;
 /// Who is calling and under which host name, established by [`gate`] for the handlers.
 #[derive(Clone, Debug)]
 pub(crate) struct Caller {
-    account_id: String,
-    host: String,
+    pub(crate) account_id: String,
+    pub(crate) host: String,
 }
 
 /// The Checkr routes, already wrapped in the gate. `/oauth/*` is not Basic-authenticated by
@@ -66,6 +66,7 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router<Sandbox> {
             "/v1/motor_vehicle_reports/{id}",
             get(get_motor_vehicle_report),
         )
+        .merge(super::continuous::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(sandbox, gate))
 }

@@ -20,6 +20,7 @@
 
 mod api;
 mod clock;
+mod continuous;
 mod control;
 mod data;
 mod error;

@@ -28,6 +28,8 @@ pub(crate) struct Account {
     pub(crate) invitations: Vec<Invitation>,
     pub(crate) reports: Vec<Report>,
     pub(crate) screenings: Vec<Screening>,
+    /// Continuous-check enrolments (C-Crim, C-MVR).
+    pub(crate) continuous_checks: Vec<super::continuous::ContinuousCheck>,
     /// Whether webhooks carry the whole object; off, `data.object` is only `{id, object, uri}`
     /// (a customer's webhook setting `include_object`).
     pub(crate) include_object: bool,
@@ -226,6 +228,7 @@ impl State {
                 invitations: Vec::new(),
                 reports: Vec::new(),
                 screenings: Vec::new(),
+                continuous_checks: Vec::new(),
                 include_object: true,
             },
         );

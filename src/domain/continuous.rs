@@ -1,0 +1,115 @@
+//! Continuous checks (C-Crim, C-MVR): post-hire enrolment of an existing US candidate, with
+//! the employee's evergreen consent confirmed by the user. The request rules, shared by the
+//! proxy (which enforces them) and the widget (which says them before sending).
+
+use serde::{Deserialize, Serialize};
+
+/// Which continuous check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinuousKind {
+    /// Continuous criminal monitoring (C-Crim).
+    Criminal,
+    /// Continuous motor-vehicle-record monitoring (C-MVR).
+    Mvr,
+}
+
+impl ContinuousKind {
+    /// Checkr's `type` value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ContinuousKind::Criminal => "criminal",
+            ContinuousKind::Mvr => "mvr",
+        }
+    }
+
+    /// What a user reads for it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ContinuousKind::Criminal => "Continuous criminal (C-Crim)",
+            ContinuousKind::Mvr => "Continuous MVR (C-MVR)",
+        }
+    }
+
+    /// [`ContinuousKind::as_str`] read back.
+    pub fn parse(name: &str) -> Option<Self> {
+        [ContinuousKind::Criminal, ContinuousKind::Mvr]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// Why consent is asked for: the customer's legal duty, not a formality.
+pub const CONSENT_REQUIRED: &str = "Confirm that the employee gave evergreen consent to continuous checks; it is required before enrolling.";
+/// A type that is neither `criminal` nor `mvr`.
+pub const TYPE_REQUIRED: &str = "Choose criminal (C-Crim) or MVR (C-MVR).";
+
+/// An enrolment request as sent: `{"type", "consent"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentDraft {
+    /// `criminal` or `mvr`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The user confirmed the employee's evergreen consent.
+    #[serde(default)]
+    pub consent: Option<bool>,
+}
+
+/// The request's kind, or every field error (`type`, `consent`) with its message.
+pub fn validate_enrolment(
+    draft: &EnrolmentDraft,
+) -> Result<ContinuousKind, Vec<(&'static str, &'static str)>> {
+    let mut errors = Vec::new();
+    let kind = draft.kind.as_deref().and_then(ContinuousKind::parse);
+    if kind.is_none() {
+        errors.push(("type", TYPE_REQUIRED));
+    }
+    if draft.consent != Some(true) {
+        errors.push(("consent", CONSENT_REQUIRED));
+    }
+    match kind {
+        Some(kind) if errors.is_empty() => Ok(kind),
+        Some(_) | None => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(kind: Option<&str>, consent: Option<bool>) -> EnrolmentDraft {
+        EnrolmentDraft {
+            kind: kind.map(str::to_owned),
+            consent,
+        }
+    }
+
+    #[test]
+    fn enrolment_needs_the_consent_confirmed_and_a_known_type() {
+        assert_eq!(
+            validate_enrolment(&draft(Some("criminal"), Some(true))),
+            Ok(ContinuousKind::Criminal)
+        );
+        assert_eq!(
+            validate_enrolment(&draft(Some("mvr"), Some(false))),
+            Err(vec![("consent", CONSENT_REQUIRED)])
+        );
+        assert_eq!(
+            validate_enrolment(&draft(Some("mvr"), None)),
+            Err(vec![("consent", CONSENT_REQUIRED)])
+        );
+        assert_eq!(
+            validate_enrolment(&draft(Some("drug"), None)),
+            Err(vec![("type", TYPE_REQUIRED), ("consent", CONSENT_REQUIRED)])
+        );
+    }
+
+    #[test]
+    fn kinds_read_back_from_checkrs_names() {
+        for kind in [ContinuousKind::Criminal, ContinuousKind::Mvr] {
+            assert_eq!(ContinuousKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ContinuousKind::parse("Criminal"), None);
+    }
+}

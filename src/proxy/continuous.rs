@@ -1,0 +1,235 @@
+//! Continuous checks (C-Crim, C-MVR) for an applicant who became an employee:
+//! `POST /api/candidates/{custom_id}/continuous-checks` enrols the applicant's US Checkr
+//! candidate once the user confirms the employee's evergreen consent, `GET` lists the
+//! enrolments, `DELETE …/{id}` unenrolls. US work locations only, as Checkr offers them.
+//! Enrolling and unenrolling is for users with adjudication rights; anyone may list.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::domain::continuous::{ContinuousKind, EnrolmentDraft, validate_enrolment};
+use crate::domain::validation::Region;
+
+use super::AppState;
+use super::error::{ApiError, ApiJson};
+use super::identity::Identity;
+use super::orders::ordering_account_by_id;
+
+/// The continuous-check routes, mounted under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/candidates/{custom_id}/continuous-checks",
+            post(enrol).get(list),
+        )
+        .route(
+            "/candidates/{custom_id}/continuous-checks/{id}",
+            delete(unenrol),
+        )
+}
+
+/// One enrolment as the widget shows it.
+#[derive(Debug, Serialize)]
+struct ContinuousCheckView {
+    id: String,
+    #[serde(rename = "type")]
+    kind: Option<ContinuousKind>,
+    label: String,
+    created_at: Option<String>,
+    node: Option<String>,
+}
+
+impl ContinuousCheckView {
+    fn from_checkr(object: &Value) -> Option<Self> {
+        let kind = object["type"].as_str().and_then(ContinuousKind::parse);
+        Some(Self {
+            id: object["id"].as_str()?.to_owned(),
+            kind,
+            label: kind
+                .map_or("Continuous check", ContinuousKind::label)
+                .to_owned(),
+            created_at: object["created_at"].as_str().map(str::to_owned),
+            node: object["node"].as_str().map(str::to_owned),
+        })
+    }
+}
+
+/// Checkr's ids are hex; anything else is never put into a URL path.
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+}
+
+fn provider(source: super::checkr::CheckrError) -> ApiError {
+    ApiError::Provider {
+        source,
+        order: None,
+    }
+}
+
+/// The 422 answer in the API's error shape, for the enrolment's own fields.
+fn invalid(errors: Vec<(&'static str, &'static str)>) -> Response {
+    let fields: Map<String, Value> = errors
+        .into_iter()
+        .map(|(field, message)| (field.to_owned(), Value::from(message)))
+        .collect();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "code": "invalid",
+            "message": "some fields need attention",
+            "fields": fields,
+        })),
+    )
+        .into_response()
+}
+
+/// The applicant's US Checkr candidate, or why there is none to enrol.
+async fn us_candidate(
+    state: &AppState,
+    account_id: &str,
+    custom_id: &str,
+) -> Result<Option<String>, ApiError> {
+    if let Some(candidate) = state
+        .store
+        .candidate(account_id, custom_id, Region::Us)
+        .await?
+    {
+        return Ok(Some(candidate.id));
+    }
+    Ok(None)
+}
+
+async fn enrol(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(custom_id): Path<String>,
+    ApiJson(draft): ApiJson<EnrolmentDraft>,
+) -> Result<Response, ApiError> {
+    if !identity.role.sees_reports() {
+        return Err(ApiError::Forbidden);
+    }
+    let kind = match validate_enrolment(&draft) {
+        Ok(kind) => kind,
+        Err(errors) => return Ok(invalid(errors)),
+    };
+    let account = ordering_account_by_id(&state, &identity.account_id).await?;
+    let Some(candidate_id) = us_candidate(&state, &account.record.id, &custom_id).await? else {
+        let abroad = state
+            .store
+            .candidate(&account.record.id, &custom_id, Region::NonUs)
+            .await?
+            .is_some();
+        return Err(ApiError::Conflict(if abroad {
+            "Continuous checks are for employees in US work locations only; this applicant's checks are outside the US.".to_owned()
+        } else {
+            "Order a background check for this applicant first: continuous checks enrol an existing Checkr candidate.".to_owned()
+        }));
+    };
+    // Hierarchy accounts name the node and work location, as the applicant's latest US order did.
+    let orders = state
+        .store
+        .orders_for_candidate(&account.record.id, &custom_id)
+        .await?;
+    let latest = orders.iter().find(|order| order.region == Region::Us);
+    let mut body = json!({"type": kind.as_str()});
+    if let Some(order) = latest {
+        if let Some(node) = &order.draft.node {
+            body["node"] = Value::from(node.as_str());
+            body["work_locations"] = json!([order.draft.candidate.work_location]);
+        }
+    }
+    let created = state
+        .checkr
+        .post_value(
+            &account.token,
+            &format!("/v1/candidates/{candidate_id}/continuous_checks"),
+            &body,
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await
+        .map_err(provider)?;
+    let view = ContinuousCheckView::from_checkr(&created)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Checkr's answer has no id")))?;
+    tracing::info!(account = %account.record.id, check = %view.id, "continuous check enrolled");
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn list(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path(custom_id): Path<String>,
+) -> Result<Json<Vec<ContinuousCheckView>>, ApiError> {
+    let account = ordering_account_by_id(&state, &identity.account_id).await?;
+    let Some(candidate_id) = us_candidate(&state, &account.record.id, &custom_id).await? else {
+        return Ok(Json(Vec::new()));
+    };
+    let listed = state
+        .checkr
+        .get_value(
+            &account.token,
+            &format!("/v1/candidates/{candidate_id}/continuous_checks"),
+        )
+        .await
+        .map_err(provider)?;
+    Ok(Json(
+        listed["data"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(ContinuousCheckView::from_checkr)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    ))
+}
+
+async fn unenrol(
+    State(state): State<AppState>,
+    identity: Identity,
+    Path((custom_id, id)): Path<(String, String)>,
+) -> Result<Json<ContinuousCheckView>, ApiError> {
+    if !identity.role.sees_reports() {
+        return Err(ApiError::Forbidden);
+    }
+    if !is_plain_id(&id) {
+        return Err(ApiError::NotFound("continuous check"));
+    }
+    let account = ordering_account_by_id(&state, &identity.account_id).await?;
+    let candidate_id = us_candidate(&state, &account.record.id, &custom_id)
+        .await?
+        .ok_or(ApiError::NotFound("continuous check"))?;
+    // Only this applicant's enrolment: another employee's id is not found here.
+    let current = match state
+        .checkr
+        .get_value(&account.token, &format!("/v1/continuous_checks/{id}"))
+        .await
+    {
+        Ok(current) => current,
+        Err(super::checkr::CheckrError::Rejected { status: 404, .. }) => {
+            return Err(ApiError::NotFound("continuous check"));
+        }
+        Err(error) => return Err(provider(error)),
+    };
+    if current["candidate_id"].as_str() != Some(candidate_id.as_str()) {
+        return Err(ApiError::NotFound("continuous check"));
+    }
+    let ended = state
+        .checkr
+        .delete_value(&account.token, &format!("/v1/continuous_checks/{id}"))
+        .await
+        .map_err(provider)?;
+    let view = ContinuousCheckView::from_checkr(&ended)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Checkr's answer has no id")))?;
+    tracing::info!(account = %account.record.id, check = %view.id, "continuous check unenrolled");
+    Ok(Json(view))
+}
