@@ -224,7 +224,7 @@ impl Transport for Stub {
             .reply_to(request.method, &request.url)
             .or_else(|| match request.method {
                 Method::Get => self.batched_reply(&request.url),
-                Method::Post => None,
+                Method::Post | Method::Delete => None,
             });
         Box::pin(async move {
             let (status, json) = match reply {
@@ -2665,4 +2665,123 @@ async fn an_assess_grade_is_a_tag_beside_the_badge_only_when_the_proxy_sends_it(
             .find("[data-order=\"ord_2\"] [data-assessment]")
             .is_none()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Continuous checks (issue 15)
+
+const ENROLLED: &str = r#"[{"id":"cc_1","type":"criminal","label":"Continuous criminal (C-Crim)","created_at":"2026-11-22T10:00:00Z","node":null}]"#;
+
+#[wasm_bindgen_test]
+async fn enrolment_needs_the_consent_box_and_unenrolment_is_confirmed_first() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .get("/api/candidates/A-1042/continuous-checks", 200, "[]")
+    .get("/api/candidates/A-1042/continuous-checks", 200, ENROLLED)
+    .post(
+        "/api/candidates/A-1042/continuous-checks",
+        201,
+        r#"{"id":"cc_1","type":"criminal","label":"Continuous criminal (C-Crim)","created_at":"2026-11-22T10:00:00Z","node":null}"#,
+    )
+    .on(
+        Method::Delete,
+        "/api/candidates/A-1042/continuous-checks/cc_1",
+        Reply::Json(200, ENROLLED.trim_start_matches('[').trim_end_matches(']').to_owned()),
+    );
+    let widget = mount(&stub, options()).await;
+    assert!(
+        stub.requests(Method::Get, "/api/candidates/A-1042/continuous-checks")
+            .is_empty(),
+        "Checkr's list is read only when opened"
+    );
+    widget.click("button[data-continuous-toggle]");
+    settle().await;
+    assert!(
+        widget.find("[data-continuous-empty]").is_some(),
+        "{}",
+        widget.text()
+    );
+
+    // Without the consent box: a field error, and nothing is sent.
+    widget.button_with("Enrol").click();
+    settle().await;
+    let error = widget.find("[data-continuous-error]").unwrap();
+    assert!(
+        error.text_content().unwrap().contains("consent"),
+        "{}",
+        widget.text()
+    );
+    let consent: HtmlInputElement = widget
+        .find("[data-continuous-consent]")
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        consent.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(
+        stub.requests(Method::Post, "/api/candidates/A-1042/continuous-checks")
+            .is_empty()
+    );
+
+    consent.set_checked(true);
+    fire(&consent, "change");
+    widget.button_with("Enrol").click();
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/candidates/A-1042/continuous-checks");
+    assert_eq!(sent.len(), 1);
+    let body: JsValue = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "type"), "criminal");
+    assert_eq!(prop(&body, "consent"), true);
+    assert!(
+        widget
+            .text()
+            .contains("Enrolled: Continuous criminal (C-Crim)"),
+        "{}",
+        widget.text()
+    );
+    assert!(widget.find("[data-enrolment=\"cc_1\"]").is_some());
+
+    // Unenrolling asks first; only the confirmation sends the DELETE.
+    widget.click("button[data-unenroll]");
+    settle().await;
+    assert!(
+        stub.requests(
+            Method::Delete,
+            "/api/candidates/A-1042/continuous-checks/cc_1"
+        )
+        .is_empty()
+    );
+    widget.click("button[data-unenroll-confirm]");
+    settle().await;
+    assert_eq!(
+        stub.requests(
+            Method::Delete,
+            "/api/candidates/A-1042/continuous-checks/cc_1"
+        )
+        .len(),
+        1
+    );
+    assert!(widget.text().contains("Unenrolled"), "{}", widget.text());
+}
+
+#[wasm_bindgen_test]
+async fn a_recruiter_sees_enrolments_but_no_enrol_form() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]")
+        .get("/api/candidates/A-1042/continuous-checks", 200, ENROLLED);
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-continuous-toggle]");
+    settle().await;
+    assert!(widget.find("[data-enrolment=\"cc_1\"]").is_some());
+    assert!(widget.find("[data-continuous-consent]").is_none());
+    assert!(widget.find("button[data-unenroll]").is_none());
 }

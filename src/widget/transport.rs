@@ -16,6 +16,8 @@ pub enum Method {
     Get,
     /// Writes and token requests.
     Post,
+    /// Ends something (an enrolment).
+    Delete,
 }
 
 impl Method {
@@ -24,6 +26,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -31,7 +34,7 @@ impl Method {
 /// One request, as the widget builds it.
 #[derive(Clone)]
 pub struct HttpRequest {
-    /// GET or POST.
+    /// GET, POST or DELETE.
     pub method: Method,
     /// Absolute or page-relative URL.
     pub url: String,

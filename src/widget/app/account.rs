@@ -45,6 +45,7 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
         {state}
         <Orders ctx/>
         {ordering.then(|| view! { <OrderPanel ctx/> })}
+        {ordering.then(|| view! { <ContinuousChecks ctx manage=session.role.sees_reports()/> })}
     }
 }
 

@@ -24,12 +24,14 @@ use super::model::{
 };
 
 mod account;
+mod continuous;
 mod form;
 mod orders;
 mod picker;
 mod screenings;
 
 use account::*;
+use continuous::*;
 use form::*;
 use orders::*;
 use picker::*;
