@@ -224,3 +224,41 @@ async fn another_employees_enrolment_is_not_found_and_stays() {
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn continuous_check_webhooks_are_shown_with_the_enrolment() {
+    let harness = Harness::start().await;
+    hired(&harness, "EMP-1").await;
+    let (_, created) = enrol(
+        &harness,
+        Role::Admin,
+        PATH,
+        json!({"type": "criminal", "consent": true}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, listed) = harness.get_as(ACCOUNT, Role::Recruiter, PATH).await;
+    assert_eq!(listed[0]["notice"], Value::Null);
+    let response = harness
+        .http
+        .post(harness.sandbox(&format!("/sandbox/continuous_checks/{id}/events")))
+        .json(&json!({"type": "confirmation_required"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut notice = Value::Null;
+    for _ in 0..100 {
+        let (_, listed) = harness.get_as(ACCOUNT, Role::Recruiter, PATH).await;
+        notice = listed[0]["notice"].clone();
+        if !notice.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        notice,
+        "Checkr asks the customer to confirm this enrolment."
+    );
+    harness.stop().await;
+}

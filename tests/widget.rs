@@ -2670,7 +2670,7 @@ async fn an_assess_grade_is_a_tag_beside_the_badge_only_when_the_proxy_sends_it(
 // ---------------------------------------------------------------------------------------
 // Continuous checks (issue 15)
 
-const ENROLLED: &str = r#"[{"id":"cc_1","type":"criminal","label":"Continuous criminal (C-Crim)","created_at":"2026-11-22T10:00:00Z","node":null}]"#;
+const ENROLLED: &str = r#"[{"id":"cc_1","type":"criminal","label":"Continuous criminal (C-Crim)","created_at":"2026-11-22T10:00:00Z","node":null,"notice":null}]"#;
 
 #[wasm_bindgen_test]
 async fn enrolment_needs_the_consent_box_and_unenrolment_is_confirmed_first() {
@@ -2777,11 +2777,25 @@ async fn a_recruiter_sees_enrolments_but_no_enrol_form() {
     stub.get("/api/session", 200, &ready_session())
         .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
         .get("/api/candidates/A-1042/orders", 200, "[]")
-        .get("/api/candidates/A-1042/continuous-checks", 200, ENROLLED);
+        .get(
+            "/api/candidates/A-1042/continuous-checks",
+            200,
+            &ENROLLED.replace(
+                r#""notice":null"#,
+                r#""notice":"Checkr asks the customer to confirm this enrolment.""#,
+            ),
+        );
     let widget = mount(&stub, options()).await;
     widget.click("button[data-continuous-toggle]");
     settle().await;
     assert!(widget.find("[data-enrolment=\"cc_1\"]").is_some());
+    assert_eq!(
+        widget
+            .find("[data-enrolment-notice]")
+            .and_then(|notice| notice.text_content())
+            .as_deref(),
+        Some(" Checkr asks the customer to confirm this enrolment.")
+    );
     assert!(widget.find("[data-continuous-consent]").is_none());
     assert!(widget.find("button[data-unenroll]").is_none());
 }

@@ -39,6 +39,20 @@ impl ContinuousKind {
     }
 }
 
+/// What a `continuous_check.*` webhook tells the user about an enrolment; `None` for types
+/// that need no word.
+pub fn event_notice(type_name: &str) -> Option<&'static str> {
+    match type_name {
+        "continuous_check.subscription_error" => {
+            Some("Checkr could not keep this enrolment running (subscription error).")
+        }
+        "continuous_check.confirmation_required" => {
+            Some("Checkr asks the customer to confirm this enrolment.")
+        }
+        _other => None,
+    }
+}
+
 /// Why consent is asked for: the customer's legal duty, not a formality.
 pub const CONSENT_REQUIRED: &str = "Confirm that the employee gave evergreen consent to continuous checks; it is required before enrolling.";
 /// A type that is neither `criminal` nor `mvr`.
@@ -103,6 +117,13 @@ mod tests {
             validate_enrolment(&draft(Some("drug"), None)),
             Err(vec![("type", TYPE_REQUIRED), ("consent", CONSENT_REQUIRED)])
         );
+    }
+
+    #[test]
+    fn continuous_check_webhooks_read_as_sentences() {
+        assert!(event_notice("continuous_check.subscription_error").is_some());
+        assert!(event_notice("continuous_check.confirmation_required").is_some());
+        assert_eq!(event_notice("continuous_check.created"), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::domain::continuous::{ContinuousKind, EnrolmentDraft, validate_enrolment};
+use crate::domain::continuous::{ContinuousKind, EnrolmentDraft, event_notice, validate_enrolment};
 use crate::domain::validation::Region;
 
 use super::AppState;
@@ -42,6 +42,8 @@ struct ContinuousCheckView {
     label: String,
     created_at: Option<String>,
     node: Option<String>,
+    /// What the latest `continuous_check.*` webhook about it said, if anything.
+    notice: Option<String>,
 }
 
 impl ContinuousCheckView {
@@ -55,6 +57,7 @@ impl ContinuousCheckView {
                 .to_owned(),
             created_at: object["created_at"].as_str().map(str::to_owned),
             node: object["node"].as_str().map(str::to_owned),
+            notice: None,
         })
     }
 }
@@ -180,17 +183,28 @@ async fn list(
         )
         .await
         .map_err(provider)?;
-    Ok(Json(
-        listed["data"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(ContinuousCheckView::from_checkr)
-                    .collect()
-            })
-            .unwrap_or_default(),
-    ))
+    let mut views: Vec<ContinuousCheckView> = listed["data"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(ContinuousCheckView::from_checkr)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(checkr_account) = &account.record.checkr_account_id {
+        for view in &mut views {
+            let events = state
+                .store
+                .events_about(checkr_account, &view.id, "continuous_check.")
+                .await?;
+            view.notice = events
+                .iter()
+                .find_map(|(type_name, _)| event_notice(type_name))
+                .map(str::to_owned);
+        }
+    }
+    Ok(Json(views))
 }
 
 async fn unenrol(

@@ -423,6 +423,9 @@ dispatch! {
         verification: crate::domain::progress::VerificationState,
         now: &str
     ) -> ();
+    /// The `(type, created_at)` of the webhook events a Checkr account sent about one object
+    /// whose type starts with `prefix`, newest first.
+    fn events_about(&self, checkr_account_id: &str, object_id: &str, prefix: &str) -> Vec<(String, String)>;
     /// The verifications recorded for an order.
     fn verifications(&self, order_id: &str) -> Vec<crate::domain::progress::VerificationState>;
     /// Stores why screenings of an order's report were canceled.

@@ -42,6 +42,57 @@ impl ContinuousCheck {
     }
 }
 
+/// The control route: Checkr's `continuous_check.*` webhooks about an enrolment.
+pub(crate) fn control_routes() -> Router<Sandbox> {
+    Router::new().route("/sandbox/continuous_checks/{id}/events", post(emit_event))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventRequest {
+    #[serde(rename = "type")]
+    kind: EventName,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventName {
+    SubscriptionError,
+    ConfirmationRequired,
+}
+
+/// `POST /sandbox/continuous_checks/{id}/events` `{"type": "subscription_error" |
+/// "confirmation_required"}`: emits `continuous_check.{type}` with the enrolment.
+async fn emit_event(
+    State(sandbox): State<Sandbox>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: EventRequest = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::BadRequest(format!("Invalid JSON body: {error}")))?;
+    let host = super::api::host_of(&headers);
+    let event_type = match request.kind {
+        EventName::SubscriptionError => "continuous_check.subscription_error",
+        EventName::ConfirmationRequired => "continuous_check.confirmation_required",
+    };
+    sandbox.with_state(|state| {
+        let (account_id, object) = state
+            .accounts
+            .values()
+            .find_map(|account| {
+                account
+                    .continuous_checks
+                    .iter()
+                    .find(|check| check.id == id)
+                    .map(|check| (account.id.clone(), check.to_json(&host)))
+            })
+            .ok_or(ApiError::NotFound("Continuous check not found"))?;
+        let event = state.emit(&account_id, event_type, object);
+        Ok(Json(json!({"events": [event]})))
+    })
+}
+
 /// The Checkr routes; merged inside the API gate, which authenticates the account.
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()

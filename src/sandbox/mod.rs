@@ -125,6 +125,7 @@ impl Sandbox {
         api::routes(self.clone())
             .merge(control::routes())
             .merge(screenings::routes())
+            .merge(continuous::control_routes())
             .merge(partner::routes())
             .with_state(self.clone())
     }

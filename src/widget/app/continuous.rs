@@ -15,6 +15,7 @@ pub(super) struct Enrolment {
     id: String,
     label: String,
     since: Option<String>,
+    notice: Option<String>,
 }
 
 fn decode_enrolment(value: &JsValue) -> Option<Enrolment> {
@@ -23,6 +24,7 @@ fn decode_enrolment(value: &JsValue) -> Option<Enrolment> {
         id: text("id")?,
         label: text("label").unwrap_or_else(|| "Continuous check".to_owned()),
         since: text("created_at").map(|at| at.chars().take(10).collect()),
+        notice: text("notice"),
     })
 }
 
@@ -197,6 +199,7 @@ pub(super) fn ContinuousChecks(ctx: Ctx, manage: bool) -> impl IntoView {
                                 <li class="bgc-enrolment" data-enrolment=enrolment.id.clone()>
                                     <span>{enrolment.label.clone()}</span>
                                     {enrolment.since.clone().map(|since| view! { <span class="bgc-muted">" since " {since}</span> })}
+                                    {enrolment.notice.clone().map(|notice| view! { <span class="bgc-reason" data-enrolment-notice="">" " {notice}</span> })}
                                     {manage.then(|| view! {
                                         {move || if confirming.get().as_deref() == Some(asking.as_str()) {
                                             let id = id.clone();

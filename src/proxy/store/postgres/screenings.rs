@@ -138,3 +138,29 @@ impl PostgresStore {
         Ok(found)
     }
 }
+
+impl PostgresStore {
+    /// The types and times of the webhook events a Checkr account sent about `object_id`
+    /// whose type starts with `prefix`, newest first.
+    pub(crate) async fn events_about(
+        &self,
+        checkr_account_id: &str,
+        object_id: &str,
+        prefix: &str,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let pattern = format!("{prefix}%");
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT type, created_at FROM webhook_events \
+                 WHERE object_id = $2 AND account_id = $1 AND type LIKE $3 \
+                 ORDER BY created_at DESC, received_at DESC",
+                &[&checkr_account_id, &object_id, &pattern],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
+    }
+}

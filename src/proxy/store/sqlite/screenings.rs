@@ -147,3 +147,32 @@ impl SqliteStore {
         .await
     }
 }
+
+impl SqliteStore {
+    /// The types and times of the webhook events a Checkr account sent about `object_id`
+    /// whose type starts with `prefix`, newest first.
+    pub(crate) async fn events_about(
+        &self,
+        checkr_account_id: &str,
+        object_id: &str,
+        prefix: &str,
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        let (account, object, pattern) = (
+            checkr_account_id.to_owned(),
+            object_id.to_owned(),
+            format!("{prefix}%"),
+        );
+        self.call(move |db| {
+            let mut statement = db.prepare(
+                "SELECT type, created_at FROM webhook_events \
+                 WHERE object_id = ?2 AND account_id = ?1 AND type LIKE ?3 \
+                 ORDER BY created_at DESC, received_at DESC",
+            )?;
+            let rows = statement.query_map(params![account, object, pattern], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+}
