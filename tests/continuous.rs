@@ -262,3 +262,63 @@ async fn continuous_check_webhooks_are_shown_with_the_enrolment() {
     );
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn a_report_of_a_continuous_check_joins_the_applicants_orders_with_its_badge() {
+    let harness = Harness::start().await;
+    hired(&harness, "EMP-1").await;
+    let (_, created) = enrol(
+        &harness,
+        Role::Admin,
+        PATH,
+        json!({"type": "criminal", "consent": true}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let response = harness
+        .http
+        .post(harness.sandbox(&format!("/sandbox/continuous_checks/{id}/report")))
+        .json(&json!({"result": "consider"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["report"]["source"], "continuous_check");
+    let order = harness
+        .wait_for(ACCOUNT, Role::Adjudicator, "EMP-1", |order| {
+            order["package"] == "continuous_check" && order["badge"]["label"] == "Needs Review"
+        })
+        .await;
+    assert_eq!(order["report_id"], report["report"]["id"]);
+    assert_eq!(order["ordered_by"], "Checkr continuous check");
+    let (_, orders) = harness
+        .get_as(ACCOUNT, Role::Adjudicator, "/api/candidates/EMP-1/orders")
+        .await;
+    assert_eq!(
+        orders.as_array().unwrap().len(),
+        2,
+        "the hire's own order stays"
+    );
+
+    // A second report of the same enrolment is an order of its own.
+    harness
+        .http
+        .post(harness.sandbox(&format!("/sandbox/continuous_checks/{id}/report")))
+        .json(&json!({"result": "clear"}))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let (_, orders) = harness
+            .get_as(ACCOUNT, Role::Adjudicator, "/api/candidates/EMP-1/orders")
+            .await;
+        if orders.as_array().unwrap().len() == 3 && orders[0]["badge"]["label"] == "Clear" {
+            assert_eq!(orders[1]["badge"]["label"], "Needs Review", "{orders}");
+            harness.stop().await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the second report never joined the orders");
+}

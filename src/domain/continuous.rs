@@ -39,6 +39,23 @@ impl ContinuousKind {
     }
 }
 
+/// The packages of reports continuous checks create; they cannot be ordered.
+pub const CONTINUOUS_PACKAGES: [&str; 3] = [
+    "continuous_check",
+    "continuous_mvr",
+    "continuous_mvr_enrollment",
+];
+
+/// Who started a report nobody ordered through the widget, from its `package` and `source`:
+/// `Some` names it (the order's "ordered by") for reports of continuous checks and of
+/// subscriptions (`source: recurrence`); `None` for reports of orders.
+pub fn started_by_checkr(package: &str, source: Option<&str>) -> Option<&'static str> {
+    if CONTINUOUS_PACKAGES.contains(&package) || source == Some("continuous_check") {
+        return Some("Checkr continuous check");
+    }
+    (source == Some("recurrence")).then_some("Checkr subscription")
+}
+
 /// What a `continuous_check.*` webhook tells the user about an enrolment; `None` for types
 /// that need no word.
 pub fn event_notice(type_name: &str) -> Option<&'static str> {
@@ -124,6 +141,19 @@ mod tests {
         assert!(event_notice("continuous_check.subscription_error").is_some());
         assert!(event_notice("continuous_check.confirmation_required").is_some());
         assert_eq!(event_notice("continuous_check.created"), None);
+    }
+
+    #[test]
+    fn reports_of_continuous_checks_and_subscriptions_are_told_apart_from_orders() {
+        assert_eq!(
+            started_by_checkr("continuous_mvr", None),
+            Some("Checkr continuous check")
+        );
+        assert_eq!(
+            started_by_checkr("tasker_standard", Some("recurrence")),
+            Some("Checkr subscription")
+        );
+        assert_eq!(started_by_checkr("tasker_standard", Some("api")), None);
     }
 
     #[test]

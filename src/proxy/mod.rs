@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod identity;
 pub mod live;
+mod monitoring;
 pub mod oauth;
 pub mod orders;
 pub mod placement;

@@ -426,6 +426,18 @@ dispatch! {
     /// The `(type, created_at)` of the webhook events a Checkr account sent about one object
     /// whose type starts with `prefix`, newest first.
     fn events_about(&self, checkr_account_id: &str, object_id: &str, prefix: &str) -> Vec<(String, String)>;
+    /// Makes sure a report Checkr started by itself (continuous check, subscription) has an
+    /// unlinked order of the applicant its candidate belongs to, for the fold to link; `true`
+    /// when one was created.
+    fn ensure_monitoring_order(
+        &self,
+        checkr_account_id: &str,
+        candidate_id: &str,
+        package: &str,
+        report_id: &str,
+        ordered_by: &str,
+        now: &str
+    ) -> bool;
     /// The verifications recorded for an order.
     fn verifications(&self, order_id: &str) -> Vec<crate::domain::progress::VerificationState>;
     /// Stores why screenings of an order's report were canceled.

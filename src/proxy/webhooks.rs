@@ -200,6 +200,11 @@ pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> R
     let verification = super::progress::is_verification_event(&kind).then(|| webhook.raw.clone());
     if kind.starts_with("report.") {
         super::screenings::note_report_event(&state, &webhook.raw);
+        // Reports of continuous checks and subscriptions get an order before they are folded.
+        if let Err(error) = super::monitoring::prepare(&state, &webhook.raw).await {
+            tracing::warn!(event = %id, error = %format!("{error:#}"), "no order made for a report Checkr started");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     }
     match state
         .events

@@ -14,7 +14,9 @@ use super::Sandbox;
 use super::api::Caller;
 use super::clock;
 use super::error::ApiError;
-use super::model::WorkLocation;
+use super::model::{
+    Outcome, Report, ReportStatus, Screening, ScreeningKind, ScreeningStatus, WorkLocation,
+};
 
 /// One enrolment.
 #[derive(Debug, Clone)]
@@ -44,7 +46,110 @@ impl ContinuousCheck {
 
 /// The control route: Checkr's `continuous_check.*` webhooks about an enrolment.
 pub(crate) fn control_routes() -> Router<Sandbox> {
-    Router::new().route("/sandbox/continuous_checks/{id}/events", post(emit_event))
+    Router::new()
+        .route("/sandbox/continuous_checks/{id}/events", post(emit_event))
+        .route("/sandbox/continuous_checks/{id}/report", post(new_report))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRequest {
+    result: ResultName,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ResultName {
+    Clear,
+    Consider,
+}
+
+/// `POST /sandbox/continuous_checks/{id}/report` `{"result": "clear" | "consider"}`: the
+/// monitoring finds something to report (or confirms nothing): a new report of package
+/// `continuous_check` (criminal) or `continuous_mvr`, source `continuous_check`, created and
+/// completed at once, announced with `report.created` and `report.completed`.
+async fn new_report(
+    State(sandbox): State<Sandbox>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: ReportRequest = serde_json::from_slice(&bytes)
+        .map_err(|error| ApiError::BadRequest(format!("Invalid JSON body: {error}")))?;
+    let outcome = match request.result {
+        ResultName::Clear => Outcome::Clear,
+        ResultName::Consider => Outcome::Consider,
+    };
+    let host = super::api::host_of(&headers);
+    sandbox.with_state(|state| {
+        let (report_id, screening_id) = (state.ids.next(), state.ids.next());
+        let now = clock::rfc3339_seconds(clock::now_seconds());
+        let account_id = state
+            .accounts
+            .values()
+            .find(|account| account.continuous_checks.iter().any(|check| check.id == id))
+            .map(|account| account.id.clone())
+            .ok_or(ApiError::NotFound("Continuous check not found"))?;
+        let account = state.account_mut(&account_id)?;
+        let check = account
+            .continuous_checks
+            .iter()
+            .find(|check| check.id == id)
+            .cloned()
+            .ok_or(ApiError::NotFound("Continuous check not found"))?;
+        let (package, kind) = if check.kind == "mvr" {
+            ("continuous_mvr", ScreeningKind::MotorVehicleReport)
+        } else {
+            ("continuous_check", ScreeningKind::CountyCriminalSearch)
+        };
+        let mut screening = Screening {
+            id: screening_id.clone(),
+            kind,
+            status: ScreeningStatus::Pending,
+            result: None,
+            created_at: now.clone(),
+            completed_at: None,
+            cancellation_reason: None,
+            cancellation_reason_description: None,
+        };
+        screening.complete(outcome, &now);
+        account.screenings.push(screening);
+        let mut report = Report {
+            id: report_id.clone(),
+            candidate_id: check.candidate_id.clone(),
+            package: package.to_owned(),
+            source: "continuous_check",
+            status: ReportStatus::Pending,
+            result: None,
+            adjudication: None,
+            assessment: None,
+            includes_canceled: false,
+            created_at: now.clone(),
+            completed_at: None,
+            estimated_completion_time: None,
+            work_locations: check.work_locations.clone(),
+            tags: Vec::new(),
+            screening_ids: vec![screening_id],
+        };
+        let created = account.report_json(&report, &host);
+        report.status = ReportStatus::Complete;
+        report.result = Some(outcome);
+        report.completed_at = Some(now);
+        let completed = account.report_json(&report, &host);
+        account.reports.push(report);
+        if let Some(candidate) = account
+            .candidates
+            .iter_mut()
+            .find(|candidate| candidate.id == check.candidate_id)
+        {
+            candidate.report_ids.push(report_id);
+        }
+        let events = vec![
+            state.emit(&account_id, "report.created", created),
+            state.emit(&account_id, "report.completed", completed.clone()),
+        ];
+        Ok(Json(json!({"report": completed, "events": events})))
+    })
 }
 
 #[derive(Deserialize)]

@@ -26,6 +26,7 @@ use crate::domain::order::{Lease, OrderStep};
 use crate::domain::validation::{OrderDraft, Region};
 
 mod fold;
+mod monitoring;
 mod notify;
 mod schema;
 mod screenings;

@@ -18,6 +18,7 @@ use super::super::secret::Secret;
 use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
 
+mod monitoring;
 mod screenings;
 use super::{
     AccountRecord, Claim, ConnectionState, EventRecorded, Failure, KnownCandidate, LeaseGrant,

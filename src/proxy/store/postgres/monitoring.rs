@@ -1,0 +1,108 @@
+//! Orders for reports Checkr starts by itself (continuous checks, subscriptions): created
+//! unlinked for the candidate and package the report names, just before its event is folded,
+//! so the fold links the report to it as it links any report that overtook its invitation.
+
+use crate::domain::events::FoldedOrder;
+use crate::domain::order::OrderStep;
+use crate::domain::validation::OrderDraft;
+
+use super::super::StepKeys;
+use super::{ORDER_COLUMNS, PostgresStore, order_from_row};
+
+const SCOPE: &str = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = $1)";
+
+impl PostgresStore {
+    /// Makes sure a report Checkr started by itself has an order to land in: `true` when one
+    /// was created (for the applicant whose Checkr candidate it names).
+    pub(crate) async fn ensure_monitoring_order(
+        &self,
+        checkr_account_id: &str,
+        candidate_id: &str,
+        package: &str,
+        report_id: &str,
+        ordered_by: &str,
+        now: &str,
+    ) -> anyhow::Result<bool> {
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await?;
+        // Events of one report arrive concurrently (and on several instances): one at a time
+        // per candidate decides, so a report gets one order.
+        transaction
+            .execute(
+                "SELECT pg_advisory_xact_lock(hashtext('monitoring:' || $1))",
+                &[&candidate_id],
+            )
+            .await?;
+        let linked = transaction
+            .query_opt(
+                &format!("SELECT 1 FROM orders WHERE report_id = $2 AND {SCOPE}"),
+                &[&checkr_account_id, &report_id],
+            )
+            .await?
+            .is_some();
+        let rows = transaction
+            .query(
+                &format!(
+                    "SELECT {ORDER_COLUMNS} FROM orders WHERE report_id IS NULL \
+                     AND candidate_id = $2 AND step = 'invited' AND {SCOPE}"
+                ),
+                &[&checkr_account_id, &candidate_id],
+            )
+            .await?;
+        let mut waiting = false;
+        for row in &rows {
+            waiting |= order_from_row(row)?.draft.package == package;
+        }
+        let applicant = transaction
+            .query_opt(
+                &format!(
+                    "SELECT account_id, custom_id, region FROM candidates \
+                     WHERE checkr_candidate_id = $2 AND {SCOPE}"
+                ),
+                &[&checkr_account_id, &candidate_id],
+            )
+            .await?;
+        let Some(applicant) = applicant.filter(|_| !linked && !waiting) else {
+            return Ok(false);
+        };
+        let (account_id, custom_id, region): (String, String, String) = (
+            applicant.try_get(0)?,
+            applicant.try_get(1)?,
+            applicant.try_get(2)?,
+        );
+        let mut draft = OrderDraft {
+            package: package.to_owned(),
+            ..OrderDraft::default()
+        };
+        draft.candidate.custom_id = custom_id.clone();
+        let draft = serde_json::to_string(&draft)?;
+        let folded = serde_json::to_string(&FoldedOrder::default())?;
+        let keys = StepKeys::generate();
+        transaction
+            .execute(
+                "WITH next AS (SELECT nextval(pg_get_serial_sequence('orders', 'seq')) AS seq) \
+                 INSERT INTO orders (seq, id, account_id, custom_id, region, ordered_by, draft, \
+                 step, folded, created_at, updated_at, candidate_key, candidate_update_key, \
+                 invitation_key, candidate_id) \
+                 SELECT seq, 'ord_' || lpad(seq::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, \
+                 $8, $8, $9, $10, $11, $12 FROM next",
+                &[
+                    &account_id,
+                    &custom_id,
+                    &region,
+                    &ordered_by,
+                    &draft,
+                    &OrderStep::Invited.as_str(),
+                    &folded,
+                    &now,
+                    &keys.candidate,
+                    &keys.candidate_update,
+                    &keys.invitation,
+                    &candidate_id,
+                ],
+            )
+            .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+}

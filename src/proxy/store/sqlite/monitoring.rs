@@ -1,0 +1,111 @@
+//! Orders for reports Checkr starts by itself (continuous checks, subscriptions): created
+//! unlinked for the candidate and package the report names, just before its event is folded,
+//! so the fold links the report to it as it links any report that overtook its invitation.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::domain::events::FoldedOrder;
+use crate::domain::order::OrderStep;
+use crate::domain::validation::OrderDraft;
+
+use super::super::StepKeys;
+use super::SqliteStore;
+
+const SCOPE: &str = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = ?1)";
+
+impl SqliteStore {
+    /// Makes sure a report Checkr started by itself has an order to land in: `true` when one
+    /// was created (for the applicant whose Checkr candidate it names).
+    pub(crate) async fn ensure_monitoring_order(
+        &self,
+        checkr_account_id: &str,
+        candidate_id: &str,
+        package: &str,
+        report_id: &str,
+        ordered_by: &str,
+        now: &str,
+    ) -> anyhow::Result<bool> {
+        let (account, candidate, package, report, ordered_by, now) = (
+            checkr_account_id.to_owned(),
+            candidate_id.to_owned(),
+            package.to_owned(),
+            report_id.to_owned(),
+            ordered_by.to_owned(),
+            now.to_owned(),
+        );
+        let folded = serde_json::to_string(&FoldedOrder::default())?;
+        self.call(move |db| {
+            let transaction = db.transaction()?;
+            let linked: Option<i64> = transaction
+                .query_row(
+                    &format!("SELECT 1 FROM orders WHERE report_id = ?2 AND {SCOPE}"),
+                    params![account, report],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let waiting: Option<i64> = transaction
+                .query_row(
+                    &format!(
+                        "SELECT 1 FROM orders WHERE report_id IS NULL AND candidate_id = ?2 \
+                         AND json_extract(draft, '$.package') = ?3 AND step = 'invited' AND {SCOPE}"
+                    ),
+                    params![account, candidate, package],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let applicant: Option<(String, String, String)> = transaction
+                .query_row(
+                    &format!(
+                        "SELECT account_id, custom_id, region FROM candidates \
+                         WHERE checkr_candidate_id = ?2 AND {SCOPE}"
+                    ),
+                    params![account, candidate],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            let Some((account_id, custom_id, region)) =
+                applicant.filter(|_| linked.is_none() && waiting.is_none())
+            else {
+                return Ok(false);
+            };
+            let mut draft = OrderDraft {
+                package,
+                ..OrderDraft::default()
+            };
+            draft.candidate.custom_id = custom_id.clone();
+            let draft = serde_json::to_string(&draft)
+                .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
+            let next: i64 = transaction.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM orders",
+                [],
+                |row| row.get(0),
+            )?;
+            let keys = StepKeys::generate();
+            transaction.execute(
+                "INSERT INTO orders (seq, id, account_id, custom_id, region, ordered_by, draft, \
+                 step, folded, created_at, updated_at, candidate_key, candidate_update_key, \
+                 invitation_key, candidate_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    next,
+                    format!("ord_{next:06}"),
+                    account_id,
+                    custom_id,
+                    region,
+                    ordered_by,
+                    draft,
+                    OrderStep::Invited.as_str(),
+                    folded,
+                    now,
+                    keys.candidate,
+                    keys.candidate_update,
+                    keys.invitation,
+                    candidate,
+                ],
+            )?;
+            transaction.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+}
