@@ -322,3 +322,82 @@ async fn a_report_of_a_continuous_check_joins_the_applicants_orders_with_its_bad
     }
     panic!("the second report never joined the orders");
 }
+
+async fn enrolments_when(harness: &Harness, count: usize) -> Value {
+    for _ in 0..100 {
+        let (_, listed) = harness.get_as(ACCOUNT, Role::Admin, PATH).await;
+        if listed.as_array().is_some_and(|items| items.len() == count) {
+            return listed;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, listed) = harness.get_as(ACCOUNT, Role::Admin, PATH).await;
+    panic!("expected {count} enrolments: {listed}");
+}
+
+#[tokio::test]
+async fn automatic_enrolment_is_an_admin_setting_that_needs_consent_and_follows_the_report() {
+    let harness = Harness::start().await;
+    let setting = "/api/account/continuous-checks";
+    let (status, _) = harness
+        .send_as(
+            ACCOUNT,
+            Role::Adjudicator,
+            Method::PUT,
+            setting,
+            &json!({"auto_enroll": true, "consent": true}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, answer) = harness
+        .send_as(
+            ACCOUNT,
+            Role::Admin,
+            Method::PUT,
+            setting,
+            &json!({"auto_enroll": true}),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["fields"]["consent"].is_string());
+    let (status, answer) = harness
+        .send_as(
+            ACCOUNT,
+            Role::Admin,
+            Method::PUT,
+            setting,
+            &json!({"auto_enroll": true, "consent": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, read) = harness.get_as(ACCOUNT, Role::Recruiter, setting).await;
+    assert_eq!(read["auto_enroll"], true);
+
+    // A consider report enrols nobody; engaging the candidate does.
+    let package = first_package(&harness, ACCOUNT).await;
+    let (_, order) = harness
+        .post(ACCOUNT, "/api/orders", &us_order("EMP-1", &package))
+        .await;
+    let invitation = order["invitation_id"].as_str().unwrap().to_owned();
+    harness.step(&invitation, "report_consider").await;
+    harness
+        .wait_for(ACCOUNT, Role::Admin, "EMP-1", |order| {
+            order["badge"]["label"] == "Needs Review"
+        })
+        .await;
+    let (_, listed) = harness.get_as(ACCOUNT, Role::Admin, PATH).await;
+    assert_eq!(listed, json!([]));
+    harness.step(&invitation, "report_engaged").await;
+    let listed = enrolments_when(&harness, 1).await;
+    assert_eq!(listed[0]["type"], "criminal");
+
+    // Adverse action on a later check ends the enrolment.
+    let (_, second) = harness
+        .post(ACCOUNT, "/api/orders", &us_order("EMP-1", &package))
+        .await;
+    let invitation = second["invitation_id"].as_str().unwrap().to_owned();
+    harness.step(&invitation, "report_consider").await;
+    harness.step(&invitation, "report_pre_adverse_action").await;
+    enrolments_when(&harness, 0).await;
+    harness.stop().await;
+}

@@ -46,6 +46,16 @@ pub const CONTINUOUS_PACKAGES: [&str; 3] = [
     "continuous_mvr_enrollment",
 ];
 
+/// The name of a package only continuous checks produce (no catalog lists them).
+pub fn continuous_package_name(slug: &str) -> Option<&'static str> {
+    match slug {
+        "continuous_check" => Some("Continuous criminal check (C-Crim)"),
+        "continuous_mvr" => Some("Continuous MVR (C-MVR)"),
+        "continuous_mvr_enrollment" => Some("Continuous MVR enrolment"),
+        _other => None,
+    }
+}
+
 /// Who started a report nobody ordered through the widget, from its `package` and `source`:
 /// `Some` names it (the order's "ordered by") for reports of continuous checks and of
 /// subscriptions (`source: recurrence`); `None` for reports of orders.
@@ -67,6 +77,40 @@ pub fn event_notice(type_name: &str) -> Option<&'static str> {
             Some("Checkr asks the customer to confirm this enrolment.")
         }
         _other => None,
+    }
+}
+
+/// What automatic enrolment does after a report changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoEnrolment {
+    /// The report ended Clear or the candidate was engaged: enrol in C-Crim.
+    Enrol,
+    /// Adverse action started: end every enrolment, as Checkr asks.
+    Unenroll,
+}
+
+/// What automatic enrolment does for a report in `report`'s state, if anything.
+pub fn auto_enrolment(report: &super::checkr::ReportState) -> Option<AutoEnrolment> {
+    use super::checkr::{Adjudication, ReportResult, ReportStatus};
+    match (report.status, report.adjudication, report.result) {
+        (_, Some(Adjudication::PreAdverseAction | Adjudication::PostAdverseAction), _) => {
+            Some(AutoEnrolment::Unenroll)
+        }
+        (ReportStatus::Complete, Some(Adjudication::Engaged), _) => Some(AutoEnrolment::Enrol),
+        (ReportStatus::Complete, None, Some(ReportResult::Clear)) if !report.includes_canceled => {
+            Some(AutoEnrolment::Enrol)
+        }
+        (
+            ReportStatus::Pending
+            | ReportStatus::Paused
+            | ReportStatus::Complete
+            | ReportStatus::Suspended
+            | ReportStatus::Dispute
+            | ReportStatus::Canceled
+            | ReportStatus::Unrecognized,
+            None | Some(Adjudication::Engaged),
+            _,
+        ) => None,
     }
 }
 
@@ -154,6 +198,53 @@ mod tests {
             Some("Checkr subscription")
         );
         assert_eq!(started_by_checkr("tasker_standard", Some("api")), None);
+    }
+
+    #[test]
+    fn clear_and_engaged_reports_enrol_and_adverse_action_unenrolls() {
+        use crate::domain::checkr::{Adjudication, ReportResult, ReportState, ReportStatus};
+        let report = |status, result, adjudication, includes_canceled| ReportState {
+            id: "r".to_owned(),
+            status,
+            result,
+            adjudication,
+            assessment: None,
+            includes_canceled,
+        };
+        let complete = ReportStatus::Complete;
+        let clear = Some(ReportResult::Clear);
+        let consider = Some(ReportResult::Consider);
+        assert_eq!(
+            auto_enrolment(&report(complete, clear, None, false)),
+            Some(AutoEnrolment::Enrol)
+        );
+        assert_eq!(auto_enrolment(&report(complete, clear, None, true)), None);
+        assert_eq!(
+            auto_enrolment(&report(complete, consider, None, false)),
+            None
+        );
+        assert_eq!(
+            auto_enrolment(&report(
+                complete,
+                consider,
+                Some(Adjudication::Engaged),
+                false
+            )),
+            Some(AutoEnrolment::Enrol)
+        );
+        assert_eq!(
+            auto_enrolment(&report(
+                complete,
+                consider,
+                Some(Adjudication::PreAdverseAction),
+                false
+            )),
+            Some(AutoEnrolment::Unenroll)
+        );
+        assert_eq!(
+            auto_enrolment(&report(ReportStatus::Pending, None, None, false)),
+            None
+        );
     }
 
     #[test]

@@ -2,23 +2,29 @@
 //! `POST /api/candidates/{custom_id}/continuous-checks` enrols the applicant's US Checkr
 //! candidate once the user confirms the employee's evergreen consent, `GET` lists the
 //! enrolments, `DELETE …/{id}` unenrolls. US work locations only, as Checkr offers them.
-//! Enrolling and unenrolling is for users with adjudication rights; anyone may list.
+//! Enrolling and unenrolling is for users with adjudication rights; anyone may list. Admins
+//! may turn on automatic enrolment (`/api/account/continuous-checks`): Clear or engaged
+//! reports enrol, adverse action unenrolls.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::domain::continuous::{ContinuousKind, EnrolmentDraft, event_notice, validate_enrolment};
+use crate::domain::continuous::{
+    AutoEnrolment, CONSENT_REQUIRED, ContinuousKind, EnrolmentDraft, auto_enrolment, event_notice,
+    validate_enrolment,
+};
 use crate::domain::validation::Region;
 
 use super::AppState;
 use super::error::{ApiError, ApiJson};
 use super::identity::Identity;
 use super::orders::ordering_account_by_id;
+use super::store::OrderRecord;
 
 /// The continuous-check routes, mounted under `/api`.
 pub fn routes() -> Router<AppState> {
@@ -31,6 +37,153 @@ pub fn routes() -> Router<AppState> {
             "/candidates/{custom_id}/continuous-checks/{id}",
             delete(unenrol),
         )
+        .route(
+            "/account/continuous-checks",
+            get(auto_setting).put(set_auto_setting),
+        )
+}
+
+/// The account's automatic enrolment, as `GET`/`PUT /api/account/continuous-checks` say it.
+#[derive(Debug, Serialize)]
+struct AutoSetting {
+    auto_enroll: bool,
+}
+
+/// `PUT /api/account/continuous-checks`: `auto_enroll`, and when turning it on, `consent`:
+/// the admin confirms the customer holds every employee's evergreen consent.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoSettingChange {
+    auto_enroll: bool,
+    #[serde(default)]
+    consent: Option<bool>,
+}
+
+async fn auto_setting(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> Result<Json<AutoSetting>, ApiError> {
+    Ok(Json(AutoSetting {
+        auto_enroll: state.store.auto_enrolment(&identity.account_id).await?,
+    }))
+}
+
+async fn set_auto_setting(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(change): ApiJson<AutoSettingChange>,
+) -> Result<Response, ApiError> {
+    if !identity.role.manages_account() {
+        return Err(ApiError::Forbidden);
+    }
+    if change.auto_enroll && change.consent != Some(true) {
+        return Ok(invalid(vec![("consent", CONSENT_REQUIRED)]));
+    }
+    state
+        .store
+        .set_auto_enrolment(&identity.account_id, change.auto_enroll, &state.now())
+        .await?;
+    tracing::info!(account = %identity.account_id, on = change.auto_enroll, "automatic continuous-check enrolment changed");
+    Ok(Json(AutoSetting {
+        auto_enroll: change.auto_enroll,
+    })
+    .into_response())
+}
+
+/// After an order changed: with automatic enrolment on, a report that ended Clear (or whose
+/// candidate was engaged) enrols its US candidate in C-Crim, and adverse action unenrolls
+/// every continuous check, as Checkr asks. Runs beside the webhook's answer; a failure is
+/// logged and tried again at the order's next change.
+pub(crate) fn after_change(state: &AppState, order: &OrderRecord) {
+    let Some(action) = order.folded.status.report.as_ref().and_then(auto_enrolment) else {
+        return;
+    };
+    let (Some(candidate_id), Region::Us) = (order.candidate_id.clone(), order.region) else {
+        return;
+    };
+    let state = state.clone();
+    let order = order.clone();
+    tokio::spawn(async move {
+        if let Err(error) = apply_auto(&state, &order, &candidate_id, action).await {
+            tracing::warn!(order = %order.id, error = %format!("{error:#}"), "automatic continuous-check enrolment not done");
+        }
+    });
+}
+
+async fn apply_auto(
+    state: &AppState,
+    order: &OrderRecord,
+    candidate_id: &str,
+    action: AutoEnrolment,
+) -> anyhow::Result<()> {
+    if !state.store.auto_enrolment(&order.account_id).await? {
+        return Ok(());
+    }
+    let Some(token) = state
+        .store
+        .account(&order.account_id)
+        .await?
+        .and_then(|account| account.access_token)
+    else {
+        return Ok(());
+    };
+    let listed = state
+        .checkr
+        .get_value(
+            &token,
+            &format!("/v1/candidates/{candidate_id}/continuous_checks"),
+        )
+        .await?;
+    let enrolled: Vec<(String, Option<String>)> = listed["data"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    Some((
+                        item["id"].as_str()?.to_owned(),
+                        item["type"].as_str().map(str::to_owned),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match action {
+        AutoEnrolment::Enrol => {
+            let kind = ContinuousKind::Criminal;
+            if enrolled
+                .iter()
+                .any(|(_, listed)| listed.as_deref() == Some(kind.as_str()))
+            {
+                return Ok(());
+            }
+            let mut body = json!({"type": kind.as_str()});
+            if let Some(node) = &order.draft.node {
+                body["node"] = Value::from(node.as_str());
+                body["work_locations"] = json!([order.draft.candidate.work_location]);
+            }
+            state
+                .checkr
+                .post_value(
+                    &token,
+                    &format!("/v1/candidates/{candidate_id}/continuous_checks"),
+                    &body,
+                    &uuid::Uuid::new_v4().to_string(),
+                )
+                .await?;
+            tracing::info!(order = %order.id, "enrolled in continuous checks automatically");
+        }
+        AutoEnrolment::Unenroll => {
+            for (id, _) in enrolled.iter().filter(|(id, _)| is_plain_id(id)) {
+                state
+                    .checkr
+                    .delete_value(&token, &format!("/v1/continuous_checks/{id}"))
+                    .await?;
+                tracing::info!(order = %order.id, check = %id, "unenrolled: adverse action started");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One enrolment as the widget shows it.

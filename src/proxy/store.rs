@@ -438,6 +438,10 @@ dispatch! {
         ordered_by: &str,
         now: &str
     ) -> bool;
+    /// Whether the account enrols employees in continuous checks automatically.
+    fn auto_enrolment(&self, account_id: &str) -> bool;
+    /// Turns automatic enrolment in continuous checks on or off.
+    fn set_auto_enrolment(&self, account_id: &str, on: bool, now: &str) -> ();
     /// The verifications recorded for an order.
     fn verifications(&self, order_id: &str) -> Vec<crate::domain::progress::VerificationState>;
     /// Stores why screenings of an order's report were canceled.

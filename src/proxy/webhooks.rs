@@ -243,6 +243,7 @@ pub(crate) fn follow_up(state: &AppState, order: OrderRecord) {
     });
     state.publish(order.clone());
     super::screenings::refresh_later(state, &order);
+    super::continuous::after_change(state, &order);
     if canceled && order.cancellation_reasons.is_empty() {
         let state = state.clone();
         tokio::spawn(async move {

@@ -131,7 +131,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE candidates ADD COLUMN details TEXT;
 "#,
     // Screening statuses and results, read from Checkr when report events arrive, and the
-    // verifications (`verification.*`) an open report waits for.
+    // verifications (`verification.*`) an open report waits for, and
+    // each account's automatic enrolment in continuous checks.
     r#"
     CREATE TABLE order_screenings (
         order_id   TEXT PRIMARY KEY REFERENCES orders(id),
@@ -147,6 +148,11 @@ const MIGRATIONS: &[&str] = &[
         updated_at        TEXT NOT NULL
     );
     CREATE INDEX order_verifications_by_order ON order_verifications(order_id);
+    CREATE TABLE continuous_settings (
+        account_id  TEXT PRIMARY KEY REFERENCES accounts(id),
+        auto_enroll INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
 "#,
 ];
 

@@ -106,3 +106,39 @@ impl PostgresStore {
         Ok(true)
     }
 }
+
+impl PostgresStore {
+    /// Whether the account enrols employees in continuous checks automatically.
+    pub(crate) async fn auto_enrolment(&self, account_id: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT auto_enroll FROM continuous_settings WHERE account_id = $1",
+                &[&account_id],
+            )
+            .await?
+            .map(|row| row.try_get::<_, bool>(0))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// Turns automatic enrolment on or off for the account.
+    pub(crate) async fn set_auto_enrolment(
+        &self,
+        account_id: &str,
+        on: bool,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO continuous_settings (account_id, auto_enroll, updated_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET \
+                 auto_enroll = EXCLUDED.auto_enroll, updated_at = EXCLUDED.updated_at",
+                &[&account_id, &on, &now],
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -97,7 +97,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
 "#,
     // Screening statuses and results, read from Checkr when report events arrive, and the
-    // verifications (`verification.*`) an open report waits for.
+    // verifications (`verification.*`) an open report waits for, and
+    // each account's automatic enrolment in continuous checks.
     r#"
     CREATE TABLE order_screenings (
         order_id   TEXT PRIMARY KEY REFERENCES orders(id),
@@ -113,5 +114,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_at        TEXT NOT NULL
     );
     CREATE INDEX order_verifications_by_order ON order_verifications(order_id);
+    CREATE TABLE continuous_settings (
+        account_id  TEXT PRIMARY KEY REFERENCES accounts(id),
+        auto_enroll BOOLEAN NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
 "#,
 ];

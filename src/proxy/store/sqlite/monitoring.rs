@@ -109,3 +109,40 @@ impl SqliteStore {
         .await
     }
 }
+
+impl SqliteStore {
+    /// Whether the account enrols employees in continuous checks automatically.
+    pub(crate) async fn auto_enrolment(&self, account_id: &str) -> anyhow::Result<bool> {
+        let account_id = account_id.to_owned();
+        self.call(move |db| {
+            db.query_row(
+                "SELECT auto_enroll FROM continuous_settings WHERE account_id = ?1",
+                [account_id],
+                |row| row.get::<_, bool>(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Turns automatic enrolment on or off for the account.
+    pub(crate) async fn set_auto_enrolment(
+        &self,
+        account_id: &str,
+        on: bool,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        let (account_id, now) = (account_id.to_owned(), now.to_owned());
+        self.call(move |db| {
+            db.execute(
+                "INSERT INTO continuous_settings (account_id, auto_enroll, updated_at) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT (account_id) DO UPDATE SET \
+                 auto_enroll = excluded.auto_enroll, updated_at = excluded.updated_at",
+                params![account_id, on, now],
+            )
+            .map(drop)
+        })
+        .await
+    }
+}
