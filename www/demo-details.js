@@ -1,5 +1,6 @@
 // The demo panel's report-detail steps: finish one screening at a time, walk the candidate's
-// ID verification through Checkr's verification.* events, and grade the report with Assess.
+// ID verification through Checkr's verification.* events, grade the report with Assess, and
+// play an enrolled employee's continuous check (a new report, a continuous_check.* webhook).
 // Like the rest of the panel it plays Checkr's side through the proxy's /demo endpoints.
 
 const CANDIDATE = "A-1042";
@@ -74,6 +75,25 @@ async function assess(assessment) {
   say(`Assess: ${assessment}`);
 }
 
+async function enrolment() {
+  const listed = await api(`/api/candidates/${CANDIDATE}/continuous-checks`);
+  return listed[0] || null;
+}
+
+async function continuousReport(result) {
+  const enrolled = await enrolment();
+  if (!enrolled) return say("Enrol the candidate in a continuous check first (as adjudicator or admin).");
+  await control(`continuous_checks/${enrolled.id}/report`, { result });
+  say(`${enrolled.label} reported: ${result}`);
+}
+
+async function continuousEvent(type) {
+  const enrolled = await enrolment();
+  if (!enrolled) return say("Enrol the candidate in a continuous check first (as adjudicator or admin).");
+  await control(`continuous_checks/${enrolled.id}/events`, { type });
+  say(`Sent continuous_check.${type}`);
+}
+
 const STEPS = [
   ["Finish next screening (clear)", () => finishScreening("clear")],
   ["Finish next screening (consider)", () => finishScreening("consider")],
@@ -83,6 +103,9 @@ const STEPS = [
   ["Assess: eligible", () => assess("eligible")],
   ["Assess: review", () => assess("review")],
   ["Assess: escalated", () => assess("escalated")],
+  ["Continuous check finds a record", () => continuousReport("consider")],
+  ["Continuous check reports clear", () => continuousReport("clear")],
+  ["Checkr asks to confirm the enrolment", () => continuousEvent("confirmation_required")],
 ];
 
 for (const [label, run] of STEPS) {

@@ -1,6 +1,7 @@
 // Report details in the widget (issue 15): the screenings list under an order, opened with
 // the keyboard; the line under the badge while the candidate owes an ID verification; and
-// the Assess grade as its own tag, driven from the demo panel's buttons.
+// the Assess grade as its own tag, driven from the demo panel's buttons; and enrolment in
+// continuous checks, whose report then joins the applicant's orders.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { choosePackage, launch, openPage, shot, step, submitOrder } from "../support.mjs";
@@ -40,5 +41,21 @@ test("screenings open from the keyboard, the progress line follows the ID verifi
   await panel.getByRole("button", { name: "Assess: escalated" }).click();
   await page.getByText("Assess: Escalated").waitFor();
   await shot(page, "81-assess-tag");
+  await page.close();
+});
+
+test("an adjudicator enrols the employee in continuous checks, whose report joins the orders", async () => {
+  const page = await openPage(browser, { account: "blue-bakery", role: "adjudicator", customId: "A-1042" });
+  await page.getByRole("button", { name: "Show enrolments" }).click();
+  await page.getByText("Not enrolled in continuous checks.").waitFor();
+  await page.getByRole("button", { name: "Enrol", exact: true }).click();
+  await page.getByText("evergreen consent to continuous checks; it is required").waitFor();
+  await page.getByLabel("The employee gave evergreen consent to continuous checks").check();
+  await page.getByRole("button", { name: "Enrol", exact: true }).click();
+  await page.getByText("Enrolled: Continuous criminal (C-Crim)").waitFor();
+
+  await page.locator(".demo-panel").getByRole("button", { name: "Continuous check finds a record" }).click();
+  await page.getByText("Continuous criminal check (C-Crim)").waitFor();
+  await shot(page, "82-continuous-enrolled-and-report");
   await page.close();
 });
