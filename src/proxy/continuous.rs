@@ -297,11 +297,11 @@ async fn enrol(
         .await?;
     let latest = orders.iter().find(|order| order.region == Region::Us);
     let mut body = json!({"type": kind.as_str()});
-    if let Some(order) = latest {
-        if let Some(node) = &order.draft.node {
-            body["node"] = Value::from(node.as_str());
-            body["work_locations"] = json!([order.draft.candidate.work_location]);
-        }
+    if let Some(order) = latest
+        && let Some(node) = &order.draft.node
+    {
+        body["node"] = Value::from(node.as_str());
+        body["work_locations"] = json!([order.draft.candidate.work_location]);
     }
     let created = state
         .checkr

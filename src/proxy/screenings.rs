@@ -26,6 +26,9 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/orders/{id}/screenings", get(order_screenings))
 }
 
+/// A report's screening ids, each with the collection it is read from.
+type ScreeningIds = Vec<(&'static str, String)>;
+
 /// Orders whose screenings are being read, each with whether another event asked for a read
 /// meanwhile. One read per order at a time, so an older read can never overwrite a newer one;
 /// an event during a read makes it run once more when it ends.
@@ -34,7 +37,7 @@ pub struct ScreeningReads {
     running: Arc<Mutex<HashMap<String, bool>>>,
     /// The screening ids the latest full event of each report carried, so reading them needs
     /// no read of the report itself. Only a bare event (or a read) leaves the report to read.
-    known: Arc<Mutex<HashMap<String, Vec<(&'static str, String)>>>>,
+    known: Arc<Mutex<HashMap<String, ScreeningIds>>>,
 }
 
 impl ScreeningReads {
@@ -92,7 +95,7 @@ pub(crate) fn note_report_event(state: &AppState, raw: &str) {
 }
 
 impl ScreeningReads {
-    fn known_ids(&self, report_id: &str) -> Option<Vec<(&'static str, String)>> {
+    fn known_ids(&self, report_id: &str) -> Option<ScreeningIds> {
         self.known.lock().ok()?.get(report_id).cloned()
     }
 }
