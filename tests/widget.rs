@@ -224,7 +224,7 @@ impl Transport for Stub {
             .reply_to(request.method, &request.url)
             .or_else(|| match request.method {
                 Method::Get => self.batched_reply(&request.url),
-                Method::Post | Method::Delete => None,
+                Method::Post | Method::Put | Method::Delete => None,
             });
         Box::pin(async move {
             let (status, json) = match reply {
@@ -2798,4 +2798,62 @@ async fn a_recruiter_sees_enrolments_but_no_enrol_form() {
     );
     assert!(widget.find("[data-continuous-consent]").is_none());
     assert!(widget.find("button[data-unenroll]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_admin_turns_on_automatic_enrolment_only_with_the_consent_confirmed() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .get("/api/candidates/A-1042/continuous-checks", 200, "[]")
+    .get(
+        "/api/account/continuous-checks",
+        200,
+        r#"{"auto_enroll":false}"#,
+    )
+    .on(
+        Method::Put,
+        "/api/account/continuous-checks",
+        Reply::Json(200, r#"{"auto_enroll":true}"#.to_owned()),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-continuous-toggle]");
+    settle().await;
+    let auto: HtmlInputElement = widget.find("[data-auto-enroll]").unwrap().unchecked_into();
+    assert!(!auto.checked());
+    auto.set_checked(true);
+    fire(&auto, "change");
+    settle().await;
+    widget.click("button[data-auto-save]");
+    settle().await;
+    assert!(
+        stub.requests(Method::Put, "/api/account/continuous-checks")
+            .is_empty()
+    );
+    assert!(
+        widget.text().contains("evergreen consent"),
+        "{}",
+        widget.text()
+    );
+
+    let consent: HtmlInputElement = widget.find("[data-auto-consent]").unwrap().unchecked_into();
+    consent.set_checked(true);
+    fire(&consent, "change");
+    widget.click("button[data-auto-save]");
+    settle().await;
+    let sent = stub.requests(Method::Put, "/api/account/continuous-checks");
+    assert_eq!(sent.len(), 1);
+    let body: JsValue = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "auto_enroll"), true);
+    assert_eq!(prop(&body, "consent"), true);
+    assert!(
+        widget.text().contains("Automatic enrolment is on."),
+        "{}",
+        widget.text()
+    );
 }

@@ -16,6 +16,8 @@ pub enum Method {
     Get,
     /// Writes and token requests.
     Post,
+    /// Changes a setting.
+    Put,
     /// Ends something (an enrolment).
     Delete,
 }
@@ -26,6 +28,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
             Method::Delete => "DELETE",
         }
     }
@@ -34,7 +37,7 @@ impl Method {
 /// One request, as the widget builds it.
 #[derive(Clone)]
 pub struct HttpRequest {
-    /// GET, POST or DELETE.
+    /// GET, POST, PUT or DELETE.
     pub method: Method,
     /// Absolute or page-relative URL.
     pub url: String,

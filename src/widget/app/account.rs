@@ -45,7 +45,7 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
         {state}
         <Orders ctx/>
         {ordering.then(|| view! { <OrderPanel ctx/> })}
-        {ordering.then(|| view! { <ContinuousChecks ctx manage=session.role.sees_reports()/> })}
+        {ordering.then(|| view! { <ContinuousChecks ctx manage=session.role.sees_reports() admin=session.role.manages_account()/> })}
     }
 }
 

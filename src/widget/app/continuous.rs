@@ -3,7 +3,9 @@
 //! evergreen consent must be confirmed) and a button to unenroll, confirmed first. Behind a
 //! disclosure: the list is Checkr's, so it is read only when someone opens it.
 
-use crate::domain::continuous::{ContinuousKind, EnrolmentDraft, validate_enrolment};
+use crate::domain::continuous::{
+    CONSENT_REQUIRED, ContinuousKind, EnrolmentDraft, validate_enrolment,
+};
 
 use super::super::decode;
 use super::super::transport::Method;
@@ -32,6 +34,22 @@ fn decode_list(value: &JsValue) -> Option<Vec<Enrolment>> {
     decode::items(value, decode_enrolment)
 }
 
+fn decode_auto(value: &JsValue) -> Option<bool> {
+    decode::field(value, "auto_enroll")?.as_bool()
+}
+
+fn auto_json(on: bool, consent: bool) -> String {
+    let body = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&body, &"auto_enroll".into(), &JsValue::from_bool(on));
+    if on {
+        let _ = js_sys::Reflect::set(&body, &"consent".into(), &JsValue::from_bool(consent));
+    }
+    js_sys::JSON::stringify(&body)
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_default()
+}
+
 fn path(custom_id: &str, id: Option<&str>) -> String {
     let mut path = String::from("/api/candidates/");
     path.push_str(&String::from(js_sys::encode_uri_component(custom_id)));
@@ -54,7 +72,7 @@ fn draft_json(kind: ContinuousKind, consent: bool) -> String {
 }
 
 #[component]
-pub(super) fn ContinuousChecks(ctx: Ctx, manage: bool) -> impl IntoView {
+pub(super) fn ContinuousChecks(ctx: Ctx, manage: bool, admin: bool) -> impl IntoView {
     let Some(custom_id) = ctx.custom_id() else {
         return Either::Left(());
     };
@@ -77,19 +95,79 @@ pub(super) fn ContinuousChecks(ctx: Ctx, manage: bool) -> impl IntoView {
             });
         });
     };
+    let message: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
     let expanded = RwSignal::new(false);
+    // The account's automatic enrolment (admins): as read, and the consent box for turning it on.
+    let auto: RwSignal<Option<bool>> = RwSignal::new(None);
+    let auto_wanted = RwSignal::new(false);
+    let auto_consent = RwSignal::new(false);
+    let load_auto = move || {
+        let Some(client) = ctx.client() else { return };
+        spawn_local(async move {
+            if let Ok(on) = client
+                .call(
+                    Method::Get,
+                    "/api/account/continuous-checks",
+                    None,
+                    decode_auto,
+                )
+                .await
+            {
+                auto.set(Some(on));
+                auto_wanted.set(on);
+            }
+        });
+    };
     let toggle = move |_| {
         let opening = !expanded.get_untracked();
         expanded.set(opening);
         if opening {
             enrolments.set(Load::Loading);
             load();
+            if admin {
+                load_auto();
+            }
         }
+    };
+    let save_auto = move |_| {
+        let on = auto_wanted.get_untracked();
+        if on && !auto_consent.get_untracked() {
+            message.set(Some((false, CONSENT_REQUIRED.to_owned())));
+            return;
+        }
+        let Some(client) = ctx.client() else { return };
+        let body = auto_json(on, auto_consent.get_untracked());
+        spawn_local(async move {
+            match client
+                .call(
+                    Method::Put,
+                    "/api/account/continuous-checks",
+                    Some(&body),
+                    decode_auto,
+                )
+                .await
+            {
+                Ok(now) => {
+                    auto.set(Some(now));
+                    message.set(Some((
+                        true,
+                        if now {
+                            "Automatic enrolment is on.".to_owned()
+                        } else {
+                            "Automatic enrolment is off.".to_owned()
+                        },
+                    )));
+                }
+                Err(problem) => {
+                    ctx.report(&problem);
+                    message.set(Some((false, problem.message())));
+                }
+            }
+        });
     };
     let kind = RwSignal::new(ContinuousKind::Criminal);
     let consent = RwSignal::new(false);
     let consent_error: RwSignal<Option<&'static str>> = RwSignal::new(None);
-    let message: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let confirming: RwSignal<Option<String>> = RwSignal::new(None);
     let submit = move |event: web_sys::SubmitEvent| {
@@ -256,6 +334,24 @@ pub(super) fn ContinuousChecks(ctx: Ctx, manage: bool) -> impl IntoView {
                         {move || if busy.get() { "Enrolling…" } else { "Enrol" }}
                     </button>
                 </form>
+            })}
+            {(admin && expanded.get()).then(|| view! {
+                <fieldset class="bgc-group" data-continuous-auto="">
+                    <legend>"Automatic enrolment (account setting)"</legend>
+                    <label class="bgc-check">
+                        <input type="checkbox" data-auto-enroll="" prop:checked=move || auto_wanted.get()
+                            on:change=move |event| auto_wanted.set(event_target_checked(&event))/>
+                        " Enrol employees in C-Crim when a report ends Clear or the candidate is engaged; unenroll when adverse action starts"
+                    </label>
+                    {move || (auto_wanted.get() && auto.get() != Some(true)).then(|| view! {
+                        <label class="bgc-check">
+                            <input type="checkbox" data-auto-consent="" prop:checked=move || auto_consent.get()
+                                on:change=move |event| auto_consent.set(event_target_checked(&event))/>
+                            " The customer holds every employee's evergreen consent"
+                        </label>
+                    })}
+                    <button type="button" class="bgc-button" data-auto-save="" on:click=save_auto>"Save setting"</button>
+                </fieldset>
             })}
             {move || message.get().map(|(ok, text)| view! {
                 <p class=if ok { "bgc-muted" } else { "bgc-error" } role=if ok { "status" } else { "alert" } data-continuous-message="">{text}</p>
