@@ -17,6 +17,7 @@ pub mod linking;
 pub mod order;
 pub mod progress;
 pub mod screening;
+pub mod subscription;
 pub mod time;
 pub mod validation;
 pub mod view;

@@ -22,6 +22,7 @@ pub mod secret;
 pub mod server;
 pub mod sessions;
 pub mod store;
+pub mod subscriptions;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -301,6 +302,7 @@ pub fn app(state: AppState) -> Router {
     let api = orders::routes()
         .merge(screenings::routes())
         .merge(continuous::routes())
+        .merge(subscriptions::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))

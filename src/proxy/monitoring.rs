@@ -1,6 +1,6 @@
 //! Reports Checkr starts by itself (continuous checks, subscriptions) join the applicant's
-//! orders: before such a report's event is folded, an unlinked order is made for it (see
-//! [`super::store::Store::ensure_monitoring_order`]), and the fold links it as usual.
+//! orders: before such a report's first event is folded, an order linked to it is made (see
+//! [`super::store::Store::ensure_monitoring_order`]), and the fold applies its events to it.
 
 use serde::Deserialize;
 

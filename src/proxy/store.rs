@@ -427,8 +427,8 @@ dispatch! {
     /// whose type starts with `prefix`, newest first.
     fn events_about(&self, checkr_account_id: &str, object_id: &str, prefix: &str) -> Vec<(String, String)>;
     /// Makes sure a report Checkr started by itself (continuous check, subscription) has an
-    /// unlinked order of the applicant its candidate belongs to, for the fold to link; `true`
-    /// when one was created.
+    /// order of the applicant its candidate belongs to, linked to it before its first event
+    /// is folded; `true` when one was created.
     fn ensure_monitoring_order(
         &self,
         checkr_account_id: &str,
@@ -442,6 +442,10 @@ dispatch! {
     fn auto_enrolment(&self, account_id: &str) -> bool;
     /// Turns automatic enrolment in continuous checks on or off.
     fn set_auto_enrolment(&self, account_id: &str, on: bool, now: &str) -> ();
+    /// Remembers a Checkr subscription made for an applicant.
+    fn record_subscription(&self, account_id: &str, custom_id: &str, subscription_id: &str, now: &str) -> ();
+    /// The Checkr subscriptions made for an applicant, oldest first.
+    fn subscription_ids(&self, account_id: &str, custom_id: &str) -> Vec<String>;
     /// The verifications recorded for an order.
     fn verifications(&self, order_id: &str) -> Vec<crate::domain::progress::VerificationState>;
     /// Stores why screenings of an order's report were canceled.

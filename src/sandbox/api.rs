@@ -67,6 +67,7 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router<Sandbox> {
             get(get_motor_vehicle_report),
         )
         .merge(super::continuous::routes())
+        .merge(super::subscriptions::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(sandbox, gate))
 }

@@ -29,6 +29,7 @@ mod model;
 mod partner;
 mod screenings;
 mod state;
+mod subscriptions;
 
 pub use partner::PartnerApp;
 
@@ -126,6 +127,7 @@ impl Sandbox {
             .merge(control::routes())
             .merge(screenings::routes())
             .merge(continuous::control_routes())
+            .merge(subscriptions::control_routes())
             .merge(partner::routes())
             .with_state(self.clone())
     }

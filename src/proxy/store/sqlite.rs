@@ -132,7 +132,8 @@ const MIGRATIONS: &[&str] = &[
 "#,
     // Screening statuses and results, read from Checkr when report events arrive, and the
     // verifications (`verification.*`) an open report waits for, and
-    // each account's automatic enrolment in continuous checks.
+    // each account's automatic enrolment in continuous checks, and the Checkr
+    // subscriptions made for each applicant.
     r#"
     CREATE TABLE order_screenings (
         order_id   TEXT PRIMARY KEY REFERENCES orders(id),
@@ -153,6 +154,13 @@ const MIGRATIONS: &[&str] = &[
         auto_enroll INTEGER NOT NULL,
         updated_at  TEXT NOT NULL
     );
+    CREATE TABLE subscriptions (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        custom_id   TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX subscriptions_by_applicant ON subscriptions(account_id, custom_id);
 "#,
 ];
 

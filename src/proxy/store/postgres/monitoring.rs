@@ -1,13 +1,15 @@
 //! Orders for reports Checkr starts by itself (continuous checks, subscriptions): created
-//! unlinked for the candidate and package the report names, just before its event is folded,
-//! so the fold links the report to it as it links any report that overtook its invitation.
+//! already linked to the report, for the applicant whose candidate it names, just before its
+//! first event is folded, so the fold applies that event (and every later one) to it. Linked
+//! at once rather than by candidate and package: a subscription re-runs the package of an
+//! order that may still be waiting for its own report.
 
 use crate::domain::events::FoldedOrder;
 use crate::domain::order::OrderStep;
 use crate::domain::validation::OrderDraft;
 
 use super::super::StepKeys;
-use super::{ORDER_COLUMNS, PostgresStore, order_from_row};
+use super::PostgresStore;
 
 const SCOPE: &str = "account_id IN (SELECT id FROM accounts WHERE checkr_account_id = $1)";
 
@@ -40,19 +42,6 @@ impl PostgresStore {
             )
             .await?
             .is_some();
-        let rows = transaction
-            .query(
-                &format!(
-                    "SELECT {ORDER_COLUMNS} FROM orders WHERE report_id IS NULL \
-                     AND candidate_id = $2 AND step = 'invited' AND {SCOPE}"
-                ),
-                &[&checkr_account_id, &candidate_id],
-            )
-            .await?;
-        let mut waiting = false;
-        for row in &rows {
-            waiting |= order_from_row(row)?.draft.package == package;
-        }
         let applicant = transaction
             .query_opt(
                 &format!(
@@ -62,7 +51,7 @@ impl PostgresStore {
                 &[&checkr_account_id, &candidate_id],
             )
             .await?;
-        let Some(applicant) = applicant.filter(|_| !linked && !waiting) else {
+        let Some(applicant) = applicant.filter(|_| !linked) else {
             return Ok(false);
         };
         let (account_id, custom_id, region): (String, String, String) = (
@@ -83,9 +72,9 @@ impl PostgresStore {
                 "WITH next AS (SELECT nextval(pg_get_serial_sequence('orders', 'seq')) AS seq) \
                  INSERT INTO orders (seq, id, account_id, custom_id, region, ordered_by, draft, \
                  step, folded, created_at, updated_at, candidate_key, candidate_update_key, \
-                 invitation_key, candidate_id) \
+                 invitation_key, candidate_id, report_id) \
                  SELECT seq, 'ord_' || lpad(seq::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, \
-                 $8, $8, $9, $10, $11, $12 FROM next",
+                 $8, $8, $9, $10, $11, $12, $13 FROM next",
                 &[
                     &account_id,
                     &custom_id,
@@ -99,6 +88,7 @@ impl PostgresStore {
                     &keys.candidate_update,
                     &keys.invitation,
                     &candidate_id,
+                    &report_id,
                 ],
             )
             .await?;
@@ -140,5 +130,44 @@ impl PostgresStore {
             )
             .await?;
         Ok(())
+    }
+}
+
+impl PostgresStore {
+    /// Remembers a Checkr subscription made for an applicant.
+    pub(crate) async fn record_subscription(
+        &self,
+        account_id: &str,
+        custom_id: &str,
+        subscription_id: &str,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO subscriptions (account_id, custom_id, id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+                &[&account_id, &custom_id, &subscription_id, &now],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The Checkr subscriptions made for an applicant, oldest first.
+    pub(crate) async fn subscription_ids(
+        &self,
+        account_id: &str,
+        custom_id: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id FROM subscriptions WHERE account_id = $1 AND custom_id = $2 \
+                 ORDER BY created_at, id",
+                &[&account_id, &custom_id],
+            )
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
     }
 }

@@ -1,6 +1,8 @@
 //! Orders for reports Checkr starts by itself (continuous checks, subscriptions): created
-//! unlinked for the candidate and package the report names, just before its event is folded,
-//! so the fold links the report to it as it links any report that overtook its invitation.
+//! already linked to the report, for the applicant whose candidate it names, just before its
+//! first event is folded, so the fold applies that event (and every later one) to it. Linked
+//! at once rather than by candidate and package: a subscription re-runs the package of an
+//! order that may still be waiting for its own report.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -43,16 +45,6 @@ impl SqliteStore {
                     |row| row.get(0),
                 )
                 .optional()?;
-            let waiting: Option<i64> = transaction
-                .query_row(
-                    &format!(
-                        "SELECT 1 FROM orders WHERE report_id IS NULL AND candidate_id = ?2 \
-                         AND json_extract(draft, '$.package') = ?3 AND step = 'invited' AND {SCOPE}"
-                    ),
-                    params![account, candidate, package],
-                    |row| row.get(0),
-                )
-                .optional()?;
             let applicant: Option<(String, String, String)> = transaction
                 .query_row(
                     &format!(
@@ -63,8 +55,7 @@ impl SqliteStore {
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?;
-            let Some((account_id, custom_id, region)) =
-                applicant.filter(|_| linked.is_none() && waiting.is_none())
+            let Some((account_id, custom_id, region)) = applicant.filter(|_| linked.is_none())
             else {
                 return Ok(false);
             };
@@ -84,8 +75,8 @@ impl SqliteStore {
             transaction.execute(
                 "INSERT INTO orders (seq, id, account_id, custom_id, region, ordered_by, draft, \
                  step, folded, created_at, updated_at, candidate_key, candidate_update_key, \
-                 invitation_key, candidate_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
+                 invitation_key, candidate_id, report_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     next,
                     format!("ord_{next:06}"),
@@ -101,6 +92,7 @@ impl SqliteStore {
                     keys.candidate_update,
                     keys.invitation,
                     candidate,
+                    report,
                 ],
             )?;
             transaction.commit()?;
@@ -142,6 +134,46 @@ impl SqliteStore {
                 params![account_id, on, now],
             )
             .map(drop)
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Remembers a Checkr subscription made for an applicant.
+    pub(crate) async fn record_subscription(
+        &self,
+        account_id: &str,
+        custom_id: &str,
+        subscription_id: &str,
+        now: &str,
+    ) -> anyhow::Result<()> {
+        let values = [account_id, custom_id, subscription_id, now].map(str::to_owned);
+        self.call(move |db| {
+            db.execute(
+                "INSERT INTO subscriptions (account_id, custom_id, id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+                params![values[0], values[1], values[2], values[3]],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// The Checkr subscriptions made for an applicant, oldest first.
+    pub(crate) async fn subscription_ids(
+        &self,
+        account_id: &str,
+        custom_id: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let (account_id, custom_id) = (account_id.to_owned(), custom_id.to_owned());
+        self.call(move |db| {
+            let mut statement = db.prepare(
+                "SELECT id FROM subscriptions WHERE account_id = ?1 AND custom_id = ?2 \
+                 ORDER BY created_at, id",
+            )?;
+            let rows = statement.query_map(params![account_id, custom_id], |row| row.get(0))?;
+            rows.collect()
         })
         .await
     }
