@@ -2857,3 +2857,110 @@ async fn an_admin_turns_on_automatic_enrolment_only_with_the_consent_confirmed()
         widget.text()
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Subscriptions (issue 15)
+
+#[wasm_bindgen_test]
+async fn a_subscription_is_checked_before_sending_then_created_and_canceled_after_a_confirmation() {
+    let tomorrow = bgcheck::domain::subscription::Day::of_unix_seconds(
+        (js_sys::Date::now() / 1000.0) as i64 + 86_400,
+    )
+    .to_iso();
+    let listed = format!(
+        r#"[{{"id":"sub_1","status":"active","package":"basic","interval_count":1,"interval_unit":"year","start_date":"{tomorrow}","next_occurrence_date":"{tomorrow}","canceled_at":null}}]"#
+    );
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .get("/api/candidates/A-1042/subscriptions", 200, "[]")
+    .get("/api/candidates/A-1042/subscriptions", 200, &listed)
+    .post(
+        "/api/candidates/A-1042/subscriptions",
+        201,
+        listed.trim_start_matches('[').trim_end_matches(']'),
+    )
+    .on(
+        Method::Delete,
+        "/api/candidates/A-1042/subscriptions/sub_1",
+        Reply::Json(
+            200,
+            listed
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .replace(r#""status":"active""#, r#""status":"inactive""#),
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    assert!(
+        stub.requests(Method::Get, "/api/candidates/A-1042/subscriptions")
+            .is_empty()
+    );
+    widget.click("button[data-subscriptions-toggle]");
+    settle().await;
+    assert!(widget.find("[data-subscriptions-empty]").is_some());
+
+    widget.button_with("Subscribe").click();
+    settle().await;
+    assert!(
+        stub.requests(Method::Post, "/api/candidates/A-1042/subscriptions")
+            .is_empty()
+    );
+    let package_error = widget
+        .find("[data-subscription-error=\"package\"]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(!package_error.is_empty(), "{}", widget.text());
+
+    widget.choose("select[data-subscription-package]", "basic");
+    let start: HtmlInputElement = widget
+        .find("[data-subscription-start]")
+        .unwrap()
+        .unchecked_into();
+    start.set_value(&tomorrow);
+    fire(&start, "input");
+    widget.button_with("Subscribe").click();
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/candidates/A-1042/subscriptions");
+    assert_eq!(sent.len(), 1, "{}", widget.text());
+    let body: JsValue = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "package"), "basic");
+    assert_eq!(prop(&body, "start_date"), tomorrow.as_str());
+    assert_eq!(prop(&body, "interval_unit"), "year");
+    assert!(
+        widget.text().contains("Subscribed: every year"),
+        "{}",
+        widget.text()
+    );
+    let row = widget.find("[data-subscription=\"sub_1\"]").unwrap();
+    let row = row.text_content().unwrap();
+    assert!(
+        row.contains(&["next run ", tomorrow.as_str()].concat()),
+        "{row}"
+    );
+    assert!(
+        row.starts_with("Basic every year"),
+        "the package by its name: {row}"
+    );
+
+    widget.click("button[data-subscription-cancel]");
+    settle().await;
+    assert!(
+        stub.requests(Method::Delete, "/api/candidates/A-1042/subscriptions/sub_1")
+            .is_empty()
+    );
+    widget.click("button[data-subscription-cancel-confirm]");
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Delete, "/api/candidates/A-1042/subscriptions/sub_1")
+            .len(),
+        1
+    );
+    assert!(widget.text().contains("Subscription canceled."));
+}

@@ -1,6 +1,7 @@
 // The demo panel's report-detail steps: finish one screening at a time, walk the candidate's
 // ID verification through Checkr's verification.* events, grade the report with Assess, and
-// play an enrolled employee's continuous check (a new report, a continuous_check.* webhook).
+// play an enrolled employee's continuous check (a new report, a continuous_check.* webhook)
+// and run a subscription's next occurrence.
 // Like the rest of the panel it plays Checkr's side through the proxy's /demo endpoints.
 
 const CANDIDATE = "A-1042";
@@ -94,6 +95,14 @@ async function continuousEvent(type) {
   say(`Sent continuous_check.${type}`);
 }
 
+async function runSubscription() {
+  const listed = await api(`/api/candidates/${CANDIDATE}/subscriptions`);
+  const active = listed.find((subscription) => subscription.status === "active");
+  if (!active) return say("Create a subscription first (as adjudicator or admin).");
+  await control(`subscriptions/${active.id}/run`, {});
+  say(`Subscription ran: ${active.package}`);
+}
+
 const STEPS = [
   ["Finish next screening (clear)", () => finishScreening("clear")],
   ["Finish next screening (consider)", () => finishScreening("consider")],
@@ -106,6 +115,7 @@ const STEPS = [
   ["Continuous check finds a record", () => continuousReport("consider")],
   ["Continuous check reports clear", () => continuousReport("clear")],
   ["Checkr asks to confirm the enrolment", () => continuousEvent("confirmation_required")],
+  ["Subscription runs now", () => runSubscription()],
 ];
 
 for (const [label, run] of STEPS) {

@@ -44,7 +44,7 @@ test("screenings open from the keyboard, the progress line follows the ID verifi
   await page.close();
 });
 
-test("an adjudicator enrols the employee in continuous checks, whose report joins the orders", async () => {
+test("an adjudicator enrols the employee in continuous checks and subscribes them; both reports join the orders", async () => {
   const page = await openPage(browser, { account: "blue-bakery", role: "adjudicator", customId: "A-1042" });
   await page.getByRole("button", { name: "Show enrolments" }).click();
   await page.getByText("Not enrolled in continuous checks.").waitFor();
@@ -57,5 +57,25 @@ test("an adjudicator enrols the employee in continuous checks, whose report join
   await page.locator(".demo-panel").getByRole("button", { name: "Continuous check finds a record" }).click();
   await page.getByText("Continuous criminal check (C-Crim)").waitFor();
   await shot(page, "82-continuous-enrolled-and-report");
+
+  // A yearly subscription of the first package, starting tomorrow; running it adds an order.
+  await page.getByRole("button", { name: "Show subscriptions" }).click();
+  await page.getByText("No subscriptions.").waitFor();
+  const form = page.locator(".bgc-subscription-form");
+  const packages = form.getByLabel("Package");
+  await packages.locator("option:nth-child(2)").waitFor({ state: "attached" });
+  await packages.selectOption({ index: 1 });
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  await form.getByLabel("First run").fill(tomorrow);
+  await page.getByRole("button", { name: "Subscribe" }).click();
+  await page.getByText("Subscribed: every year").waitFor();
+  await page.getByText(`next run ${tomorrow}`).waitFor();
+  const before = await page.locator("li.bgc-order").count();
+  await page.locator(".demo-panel").getByRole("button", { name: "Subscription runs now" }).click();
+  await page.waitForFunction((count) => {
+    const root = document.querySelector("bgcheck-order").shadowRoot;
+    return root.querySelectorAll("li.bgc-order").length > count;
+  }, before);
+  await shot(page, "83-subscription");
   await page.close();
 });

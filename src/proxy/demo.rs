@@ -13,7 +13,7 @@ use super::error::ApiError;
 
 /// The sandbox controls the demo page and the end-to-end tests use. The sandbox's keys
 /// (`accounts`) and its request log (`requests`) stay on the sandbox's own port.
-const DEMO_CONTROLS: [fn(&str) -> bool; 9] = [
+const DEMO_CONTROLS: [fn(&str) -> bool; 10] = [
     |path| path == "faults",
     |path| path == "delivery" || path == "delivery/release",
     |path| path == "candidates",
@@ -23,6 +23,7 @@ const DEMO_CONTROLS: [fn(&str) -> bool; 9] = [
     |path| one_id_between(path, "reports/", "/assessment"),
     |path| one_id_between(path, "continuous_checks/", "/report"),
     |path| one_id_between(path, "continuous_checks/", "/events"),
+    |path| one_id_between(path, "subscriptions/", "/run"),
 ];
 
 /// Whether `path` is `prefix`, one path segment, then `suffix`.

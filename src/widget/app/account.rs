@@ -46,6 +46,7 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
         <Orders ctx/>
         {ordering.then(|| view! { <OrderPanel ctx/> })}
         {ordering.then(|| view! { <ContinuousChecks ctx manage=session.role.sees_reports() admin=session.role.manages_account()/> })}
+        {ordering.then(|| view! { <Subscriptions ctx manage=session.role.sees_reports()/> })}
     }
 }
 

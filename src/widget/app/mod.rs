@@ -29,6 +29,7 @@ mod form;
 mod orders;
 mod picker;
 mod screenings;
+mod subscriptions;
 
 use account::*;
 use continuous::*;
@@ -36,6 +37,7 @@ use form::*;
 use orders::*;
 use picker::*;
 use screenings::*;
+use subscriptions::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).
 const CHECKR_BUSY: &str = "Checkr is busy, retrying…";
 /// A retry Checkr refused again; the order's row above says why.
