@@ -224,7 +224,7 @@ impl Transport for Stub {
             .reply_to(request.method, &request.url)
             .or_else(|| match request.method {
                 Method::Get => self.batched_reply(&request.url),
-                Method::Post => None,
+                Method::Post | Method::Put | Method::Delete => None,
             });
         Box::pin(async move {
             let (status, json) = match reply {
@@ -2742,4 +2742,567 @@ async fn only_admins_are_offered_to_unlink() {
         let widget = mount(&stub, options()).await;
         assert!(widget.find("button[data-unlink]").is_none(), "{role}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Screenings under an order (issue 15)
+
+fn order_with_report(id: &str, report_status: &str) -> String {
+    order_json(id, "invited", "").replace(
+        r#""status":{}"#,
+        &format!(r#""status":{{"report":{{"id":"rpt_1","status":"{report_status}"}}}}"#),
+    )
+}
+
+const SCREENINGS_WITH_RESULTS: &str = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":true,"screenings":[
+  {"id":"s1","type":"ssn_trace","name":"SSN trace","status":"complete","result":"clear","cancellation_reason":null},
+  {"id":"s2","type":"county_criminal_search","name":"County criminal search","status":"canceled","result":null,"cancellation_reason":"The customer completed the report early"},
+  {"id":"s3","type":"national_criminal_search","name":"National criminal search","status":"complete","result":"consider","cancellation_reason":null}
+]}"#;
+
+#[wasm_bindgen_test]
+async fn the_screenings_list_opens_and_closes_from_a_button_under_the_order() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{}]", order_with_report("ord_1", "complete")),
+    )
+    .get("/api/orders/ord_1/screenings", 200, SCREENINGS_WITH_RESULTS);
+    let widget = mount(&stub, options()).await;
+    let toggle = widget
+        .find("[data-order=\"ord_1\"] button[data-screenings-toggle]")
+        .expect("a screenings button under the order");
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    let controlled = toggle.get_attribute("aria-controls").unwrap();
+    assert!(
+        widget.find(&format!("#{controlled}")).is_some(),
+        "aria-controls names the list"
+    );
+    assert!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings")
+            .is_empty(),
+        "nothing is read before the list is opened"
+    );
+
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    let toggle = widget.find("button[data-screenings-toggle]").unwrap();
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    let rows: Vec<String> = widget
+        .all("li[data-screening]")
+        .iter()
+        .map(|row| row.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "SSN trace: Complete, Clear",
+            "County criminal search: Canceled (The customer completed the report early)",
+            "National criminal search: Complete, Consider",
+        ]
+    );
+
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    assert!(widget.all("li[data-screening]").is_empty());
+    assert_eq!(
+        widget
+            .find("button[data-screenings-toggle]")
+            .unwrap()
+            .get_attribute("aria-expanded")
+            .as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings")
+            .len(),
+        1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn screenings_show_no_result_when_the_proxy_sends_none_and_orders_without_a_report_have_no_list()
+ {
+    let stub = Stub::new();
+    let statuses_only = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":false,"screenings":[
+      {"id":"s3","type":"national_criminal_search","name":"National criminal search","status":"complete","result":null,"cancellation_reason":null}
+    ]}"#;
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", "segregated", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!(
+            "[{},{}]",
+            order_with_report("ord_1", "complete"),
+            order_json("ord_2", "invited", "")
+        ),
+    )
+    .get("/api/orders/ord_1/screenings", 200, statuses_only);
+    let widget = mount(&stub, options()).await;
+    assert!(
+        widget
+            .find("[data-order=\"ord_2\"] button[data-screenings-toggle]")
+            .is_none()
+    );
+    widget.click("[data-order=\"ord_1\"] button[data-screenings-toggle]");
+    settle().await;
+    let text = widget
+        .find("li[data-screening]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(text, "National criminal search: Complete");
+    assert!(widget.find("[data-screening-result]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_screenings_read_says_why_and_can_be_tried_again() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{}]", order_with_report("ord_1", "complete")),
+    )
+    .on(Method::Get, "/api/orders/ord_1/screenings", Reply::Offline)
+    .get("/api/orders/ord_1/screenings", 200, SCREENINGS_WITH_RESULTS);
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    let problem = widget
+        .find("[data-screenings] .bgc-problem")
+        .expect("the failure is shown in the list");
+    assert!(
+        problem
+            .text_content()
+            .unwrap()
+            .contains("could not be reached"),
+        "{}",
+        widget.text()
+    );
+    widget.button_with("Try again").click();
+    settle().await;
+    assert_eq!(widget.all("li[data-screening]").len(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn an_open_report_shows_what_it_waits_for_under_the_badge_and_reads_it_again_on_a_change() {
+    let stub = Stub::new();
+    let waiting = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":null,"results_shown":true,"progress":"Waiting for the candidate's ID verification","screenings":[]}"#;
+    let counted = r#"{"order_id":"ord_1","report_id":"rpt_1","fetched_at":"2026-11-22T10:00:00Z","results_shown":true,"progress":"1 of 3 screenings finished","screenings":[]}"#;
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get(
+            "/api/candidates/A-1042/orders",
+            200,
+            &format!("[{}]", order_with_report("ord_1", "pending")),
+        )
+        .get("/api/orders/ord_1/screenings", 200, waiting)
+        .get("/api/orders/ord_1/screenings", 200, counted);
+    let widget = mount(&stub, options()).await;
+    let line = widget
+        .find("[data-order=\"ord_1\"] [data-progress]")
+        .expect("a progress line under the badge");
+    assert_eq!(
+        line.text_content().as_deref(),
+        Some("Waiting for the candidate's ID verification")
+    );
+    let badge = widget.find("[data-order=\"ord_1\"] [data-badge]").unwrap();
+    let label = badge.text_content().unwrap();
+    // Opening the list uses what was read for the line.
+    widget.click("button[data-screenings-toggle]");
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Get, "/api/orders/ord_1/screenings")
+            .len(),
+        1
+    );
+
+    // The order changes (the proxy sends it after a webhook): the line is read again.
+    stub.push_live(&order_with_report("ord_1", "pending").replace(
+        r#""updated_at":"2026-11-21T10:00:00Z""#,
+        r#""updated_at":"2026-11-21T11:00:00Z""#,
+    ));
+    settle().await;
+    let line = widget.find("[data-progress]").unwrap();
+    assert_eq!(
+        line.text_content().as_deref(),
+        Some("1 of 3 screenings finished")
+    );
+    assert_eq!(
+        widget.find("[data-badge]").unwrap().text_content().unwrap(),
+        label,
+        "the badge keeps its label"
+    );
+    assert_eq!(
+        widget
+            .find("button[data-screenings-toggle]")
+            .unwrap()
+            .get_attribute("aria-expanded")
+            .as_deref(),
+        Some("true"),
+        "an open list stays open across the change"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_assess_grade_is_a_tag_beside_the_badge_only_when_the_proxy_sends_it() {
+    let stub = Stub::new();
+    let graded = order_json("ord_1", "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"report":{"id":"rpt_1","status":"complete","result":"consider","assessment":"escalated"}}"#,
+    );
+    let ungraded = order_json("ord_2", "invited", "").replace(
+        r#""status":{}"#,
+        r#""status":{"report":{"id":"rpt_2","status":"complete","result":"consider"}}"#,
+    );
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get(
+        "/api/candidates/A-1042/orders",
+        200,
+        &format!("[{graded},{ungraded}]"),
+    )
+    .get("/api/orders/ord_1/screenings", 200, SCREENINGS_WITH_RESULTS);
+    let widget = mount(&stub, options()).await;
+    let tag = widget
+        .find("[data-order=\"ord_1\"] [data-assessment]")
+        .expect("the grade beside the badge");
+    assert_eq!(tag.text_content().as_deref(), Some("Assess: Escalated"));
+    assert!(tag.class_name().contains("bgc-tone-negative"));
+    let badge = widget.find("[data-order=\"ord_1\"] [data-badge]").unwrap();
+    assert!(
+        !badge.text_content().unwrap().contains("Escalated"),
+        "the grade is not mixed into the badge"
+    );
+    assert!(
+        widget
+            .find("[data-order=\"ord_2\"] [data-assessment]")
+            .is_none()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Continuous checks (issue 15)
+
+const ENROLLED: &str = r#"[{"id":"cc_1","type":"criminal","label":"Continuous criminal (C-Crim)","created_at":"2026-11-22T10:00:00Z","node":null,"notice":null}]"#;
+
+#[wasm_bindgen_test]
+async fn enrolment_needs_the_consent_box_and_unenrolment_is_confirmed_first() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .get("/api/candidates/A-1042/continuous-checks", 200, "[]")
+    .get("/api/candidates/A-1042/continuous-checks", 200, ENROLLED)
+    .post(
+        "/api/candidates/A-1042/continuous-checks",
+        201,
+        r#"{"id":"cc_1","type":"criminal","label":"Continuous criminal (C-Crim)","created_at":"2026-11-22T10:00:00Z","node":null}"#,
+    )
+    .on(
+        Method::Delete,
+        "/api/candidates/A-1042/continuous-checks/cc_1",
+        Reply::Json(200, ENROLLED.trim_start_matches('[').trim_end_matches(']').to_owned()),
+    );
+    let widget = mount(&stub, options()).await;
+    assert!(
+        stub.requests(Method::Get, "/api/candidates/A-1042/continuous-checks")
+            .is_empty(),
+        "Checkr's list is read only when opened"
+    );
+    widget.click("button[data-continuous-toggle]");
+    settle().await;
+    assert!(
+        widget.find("[data-continuous-empty]").is_some(),
+        "{}",
+        widget.text()
+    );
+
+    // Without the consent box: a field error, and nothing is sent.
+    widget.button_with("Enrol").click();
+    settle().await;
+    let error = widget.find("[data-continuous-error]").unwrap();
+    assert!(
+        error.text_content().unwrap().contains("consent"),
+        "{}",
+        widget.text()
+    );
+    let consent: HtmlInputElement = widget
+        .find("[data-continuous-consent]")
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(
+        consent.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(
+        stub.requests(Method::Post, "/api/candidates/A-1042/continuous-checks")
+            .is_empty()
+    );
+
+    consent.set_checked(true);
+    fire(&consent, "change");
+    widget.button_with("Enrol").click();
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/candidates/A-1042/continuous-checks");
+    assert_eq!(sent.len(), 1);
+    let body: JsValue = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "type"), "criminal");
+    assert_eq!(prop(&body, "consent"), true);
+    assert!(
+        widget
+            .text()
+            .contains("Enrolled: Continuous criminal (C-Crim)"),
+        "{}",
+        widget.text()
+    );
+    assert!(widget.find("[data-enrolment=\"cc_1\"]").is_some());
+
+    // Unenrolling asks first; only the confirmation sends the DELETE.
+    widget.click("button[data-unenroll]");
+    settle().await;
+    assert!(
+        stub.requests(
+            Method::Delete,
+            "/api/candidates/A-1042/continuous-checks/cc_1"
+        )
+        .is_empty()
+    );
+    widget.click("button[data-unenroll-confirm]");
+    settle().await;
+    assert_eq!(
+        stub.requests(
+            Method::Delete,
+            "/api/candidates/A-1042/continuous-checks/cc_1"
+        )
+        .len(),
+        1
+    );
+    assert!(widget.text().contains("Unenrolled"), "{}", widget.text());
+}
+
+#[wasm_bindgen_test]
+async fn a_recruiter_sees_enrolments_but_no_enrol_form() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &ready_session())
+        .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+        .get("/api/candidates/A-1042/orders", 200, "[]")
+        .get(
+            "/api/candidates/A-1042/continuous-checks",
+            200,
+            &ENROLLED.replace(
+                r#""notice":null"#,
+                r#""notice":"Checkr asks the customer to confirm this enrolment.""#,
+            ),
+        );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-continuous-toggle]");
+    settle().await;
+    assert!(widget.find("[data-enrolment=\"cc_1\"]").is_some());
+    assert_eq!(
+        widget
+            .find("[data-enrolment-notice]")
+            .and_then(|notice| notice.text_content())
+            .as_deref(),
+        Some(" Checkr asks the customer to confirm this enrolment.")
+    );
+    assert!(widget.find("[data-continuous-consent]").is_none());
+    assert!(widget.find("button[data-unenroll]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_admin_turns_on_automatic_enrolment_only_with_the_consent_confirmed() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .get("/api/candidates/A-1042/continuous-checks", 200, "[]")
+    .get(
+        "/api/account/continuous-checks",
+        200,
+        r#"{"auto_enroll":false}"#,
+    )
+    .on(
+        Method::Put,
+        "/api/account/continuous-checks",
+        Reply::Json(200, r#"{"auto_enroll":true}"#.to_owned()),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-continuous-toggle]");
+    settle().await;
+    let auto: HtmlInputElement = widget.find("[data-auto-enroll]").unwrap().unchecked_into();
+    assert!(!auto.checked());
+    auto.set_checked(true);
+    fire(&auto, "change");
+    settle().await;
+    widget.click("button[data-auto-save]");
+    settle().await;
+    assert!(
+        stub.requests(Method::Put, "/api/account/continuous-checks")
+            .is_empty()
+    );
+    assert!(
+        widget.text().contains("evergreen consent"),
+        "{}",
+        widget.text()
+    );
+
+    let consent: HtmlInputElement = widget.find("[data-auto-consent]").unwrap().unchecked_into();
+    consent.set_checked(true);
+    fire(&consent, "change");
+    widget.click("button[data-auto-save]");
+    settle().await;
+    let sent = stub.requests(Method::Put, "/api/account/continuous-checks");
+    assert_eq!(sent.len(), 1);
+    let body: JsValue = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "auto_enroll"), true);
+    assert_eq!(prop(&body, "consent"), true);
+    assert!(
+        widget.text().contains("Automatic enrolment is on."),
+        "{}",
+        widget.text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Subscriptions (issue 15)
+
+#[wasm_bindgen_test]
+async fn a_subscription_is_checked_before_sending_then_created_and_canceled_after_a_confirmation() {
+    let tomorrow = bgcheck::domain::subscription::Day::of_unix_seconds(
+        (js_sys::Date::now() / 1000.0) as i64 + 86_400,
+    )
+    .to_iso();
+    let listed = format!(
+        r#"[{{"id":"sub_1","status":"active","package":"basic","interval_count":1,"interval_unit":"year","start_date":"{tomorrow}","next_occurrence_date":"{tomorrow}","canceled_at":null}}]"#
+    );
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("adjudicator", "combined", "connected", true),
+    )
+    .get("/api/catalog", 200, &catalog(NOT_ENABLED, false))
+    .get("/api/candidates/A-1042/orders", 200, "[]")
+    .get("/api/candidates/A-1042/subscriptions", 200, "[]")
+    .get("/api/candidates/A-1042/subscriptions", 200, &listed)
+    .post(
+        "/api/candidates/A-1042/subscriptions",
+        201,
+        listed.trim_start_matches('[').trim_end_matches(']'),
+    )
+    .on(
+        Method::Delete,
+        "/api/candidates/A-1042/subscriptions/sub_1",
+        Reply::Json(
+            200,
+            listed
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .replace(r#""status":"active""#, r#""status":"inactive""#),
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    assert!(
+        stub.requests(Method::Get, "/api/candidates/A-1042/subscriptions")
+            .is_empty()
+    );
+    widget.click("button[data-subscriptions-toggle]");
+    settle().await;
+    assert!(widget.find("[data-subscriptions-empty]").is_some());
+
+    widget.button_with("Subscribe").click();
+    settle().await;
+    assert!(
+        stub.requests(Method::Post, "/api/candidates/A-1042/subscriptions")
+            .is_empty()
+    );
+    let package_error = widget
+        .find("[data-subscription-error=\"package\"]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(!package_error.is_empty(), "{}", widget.text());
+
+    widget.choose("select[data-subscription-package]", "basic");
+    let start: HtmlInputElement = widget
+        .find("[data-subscription-start]")
+        .unwrap()
+        .unchecked_into();
+    start.set_value(&tomorrow);
+    fire(&start, "input");
+    widget.button_with("Subscribe").click();
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/candidates/A-1042/subscriptions");
+    assert_eq!(sent.len(), 1, "{}", widget.text());
+    let body: JsValue = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "package"), "basic");
+    assert_eq!(prop(&body, "start_date"), tomorrow.as_str());
+    assert_eq!(prop(&body, "interval_unit"), "year");
+    assert!(
+        widget.text().contains("Subscribed: every year"),
+        "{}",
+        widget.text()
+    );
+    let row = widget.find("[data-subscription=\"sub_1\"]").unwrap();
+    let row = row.text_content().unwrap();
+    assert!(
+        row.contains(&["next run ", tomorrow.as_str()].concat()),
+        "{row}"
+    );
+    assert!(
+        row.starts_with("Basic every year"),
+        "the package by its name: {row}"
+    );
+
+    widget.click("button[data-subscription-cancel]");
+    settle().await;
+    assert!(
+        stub.requests(Method::Delete, "/api/candidates/A-1042/subscriptions/sub_1")
+            .is_empty()
+    );
+    widget.click("button[data-subscription-cancel-confirm]");
+    settle().await;
+    assert_eq!(
+        stub.requests(Method::Delete, "/api/candidates/A-1042/subscriptions/sub_1")
+            .len(),
+        1
+    );
+    assert!(widget.text().contains("Subscription canceled."));
 }

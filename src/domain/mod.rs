@@ -4,9 +4,11 @@
 //! argument. That is what lets the badge a recruiter sees in the browser and the status the
 //! proxy stores come from the same code.
 
+pub mod assess;
 pub mod badge;
 pub mod checkr;
 pub mod connection;
+pub mod continuous;
 pub mod events;
 pub mod geo;
 pub mod hierarchy;
@@ -15,6 +17,9 @@ pub mod karmacheck_order;
 pub mod linking;
 pub mod manage;
 pub mod order;
+pub mod progress;
+pub mod screening;
+pub mod subscription;
 pub mod time;
 pub mod validation;
 pub mod view;

@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::events::EventObject;
 use crate::domain::hierarchy::{Hierarchy, Node, Package};
+use crate::domain::screening::{SCREENING_FIELDS, Screening, ScreeningResource};
 use crate::domain::validation::{InvitationRequest, ValidCandidate};
 
 use super::secret::Secret;
@@ -609,18 +610,6 @@ pub struct TokenGrant {
     pub checkr_account_id: String,
 }
 
-/// The screening resources a report refers to, by the report field holding their ids.
-const SCREENING_FIELDS: [(&str, &str); 8] = [
-    ("ssn_trace_id", "ssn_traces"),
-    ("sex_offender_search_id", "sex_offender_searches"),
-    ("national_criminal_search_id", "national_criminal_searches"),
-    ("global_watchlist_search_id", "global_watchlist_searches"),
-    ("federal_criminal_search_id", "federal_criminal_searches"),
-    ("motor_vehicle_report_id", "motor_vehicle_reports"),
-    ("county_criminal_search_ids", "county_criminal_searches"),
-    ("state_criminal_search_ids", "state_criminal_searches"),
-];
-
 impl CheckrClient {
     /// Exchanges an OAuth authorization code (R1); only the proxy ever holds the secret.
     pub async fn exchange_code(
@@ -650,6 +639,73 @@ impl CheckrClient {
             .map(drop)
     }
 
+    /// `GET {path}` under the API base, as JSON.
+    pub async fn get_value(
+        &self,
+        token: &Secret,
+        path: &str,
+    ) -> Result<serde_json::Value, CheckrError> {
+        self.get(token, &format!("{}{path}", self.base)).await
+    }
+
+    /// `POST {path}` under the API base with a JSON body and an `Idempotency-Key`.
+    pub async fn post_value(
+        &self,
+        token: &Secret,
+        path: &str,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, CheckrError> {
+        self.post(token, path, body, idempotency_key).await
+    }
+
+    /// `DELETE {path}` under the API base; Checkr answers with the object as it ends.
+    pub async fn delete_value(
+        &self,
+        token: &Secret,
+        path: &str,
+    ) -> Result<serde_json::Value, CheckrError> {
+        let url = format!("{}{path}", self.base);
+        let body = self
+            .send(|| self.request(Method::DELETE, &url, token), false)
+            .await?;
+        serde_json::from_slice(&body).map_err(|error| CheckrError::Decode(error.to_string()))
+    }
+
+    /// The screenings a report names, each read from its own collection (Checkr has no
+    /// generic screening resource). `known` are the ids a full report event already carried
+    /// (see [`screening_ids`]); without them the report itself is read first.
+    pub async fn screenings(
+        &self,
+        token: &Secret,
+        report_id: &str,
+        known: Option<Vec<(&'static str, String)>>,
+    ) -> Result<Vec<Screening>, CheckrError> {
+        let ids = match known {
+            Some(ids) => ids,
+            None => {
+                let report: serde_json::Value = self
+                    .get(token, &format!("{}/v1/reports/{report_id}", self.base))
+                    .await?;
+                screening_ids(&report)
+            }
+        };
+        let urls: Vec<String> = ids
+            .into_iter()
+            .map(|(collection, id)| format!("{}/v1/{collection}/{id}", self.base))
+            .collect();
+        let resources: Vec<serde_json::Value> = stream::iter(urls)
+            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
+            .buffered(self.policy.page_concurrency.max(1))
+            .try_collect()
+            .await?;
+        Ok(resources
+            .into_iter()
+            .filter_map(|resource| serde_json::from_value::<ScreeningResource>(resource).ok())
+            .filter_map(|resource| resource.screening())
+            .collect())
+    }
+
     /// The `cancellation_reason_description` (or reason code) of every canceled screening of
     /// a report, read from the screening resources, since the report itself does not carry
     /// them.
@@ -658,40 +714,45 @@ impl CheckrClient {
         token: &Secret,
         report_id: &str,
     ) -> Result<Vec<String>, CheckrError> {
-        let report: serde_json::Value = self
-            .get(token, &format!("{}/v1/reports/{report_id}", self.base))
-            .await?;
-        let mut urls = Vec::new();
-        for (field, resource) in SCREENING_FIELDS {
-            let ids: Vec<&str> = match &report[field] {
-                serde_json::Value::String(id) => vec![id.as_str()],
-                serde_json::Value::Array(ids) => ids.iter().filter_map(|id| id.as_str()).collect(),
-                _absent => Vec::new(),
-            };
-            urls.extend(
-                ids.into_iter()
-                    .map(|id| format!("{}/v1/{resource}/{id}", self.base)),
-            );
-        }
-        let screenings: Vec<serde_json::Value> = stream::iter(urls)
-            .map(|url| async move { self.get::<serde_json::Value>(token, &url).await })
-            .buffered(self.policy.page_concurrency.max(1))
-            .try_collect()
-            .await?;
-        let mut reasons: Vec<String> = screenings
-            .iter()
-            .filter(|screening| screening["status"] == "canceled")
-            .filter_map(|screening| {
-                screening["cancellation_reason_description"]
-                    .as_str()
-                    .or_else(|| screening["cancellation_reason"].as_str())
-                    .map(str::to_owned)
-            })
+        let mut reasons: Vec<String> = self
+            .screenings(token, report_id, None)
+            .await?
+            .into_iter()
+            .filter_map(|screening| screening.cancellation_reason)
             .collect();
         reasons.sort();
         reasons.dedup();
         Ok(reasons)
     }
+}
+
+/// The screening ids a report object names, with the collection each is read from. Ids
+/// that are not plain Checkr ids are left out: nothing else goes into a URL path.
+pub fn screening_ids(report: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let mut ids = Vec::new();
+    for (field, collection, _) in SCREENING_FIELDS {
+        match &report[field] {
+            serde_json::Value::String(id) => ids.push((collection, id.clone())),
+            serde_json::Value::Array(listed) => ids.extend(
+                listed
+                    .iter()
+                    .filter_map(|id| id.as_str())
+                    .map(|id| (collection, id.to_owned())),
+            ),
+            _absent => {}
+        }
+    }
+    ids.retain(|(_, id)| is_plain_id(id));
+    ids
+}
+
+/// Checkr's ids are hex; anything else from a report is never put into a URL path.
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
 enum Attempt {

@@ -13,22 +13,27 @@ use super::error::ApiError;
 
 /// The sandbox controls the demo page and the end-to-end tests use. The sandbox's keys
 /// (`accounts`) and its request log (`requests`) stay on the sandbox's own port.
-const DEMO_CONTROLS: [fn(&str) -> bool; 5] = [
+const DEMO_CONTROLS: [fn(&str) -> bool; 11] = [
     |path| path == "faults",
     |path| path == "delivery" || path == "delivery/release",
     |path| path == "candidates",
-    |path| {
-        path.strip_prefix("invitations/")
-            .and_then(|rest| rest.strip_suffix("/steps"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
-    },
+    |path| one_id_between(path, "invitations/", "/steps"),
+    |path| one_id_between(path, "screenings/", "/complete"),
+    |path| one_id_between(path, "reports/", "/verifications"),
+    |path| one_id_between(path, "reports/", "/assessment"),
+    |path| one_id_between(path, "continuous_checks/", "/report"),
+    |path| one_id_between(path, "continuous_checks/", "/events"),
+    |path| one_id_between(path, "subscriptions/", "/run"),
     // KarmaCheck's lifecycle control: moves a case to any state of the seed.
-    |path| {
-        path.strip_prefix("karmacheck/cases/")
-            .and_then(|rest| rest.strip_suffix("/status"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
-    },
+    |path| one_id_between(path, "karmacheck/cases/", "/status"),
 ];
+
+/// Whether `path` is `prefix`, one path segment, then `suffix`.
+fn one_id_between(path: &str, prefix: &str, suffix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
 
 /// `/demo/sandbox/{*path}`: the sandbox's control API (faults, lifecycle steps, delivery).
 pub async fn sandbox_control(

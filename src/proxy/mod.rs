@@ -6,6 +6,7 @@ pub mod assets;
 pub mod checkr;
 pub mod clock;
 pub mod config;
+pub mod continuous;
 pub mod crypto;
 pub mod demo;
 pub mod error;
@@ -13,15 +14,19 @@ pub mod identity;
 pub mod karmacheck;
 pub mod live;
 pub mod manage;
+mod monitoring;
 pub mod oauth;
 pub mod orders;
 pub mod outbox;
 pub mod placement;
+mod progress;
 mod reread;
+pub mod screenings;
 pub mod secret;
 pub mod server;
 pub mod sessions;
 pub mod store;
+pub mod subscriptions;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -80,6 +85,8 @@ pub struct AppState {
     reads: Arc<tokio::sync::Notify>,
     /// Wakes the task that sends webhooks to the ATS backend.
     ats_wake: Arc<tokio::sync::Notify>,
+    /// Reads of screenings running in the background (see [`screenings::refresh_later`]).
+    screening_reads: screenings::ScreeningReads,
 }
 
 /// Everything [`AppState`] needs that depends on where the provider is.
@@ -149,6 +156,7 @@ impl AppState {
             stopping: Arc::new(tokio::sync::watch::channel(false).0),
             reads: Arc::new(tokio::sync::Notify::new()),
             ats_wake: Arc::new(tokio::sync::Notify::new()),
+            screening_reads: screenings::ScreeningReads::default(),
         })
     }
 
@@ -310,6 +318,9 @@ pub fn app(state: AppState) -> Router {
     let api = orders::routes()
         .merge(manage::routes())
         .merge(karmacheck::routes())
+        .merge(screenings::routes())
+        .merge(continuous::routes())
+        .merge(subscriptions::routes())
         .route("/openapi.json", get(openapi))
         .route("/sessions", post(sessions::create_session))
         .route("/events", get(live::events))

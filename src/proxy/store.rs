@@ -414,6 +414,50 @@ dispatch! {
     /// Blanks the raw bodies of webhook events received before `before` (RFC 3339); their
     /// id, type, object and time stay for deduplication. Returns how many were pruned.
     fn prune_event_payloads(&self, before: &str) -> usize;
+    /// Replaces the screenings kept for an order (read from `report_id` at `now`).
+    fn set_screenings(
+        &self,
+        order_id: &str,
+        report_id: &str,
+        screenings: Vec<crate::domain::screening::Screening>,
+        now: &str
+    ) -> ();
+    /// The screenings kept for an order, once read.
+    fn screenings(&self, order_id: &str) -> Option<CachedScreenings>;
+    /// The order of a Checkr account linked to `report_id`.
+    fn order_for_report(&self, checkr_account_id: &str, report_id: &str) -> Option<OrderRecord>;
+    /// Records a verification's stage for an order; never moves a stage back.
+    fn record_verification(
+        &self,
+        order_id: &str,
+        verification: crate::domain::progress::VerificationState,
+        now: &str
+    ) -> ();
+    /// The `(type, created_at)` of the webhook events a Checkr account sent about one object
+    /// whose type starts with `prefix`, newest first.
+    fn events_about(&self, checkr_account_id: &str, object_id: &str, prefix: &str) -> Vec<(String, String)>;
+    /// Makes sure a report Checkr started by itself (continuous check, subscription) has an
+    /// order of the applicant its candidate belongs to, linked to it before its first event
+    /// is folded; `true` when one was created.
+    fn ensure_monitoring_order(
+        &self,
+        checkr_account_id: &str,
+        candidate_id: &str,
+        package: &str,
+        report_id: &str,
+        ordered_by: &str,
+        now: &str
+    ) -> bool;
+    /// Whether the account enrols employees in continuous checks automatically.
+    fn auto_enrolment(&self, account_id: &str) -> bool;
+    /// Turns automatic enrolment in continuous checks on or off.
+    fn set_auto_enrolment(&self, account_id: &str, on: bool, now: &str) -> ();
+    /// Remembers a Checkr subscription made for an applicant.
+    fn record_subscription(&self, account_id: &str, custom_id: &str, subscription_id: &str, now: &str) -> ();
+    /// The Checkr subscriptions made for an applicant, oldest first.
+    fn subscription_ids(&self, account_id: &str, custom_id: &str) -> Vec<String>;
+    /// The verifications recorded for an order.
+    fn verifications(&self, order_id: &str) -> Vec<crate::domain::progress::VerificationState>;
     /// Stores why screenings of an order's report were canceled.
     fn set_cancellation_reasons(&self, order_id: &str, reasons: Vec<String>) -> Option<OrderRecord>;
     /// Links the ATS account to a provider account after OAuth, as
@@ -563,6 +607,17 @@ pub enum LinkOutcome {
     Linked(ConnectionState),
     /// Refused by the domain rule; nothing changed.
     Refused(LinkDecision),
+}
+
+/// The screenings last read for an order's report.
+#[derive(Debug, Clone)]
+pub struct CachedScreenings {
+    /// The report they belong to.
+    pub report_id: String,
+    /// As Checkr's screening resources said.
+    pub screenings: Vec<crate::domain::screening::Screening>,
+    /// When they were read (RFC 3339).
+    pub fetched_at: String,
 }
 
 /// What recording a webhook event did.

@@ -61,10 +61,12 @@ pub struct CheckrWebhook {
 
 /// Members that carry credentials: `token.deauthorized` sends the revoked `access_code`, an
 /// invitation its `invitation_url` (a bearer link into the candidate's own form), and nothing
-/// that grants access may be readable in the database.
-const CREDENTIAL_MEMBERS: [&str; 6] = [
+/// that grants access may be readable in the database; a verification's `verification_url`
+/// is the candidate's own link too.
+const CREDENTIAL_MEMBERS: [&str; 7] = [
     "access_code",
     "invitation_url",
+    "verification_url",
     "access_token",
     "refresh_token",
     "api_key",
@@ -195,6 +197,15 @@ impl EventWriter {
 /// Records the event and answers 200 only once it is durable.
 pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> Response {
     let (id, kind) = (webhook.event.id.clone(), webhook.event.type_name.clone());
+    let verification = super::progress::is_verification_event(&kind).then(|| webhook.raw.clone());
+    if kind.starts_with("report.") {
+        super::screenings::note_report_event(&state, &webhook.raw);
+        // Reports of continuous checks and subscriptions get an order before they are folded.
+        if let Err(error) = super::monitoring::prepare(&state, &webhook.raw).await {
+            tracing::warn!(event = %id, error = %format!("{error:#}"), "no order made for a report Checkr started");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
     match state
         .events
         .record(webhook.event, webhook.raw, state.now())
@@ -207,6 +218,11 @@ pub async fn receive(State(state): State<AppState>, webhook: CheckrWebhook) -> R
             }
             // The event may have asked for a read of its object (stored with it).
             state.wake_reads();
+            if let Some(raw) = verification
+                && let Err(error) = super::progress::record(&state, &raw).await
+            {
+                tracing::warn!(event = %id, error = %format!("{error:#}"), "verification not recorded");
+            }
             StatusCode::OK.into_response()
         }
         Ok(EventRecorded::Duplicate) => {
@@ -226,6 +242,8 @@ pub(crate) fn follow_up(state: &AppState, order: OrderRecord) {
         report.includes_canceled || matches!(report.status, ReportStatus::Canceled)
     });
     state.publish(order.clone());
+    super::screenings::refresh_later(state, &order);
+    super::continuous::after_change(state, &order);
     if canceled && order.cancellation_reasons.is_empty() {
         let state = state.clone();
         tokio::spawn(async move {

@@ -31,8 +31,8 @@ const MAX_PER_PAGE: usize = 100;
 /// Who is calling and under which host name, established by [`gate`] for the handlers.
 #[derive(Clone, Debug)]
 pub(crate) struct Caller {
-    account_id: String,
-    host: String,
+    pub(crate) account_id: String,
+    pub(crate) host: String,
 }
 
 /// The Checkr routes, already wrapped in the gate. `/oauth/*` is not Basic-authenticated by
@@ -69,6 +69,8 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router<Sandbox> {
             get(get_motor_vehicle_report),
         )
         .merge(tags::routes())
+        .merge(super::continuous::routes())
+        .merge(super::subscriptions::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(sandbox, gate))
 }

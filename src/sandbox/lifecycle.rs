@@ -342,6 +342,7 @@ fn complete_invitation(
         id: report_id.clone(),
         candidate_id: invitation.candidate_id.clone(),
         package: invitation.package.clone(),
+        source: "api",
         status: ReportStatus::Pending,
         result: None,
         adjudication: None,

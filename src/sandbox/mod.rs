@@ -20,6 +20,7 @@
 
 mod api;
 mod clock;
+mod continuous;
 mod control;
 mod data;
 mod error;
@@ -27,7 +28,9 @@ pub mod karmacheck;
 mod lifecycle;
 mod model;
 mod partner;
+mod screenings;
 mod state;
+mod subscriptions;
 
 pub use karmacheck::{KARMACHECK_PREFIX, KarmaCheckSandbox};
 pub use partner::PartnerApp;
@@ -126,6 +129,9 @@ impl Sandbox {
     pub fn router(&self) -> axum::Router {
         api::routes(self.clone())
             .merge(control::routes())
+            .merge(screenings::routes())
+            .merge(continuous::control_routes())
+            .merge(subscriptions::control_routes())
             .merge(partner::routes())
             .with_state(self.clone())
             .nest(KARMACHECK_PREFIX, self.karmacheck.router())

@@ -321,6 +321,8 @@ pub(crate) struct Report {
     pub(crate) id: String,
     pub(crate) candidate_id: String,
     pub(crate) package: String,
+    /// How the report started: `api` (an invitation), `continuous_check`, `recurrence`.
+    pub(crate) source: &'static str,
     pub(crate) status: ReportStatus,
     pub(crate) result: Option<Outcome>,
     pub(crate) adjudication: Option<Adjudication>,
@@ -357,7 +359,7 @@ impl Report {
             "assessment": self.assessment,
             "includes_canceled": self.includes_canceled,
             "package": self.package,
-            "source": "api",
+            "source": self.source,
             "candidate_id": self.candidate_id,
             "created_at": self.created_at,
             "completed_at": self.completed_at,

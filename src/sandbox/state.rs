@@ -28,6 +28,10 @@ pub(crate) struct Account {
     pub(crate) invitations: Vec<Invitation>,
     pub(crate) reports: Vec<Report>,
     pub(crate) screenings: Vec<Screening>,
+    /// Continuous-check enrolments (C-Crim, C-MVR).
+    pub(crate) continuous_checks: Vec<super::continuous::ContinuousCheck>,
+    /// Subscriptions (a package re-run at an interval).
+    pub(crate) subscriptions: Vec<super::subscriptions::Subscription>,
     /// Whether webhooks carry the whole object; off, `data.object` is only `{id, object, uri}`
     /// (a customer's webhook setting `include_object`).
     pub(crate) include_object: bool,
@@ -226,6 +230,8 @@ impl State {
                 invitations: Vec::new(),
                 reports: Vec::new(),
                 screenings: Vec::new(),
+                continuous_checks: Vec::new(),
+                subscriptions: Vec::new(),
                 include_object: true,
             },
         );

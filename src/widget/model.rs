@@ -488,7 +488,13 @@ pub fn upsert(orders: &mut Vec<Order>, order: Order) -> bool {
 pub fn package_name(catalog: Option<&Catalog>, slug: &str) -> String {
     catalog
         .and_then(|catalog| catalog.packages.iter().find(|package| package.slug == slug))
-        .map_or_else(|| slug.to_owned(), |package| package.name.clone())
+        .map_or_else(
+            || {
+                crate::domain::continuous::continuous_package_name(slug)
+                    .map_or_else(|| slug.to_owned(), str::to_owned)
+            },
+            |package| package.name.clone(),
+        )
 }
 
 /// The price of the chosen package, shown beside its select: narrow selects cut the end of

@@ -16,6 +16,10 @@ pub enum Method {
     Get,
     /// Writes and token requests.
     Post,
+    /// Changes a setting.
+    Put,
+    /// Ends something (an enrolment).
+    Delete,
 }
 
 impl Method {
@@ -24,6 +28,8 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -31,7 +37,7 @@ impl Method {
 /// One request, as the widget builds it.
 #[derive(Clone)]
 pub struct HttpRequest {
-    /// GET or POST.
+    /// GET, POST, PUT or DELETE.
     pub method: Method,
     /// Absolute or page-relative URL.
     pub url: String,

@@ -30,9 +30,11 @@ mod fold;
 mod karmacheck;
 mod karmacheck_orders;
 mod manage;
+mod monitoring;
 mod notify;
 mod outbox;
 mod schema;
+mod screenings;
 mod tls;
 
 pub(super) use notify::listen;

@@ -21,6 +21,9 @@ use super::super::secret::Secret;
 use super::audit::{AuditEntry, OrderOrigin, about};
 use super::reads::{ReadObject, supersede_read, want_read};
 use super::sealing::{self, token_context};
+
+mod monitoring;
+mod screenings;
 use super::{
     AccountRecord, Claim, ConnectionState, EventRecorded, Failure, KnownCandidate, LeaseGrant,
     LinkOutcome, OrderRecord, StepKeys, customer_type_from, parse_region, region_name,
@@ -239,6 +242,38 @@ const MIGRATIONS: &[&str] = &[
         received_at TEXT NOT NULL,
         PRIMARY KEY (account_id, message_id)
     );
+"#,
+    // Screening statuses and results, read from Checkr when report events arrive, and the
+    // verifications (`verification.*`) an open report waits for, and
+    // each account's automatic enrolment in continuous checks, and the Checkr
+    // subscriptions made for each applicant.
+    r#"
+    CREATE TABLE order_screenings (
+        order_id   TEXT PRIMARY KEY REFERENCES orders(id),
+        report_id  TEXT NOT NULL,
+        screenings TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE order_verifications (
+        verification_id   TEXT PRIMARY KEY,
+        order_id          TEXT NOT NULL REFERENCES orders(id),
+        verification_type TEXT NOT NULL,
+        stage             INTEGER NOT NULL,
+        updated_at        TEXT NOT NULL
+    );
+    CREATE INDEX order_verifications_by_order ON order_verifications(order_id);
+    CREATE TABLE continuous_settings (
+        account_id  TEXT PRIMARY KEY REFERENCES accounts(id),
+        auto_enroll INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE subscriptions (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        custom_id   TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX subscriptions_by_applicant ON subscriptions(account_id, custom_id);
 "#,
 ];
 

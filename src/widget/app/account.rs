@@ -42,7 +42,14 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
         ctx.ready();
     }
     #[cfg(feature = "order-form")]
-    let panel = ordering.then(|| view! { <OrderPanel ctx/> });
+    let panel = ordering.then(|| {
+        let (manage, admin) = (session.role.sees_reports(), session.role.manages_account());
+        view! {
+            <OrderPanel ctx/>
+            <ContinuousChecks ctx manage admin/>
+            <Subscriptions ctx manage/>
+        }
+    });
     // The badges bundle never mounts `<bgcheck-order>`: the loader sends it to the full one.
     #[cfg(not(feature = "order-form"))]
     let panel = ();

@@ -28,6 +28,8 @@ use super::model::{
 #[cfg(feature = "status-view")]
 mod account;
 #[cfg(feature = "order-form")]
+mod continuous;
+#[cfg(feature = "order-form")]
 mod form;
 #[cfg(feature = "status-view")]
 mod manage;
@@ -36,10 +38,16 @@ mod orders;
 #[cfg(feature = "order-form")]
 mod picker;
 #[cfg(feature = "status-view")]
+mod screenings;
+#[cfg(feature = "order-form")]
+mod subscriptions;
+#[cfg(feature = "status-view")]
 mod unlink;
 
 #[cfg(feature = "status-view")]
 use account::*;
+#[cfg(feature = "order-form")]
+use continuous::*;
 #[cfg(feature = "order-form")]
 use form::*;
 #[cfg(feature = "status-view")]
@@ -48,6 +56,10 @@ use manage::*;
 use orders::*;
 #[cfg(feature = "order-form")]
 use picker::*;
+#[cfg(feature = "status-view")]
+use screenings::*;
+#[cfg(feature = "order-form")]
+use subscriptions::*;
 #[cfg(feature = "status-view")]
 use unlink::*;
 /// Shown while Checkr asks the proxy to wait (rate limit, or the same request still in flight).

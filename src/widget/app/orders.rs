@@ -2,6 +2,7 @@
 //! through the page's hub ([`super::super::hub`]).
 
 use super::*;
+use crate::domain::assess::{assessment_tag, order_assessment};
 
 #[component]
 pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
@@ -12,6 +13,7 @@ pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
     }
     ctx.follow_orders();
     let retry = RwSignal::new(Retry::Idle);
+    let open = OpenScreenings::new();
     Either::Right(view! {
         <section class="bgc-orders" aria-labelledby="bgc-orders-title" aria-live="polite">
             <h3 id="bgc-orders-title" class="bgc-subtitle">"This candidate's checks"</h3>
@@ -29,7 +31,7 @@ pub(super) fn Orders(ctx: Ctx) -> impl IntoView {
                         <ul class="bgc-list">
                             {orders
                                 .into_iter()
-                                .map(|order| view! { <OrderRow ctx order customer retry/> })
+                                .map(|order| view! { <OrderRow ctx order customer retry open/> })
                                 .collect_view()}
                         </ul>
                     })
@@ -72,6 +74,7 @@ pub(super) fn OrderRow(
     order: Order,
     customer: CustomerType,
     retry: RwSignal<Retry>,
+    open: OpenScreenings,
 ) -> impl IntoView {
     let badge: Badge = badge_of(&order, customer);
     // Tracked: the orders may arrive before the catalog, and the row must then swap the slug
@@ -113,6 +116,14 @@ pub(super) fn OrderRow(
         }
         why
     });
+    // Assess grades arrive only for users who may read results (the proxy shapes the status).
+    let assessment = order_assessment(&order.status).map(assessment_tag);
+    // Orders with a report get its progress line and screenings list.
+    let report_open = order
+        .status
+        .report
+        .as_ref()
+        .map(|report| report_is_open(report.status));
     let id = order.id.clone();
     let busy_id = order.id.clone();
     let problem_id = order.id.clone();
@@ -170,9 +181,16 @@ pub(super) fn OrderRow(
                         <span class="bgc-indicator" role="img" aria-label="Includes canceled screenings" title="Includes canceled screenings">" ⚠"</span>
                     })}
                 </span>
+                {assessment.map(|(word, tone)| view! {
+                    <span class=["bgc-tag bgc-tone-", tone.as_str()].concat() data-assessment="">
+                        "Assess: " {word}
+                    </span>
+                })}
             </div>
+            {report_open.map(|report_open| view! { <ProgressLine order_id=order.id.clone() report_open open/> })}
             {order.eta.clone().map(|eta| view! { <p class="bgc-eta">"Estimated completion: " {eta}</p> })}
             {reasons.map(|reasons| view! { <p class="bgc-reason">"Cancellation reason: " {reasons}</p> })}
+            {report_open.map(|report_open| view! { <Screenings ctx order_id=order.id.clone() report_open open/> })}
             {order.report_url.clone().map(|url| view! {
                 <p><a class="bgc-link" href=url target="_blank" rel="noopener noreferrer">"Open the report in the Checkr Dashboard"</a></p>
             })}

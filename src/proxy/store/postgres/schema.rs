@@ -201,4 +201,36 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, message_id)
     );
 "#,
+    // Screening statuses and results, read from Checkr when report events arrive, and the
+    // verifications (`verification.*`) an open report waits for, and
+    // each account's automatic enrolment in continuous checks, and the Checkr
+    // subscriptions made for each applicant.
+    r#"
+    CREATE TABLE order_screenings (
+        order_id   TEXT PRIMARY KEY REFERENCES orders(id),
+        report_id  TEXT NOT NULL,
+        screenings TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE order_verifications (
+        verification_id   TEXT PRIMARY KEY,
+        order_id          TEXT NOT NULL REFERENCES orders(id),
+        verification_type TEXT NOT NULL,
+        stage             BIGINT NOT NULL,
+        updated_at        TEXT NOT NULL
+    );
+    CREATE INDEX order_verifications_by_order ON order_verifications(order_id);
+    CREATE TABLE continuous_settings (
+        account_id  TEXT PRIMARY KEY REFERENCES accounts(id),
+        auto_enroll BOOLEAN NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE subscriptions (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL REFERENCES accounts(id),
+        custom_id   TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX subscriptions_by_applicant ON subscriptions(account_id, custom_id);
+"#,
 ];
