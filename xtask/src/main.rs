@@ -367,17 +367,23 @@ impl Tally {
 
 /// The integration suites whose proxies keep state: `cargo xtask test` runs them on SQLite and
 /// again on PostgreSQL (`BGCHECK_TEST_STORE=postgres`, see tests/support).
-const POSTGRES_SUITES: [&str; 11] = [
+const POSTGRES_SUITES: [&str; 17] = [
     "accounts",
+    "assess",
     "ats_webhooks",
     "checkr_realism",
+    "continuous",
+    "karmacheck",
     "live",
     "logging",
     "manage",
     "placement",
+    "progress",
     "proxy",
     "roles",
+    "screenings",
     "security",
+    "subscriptions",
     "webhook_batches",
 ];
 
