@@ -8,7 +8,7 @@ use crate::domain::karmacheck_order::CaseStep;
 use super::super::karmacheck::{
     CaseDraft, CaseEventRecorded, CaseOrder, CaseRead, draft_context, read_is_newer,
 };
-use super::PostgresStore;
+use super::{Params, PostgresStore};
 
 const COLUMNS: &str = "id, account_id, custom_id, ordered_by, draft, step, case_id, failure, \
     attempts, overall, case_state, read_stamp, created_at, updated_at";
@@ -80,6 +80,22 @@ impl PostgresStore {
             updated_at: row.try_get(13)?,
             id,
         })
+    }
+
+    /// The order picked out by `filter`, a `WHERE` clause (and any locking) over `params`.
+    async fn select_case_order(
+        &self,
+        db: &impl GenericClient,
+        filter: &str,
+        params: Params<'_>,
+    ) -> anyhow::Result<Option<CaseOrder>> {
+        let row = db
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM karmacheck_orders WHERE {filter}"),
+                params,
+            )
+            .await?;
+        row.map(|row| self.case_order_from(&row)).transpose()
     }
 
     pub(in super::super) async fn insert_case_order(
@@ -161,17 +177,12 @@ impl PostgresStore {
         account_id: &str,
         order_id: &str,
     ) -> anyhow::Result<Option<CaseOrder>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM karmacheck_orders WHERE id = $1 AND account_id = $2"
-                ),
-                &[&order_id, &account_id],
-            )
-            .await?;
-        row.map(|row| self.case_order_from(&row)).transpose()
+        self.select_case_order(
+            &self.client().await?,
+            "id = $1 AND account_id = $2",
+            &[&order_id, &account_id],
+        )
+        .await
     }
 
     pub(in super::super) async fn case_orders_for_candidate(
@@ -198,17 +209,12 @@ impl PostgresStore {
         account_id: &str,
         case_id: &str,
     ) -> anyhow::Result<Option<CaseOrder>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM karmacheck_orders WHERE case_id = $1 AND account_id = $2"
-                ),
-                &[&case_id, &account_id],
-            )
-            .await?;
-        row.map(|row| self.case_order_from(&row)).transpose()
+        self.select_case_order(
+            &self.client().await?,
+            "case_id = $1 AND account_id = $2",
+            &[&case_id, &account_id],
+        )
+        .await
     }
 
     pub(in super::super) async fn case_event_seen(
@@ -251,17 +257,14 @@ impl PostgresStore {
         let mut changed = None;
         if let Some((case_id, read)) = case {
             // Locked, so two reads of one case applied at once keep the newer.
-            let row = transaction
-                .query_opt(
-                    &format!(
-                        "SELECT {COLUMNS} FROM karmacheck_orders WHERE case_id = $1 \
-                         AND account_id = $2 FOR UPDATE"
-                    ),
+            let locked = self
+                .select_case_order(
+                    &transaction,
+                    "case_id = $1 AND account_id = $2 FOR UPDATE",
                     &[&case_id, &account_id],
                 )
                 .await?;
-            if let Some(row) = row {
-                let mut order = self.case_order_from(&row)?;
+            if let Some(mut order) = locked {
                 if read_is_newer(order.read_stamp.as_deref(), &read.stamp) {
                     let moved = order.case_state != Some(read.state);
                     order.case_state = Some(read.state);
