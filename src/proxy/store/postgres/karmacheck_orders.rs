@@ -264,19 +264,19 @@ impl PostgresStore {
                     &[&case_id, &account_id],
                 )
                 .await?;
-            if let Some(mut order) = locked {
-                if read_is_newer(order.read_stamp.as_deref(), &read.stamp) {
-                    let moved = order.case_state != Some(read.state);
-                    order.case_state = Some(read.state);
-                    order.overall = Some(read.overall);
-                    order.read_stamp = Some(read.stamp);
-                    if moved {
-                        order.updated_at = now.to_owned();
-                    }
-                    save(&transaction, &order).await?;
-                    super::outbox::karmacheck::saved(&transaction, &order).await?;
-                    changed = moved.then_some(order);
+            if let Some(mut order) = locked
+                && read_is_newer(order.read_stamp.as_deref(), &read.stamp)
+            {
+                let moved = order.case_state != Some(read.state);
+                order.case_state = Some(read.state);
+                order.overall = Some(read.overall);
+                order.read_stamp = Some(read.stamp);
+                if moved {
+                    order.updated_at = now.to_owned();
                 }
+                save(&transaction, &order).await?;
+                super::outbox::karmacheck::saved(&transaction, &order).await?;
+                changed = moved.then_some(order);
             }
         }
         transaction.commit().await?;
