@@ -11,7 +11,7 @@ use std::time::Duration;
 use bgcheck::proxy::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, us_order};
+use support::{Harness, first_package, place_us_order, us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 const CHECKR_ACCOUNT: &str = "acct_no_hierarchy";
@@ -43,11 +43,7 @@ async fn until_webhooks_delivered(harness: &Harness) {
 
 /// Places an order for `custom_id` and waits until its `invitation.created` is in.
 async fn placed(harness: &Harness, custom_id: &str) -> Value {
-    let package = first_package(harness, ACCOUNT).await;
-    let (status, order) = harness
-        .post(ACCOUNT, "/api/orders", &us_order(custom_id, &package))
-        .await;
-    assert_eq!(status, 201, "{order}");
+    let (_, order) = place_us_order(harness, ACCOUNT, custom_id).await;
     until_webhooks_delivered(harness).await;
     order
 }

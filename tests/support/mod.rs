@@ -303,6 +303,44 @@ pub async fn first_package(harness: &Harness, account: &str) -> String {
     catalog["packages"][0]["slug"].as_str().unwrap().to_owned()
 }
 
+/// Places a US order for `custom_id` with the account's first package and asserts it was
+/// accepted; the package and the order as the proxy answered.
+pub async fn place_us_order(harness: &Harness, account: &str, custom_id: &str) -> (String, Value) {
+    let package = first_package(harness, account).await;
+    let (status, order) = harness
+        .post(account, "/api/orders", &us_order(custom_id, &package))
+        .await;
+    assert_eq!(status, 201, "{order}");
+    (package, order)
+}
+
+/// The account's admin makes it a customer of `customer_type`; asserts it was accepted.
+pub async fn set_customer_type(harness: &Harness, account: &str, customer_type: &str) {
+    let (status, body) = harness
+        .send_as(
+            account,
+            Role::Admin,
+            reqwest::Method::PUT,
+            "/api/account/settings",
+            &json!({"customer_type": customer_type}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+}
+
+/// Posts `body` to a sandbox control route; the HTTP status it answers.
+pub async fn sandbox_control(harness: &Harness, path: &str, body: &Value) -> u16 {
+    harness
+        .http
+        .post(harness.sandbox(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// A finished visit to Checkr's hosted pages: where Checkr sends the browser back, and the
 /// browser-binding cookie the proxy set when the flow started.
 #[derive(Debug, Clone)]
