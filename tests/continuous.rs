@@ -9,7 +9,7 @@ mod support;
 use bgcheck::proxy::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, place_us_order, us_order};
+use support::{Harness, first_package, place_abroad_order, place_us_order, us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 const PATH: &str = "/api/candidates/EMP-1/continuous-checks";
@@ -152,11 +152,7 @@ async fn a_recruiter_may_neither_enrol_nor_unenrol() {
 #[tokio::test]
 async fn only_employees_in_the_us_can_be_enrolled() {
     let harness = Harness::start().await;
-    let package = first_package(&harness, ACCOUNT).await;
-    let mut abroad = us_order("EMP-GB", &package);
-    abroad["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
-    let (status, order) = harness.post(ACCOUNT, "/api/orders", &abroad).await;
-    assert_eq!(status, 201, "{order}");
+    place_abroad_order(&harness, ACCOUNT, "EMP-GB").await;
     let (status, answer) = enrol(
         &harness,
         Role::Admin,

@@ -9,7 +9,7 @@ mod support;
 use bgcheck::proxy::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, place_us_order, us_order};
+use support::{Harness, place_abroad_order, place_us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 const PATH: &str = "/api/candidates/EMP-1/subscriptions";
@@ -118,11 +118,7 @@ async fn bad_requests_get_field_errors_and_nothing_reaches_checkr() {
 #[tokio::test]
 async fn only_employees_in_the_us_can_be_subscribed_and_others_subscriptions_are_not_found() {
     let harness = Harness::start().await;
-    let package = first_package(&harness, ACCOUNT).await;
-    let mut abroad = us_order("EMP-GB", &package);
-    abroad["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
-    let (status, _) = harness.post(ACCOUNT, "/api/orders", &abroad).await;
-    assert_eq!(status, 201);
+    let package = place_abroad_order(&harness, ACCOUNT, "EMP-GB").await;
     let body = json!({"package": package, "start_date": in_days(1), "interval_count": 1, "interval_unit": "year"});
     let (status, answer) = send(
         &harness,

@@ -241,14 +241,7 @@ impl Harness {
 
     /// Requests the sandbox received for an account, as `(method, path)` with their bodies.
     pub async fn upstream(&self, account_id: &str) -> Vec<Value> {
-        self.http
-            .get(self.sandbox(&format!("/sandbox/requests?account_id={account_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        sandbox_get(self, &format!("/sandbox/requests?account_id={account_id}")).await
     }
 
     /// The HTTP statuses the sandbox answered an account with, in order.
@@ -312,6 +305,30 @@ pub async fn place_us_order(harness: &Harness, account: &str, custom_id: &str) -
         .await;
     assert_eq!(status, 201, "{order}");
     (package, order)
+}
+
+/// Places an order for `custom_id` with a work location in Great Britain and the account's
+/// first package, and asserts it was accepted; the package.
+pub async fn place_abroad_order(harness: &Harness, account: &str, custom_id: &str) -> String {
+    let package = first_package(harness, account).await;
+    let mut abroad = us_order(custom_id, &package);
+    abroad["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
+    let (status, order) = harness.post(account, "/api/orders", &abroad).await;
+    assert_eq!(status, 201, "{order}");
+    package
+}
+
+/// What a sandbox route answers to a plain `GET`.
+pub async fn sandbox_get<T: serde::de::DeserializeOwned>(harness: &Harness, path: &str) -> T {
+    harness
+        .http
+        .get(harness.sandbox(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// The account's admin makes it a customer of `customer_type`; asserts it was accepted.
