@@ -106,35 +106,19 @@ impl PostgresStore {
         draft: &CaseDraft,
         now: &str,
     ) -> anyhow::Result<CaseOrder> {
-        let id = format!("kco_{}", uuid::Uuid::new_v4().simple());
+        let order = CaseOrder::sending(account_id, ordered_by, custom_id, draft, now);
         let sealed = self
             .vault
-            .seal(&serde_json::to_string(draft)?, &draft_context(&id))?;
+            .seal(&serde_json::to_string(draft)?, &draft_context(&order.id))?;
         let mut client = self.client().await?;
         let transaction = client.transaction().await?;
         transaction
             .execute(
                 "INSERT INTO karmacheck_orders (id, account_id, custom_id, ordered_by, draft, \
                  step, attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'sending', 1, $6, $6)",
-                &[&id, &account_id, &custom_id, &ordered_by, &sealed, &now],
+                &[&order.id, &account_id, &custom_id, &ordered_by, &sealed, &now],
             )
             .await?;
-        let order = CaseOrder {
-            id,
-            account_id: account_id.to_owned(),
-            custom_id: custom_id.to_owned(),
-            ordered_by: ordered_by.to_owned(),
-            draft: draft.clone(),
-            step: CaseStep::Sending,
-            case_id: None,
-            failure: None,
-            attempts: 1,
-            overall: None,
-            case_state: None,
-            read_stamp: None,
-            created_at: now.to_owned(),
-            updated_at: now.to_owned(),
-        };
         super::outbox::karmacheck::created(&transaction, &order).await?;
         transaction.commit().await?;
         Ok(order)
