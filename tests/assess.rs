@@ -7,37 +7,20 @@
 mod support;
 
 use bgcheck::proxy::identity::Role;
-use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, us_order};
+use support::{Harness, first_package, sandbox_control, set_customer_type, us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 
 async fn assess(harness: &Harness, report_id: &str, assessment: &str) -> u16 {
-    harness
-        .http
-        .post(harness.sandbox(&format!("/sandbox/reports/{report_id}/assessment")))
-        .json(&json!({"assessment": assessment}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let path = format!("/sandbox/reports/{report_id}/assessment");
+    sandbox_control(harness, &path, &json!({"assessment": assessment})).await
 }
 
 /// A consider report graded `review` by Assess, for a customer of `customer_type`.
 async fn graded(customer_type: &str) -> Harness {
     let harness = Harness::start().await;
-    let (status, body) = harness
-        .send_as(
-            ACCOUNT,
-            Role::Admin,
-            Method::PUT,
-            "/api/account/settings",
-            &json!({"customer_type": customer_type}),
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+    set_customer_type(&harness, ACCOUNT, customer_type).await;
     let package = first_package(&harness, ACCOUNT).await;
     let (_, order) = harness
         .post(ACCOUNT, "/api/orders", &us_order("ASSESS-1", &package))

@@ -9,18 +9,10 @@ mod support;
 use bgcheck::proxy::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, us_order};
+use support::{Harness, first_package, place_abroad_order, place_us_order, us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 const PATH: &str = "/api/candidates/EMP-1/continuous-checks";
-
-async fn hired(harness: &Harness, custom_id: &str) {
-    let package = first_package(harness, ACCOUNT).await;
-    let (status, order) = harness
-        .post(ACCOUNT, "/api/orders", &us_order(custom_id, &package))
-        .await;
-    assert_eq!(status, 201, "{order}");
-}
 
 async fn enrol(harness: &Harness, role: Role, path: &str, body: Value) -> (u16, Value) {
     harness
@@ -31,7 +23,7 @@ async fn enrol(harness: &Harness, role: Role, path: &str, body: Value) -> (u16, 
 #[tokio::test]
 async fn enrolment_without_the_consent_confirmed_is_refused_with_a_field_error_and_sends_nothing() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     for body in [
         json!({"type": "criminal"}),
         json!({"type": "criminal", "consent": false}),
@@ -69,7 +61,7 @@ async fn enrolment_without_the_consent_confirmed_is_refused_with_a_field_error_a
 #[tokio::test]
 async fn an_adjudicator_enrols_lists_and_unenrols_an_employee() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let (status, created) = enrol(
         &harness,
         Role::Adjudicator,
@@ -135,7 +127,7 @@ async fn an_adjudicator_enrols_lists_and_unenrols_an_employee() {
 #[tokio::test]
 async fn a_recruiter_may_neither_enrol_nor_unenrol() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let (status, _) = enrol(
         &harness,
         Role::Recruiter,
@@ -160,11 +152,7 @@ async fn a_recruiter_may_neither_enrol_nor_unenrol() {
 #[tokio::test]
 async fn only_employees_in_the_us_can_be_enrolled() {
     let harness = Harness::start().await;
-    let package = first_package(&harness, ACCOUNT).await;
-    let mut abroad = us_order("EMP-GB", &package);
-    abroad["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
-    let (status, order) = harness.post(ACCOUNT, "/api/orders", &abroad).await;
-    assert_eq!(status, 201, "{order}");
+    place_abroad_order(&harness, ACCOUNT, "EMP-GB").await;
     let (status, answer) = enrol(
         &harness,
         Role::Admin,
@@ -200,8 +188,8 @@ async fn only_employees_in_the_us_can_be_enrolled() {
 #[tokio::test]
 async fn another_employees_enrolment_is_not_found_and_stays() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
-    hired(&harness, "EMP-2").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-2").await;
     let (_, created) = enrol(
         &harness,
         Role::Admin,
@@ -228,7 +216,7 @@ async fn another_employees_enrolment_is_not_found_and_stays() {
 #[tokio::test]
 async fn continuous_check_webhooks_are_shown_with_the_enrolment() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let (_, created) = enrol(
         &harness,
         Role::Admin,
@@ -266,7 +254,7 @@ async fn continuous_check_webhooks_are_shown_with_the_enrolment() {
 #[tokio::test]
 async fn a_report_of_a_continuous_check_joins_the_applicants_orders_with_its_badge() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let (_, created) = enrol(
         &harness,
         Role::Admin,

@@ -9,7 +9,7 @@ use bgcheck::proxy::identity::Role;
 use bgcheck::sandbox::karmacheck::GroupCredentials;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::Harness;
+use support::{Harness, sandbox_get};
 
 /// The not-connected demo account, which the tests connect to KarmaCheck.
 const ACCOUNT: &str = "fresh-start";
@@ -428,15 +428,7 @@ async fn a_placed_case_reopened_for_review_shows_needs_review_again() {
 }
 
 async fn events(harness: &Harness) -> Vec<Value> {
-    harness
-        .http
-        .get(harness.sandbox("/karmacheck/sandbox/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    sandbox_get(harness, "/karmacheck/sandbox/events").await
 }
 
 async fn post_webhook(harness: &Harness, login: &Login, password: &str, body: &Value) -> u16 {

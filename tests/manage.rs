@@ -11,28 +11,16 @@ use std::time::Duration;
 use bgcheck::proxy::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, us_order};
+use support::{Harness, first_package, place_us_order, sandbox_get, us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 const CHECKR_ACCOUNT: &str = "acct_no_hierarchy";
 
-async fn sandbox_get(harness: &Harness, path: &str) -> Value {
-    harness
-        .http
-        .get(harness.sandbox(path))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// Waits until the sandbox has delivered every event it emitted to the proxy.
 async fn until_webhooks_delivered(harness: &Harness) {
     for _ in 0..2_000 {
-        let events = sandbox_get(harness, "/sandbox/events").await;
-        let delivery = sandbox_get(harness, "/sandbox/delivery").await;
+        let events: Value = sandbox_get(harness, "/sandbox/events").await;
+        let delivery: Value = sandbox_get(harness, "/sandbox/delivery").await;
         if delivery["delivered"].as_u64() == Some(events.as_array().unwrap().len() as u64) {
             return;
         }
@@ -43,11 +31,7 @@ async fn until_webhooks_delivered(harness: &Harness) {
 
 /// Places an order for `custom_id` and waits until its `invitation.created` is in.
 async fn placed(harness: &Harness, custom_id: &str) -> Value {
-    let package = first_package(harness, ACCOUNT).await;
-    let (status, order) = harness
-        .post(ACCOUNT, "/api/orders", &us_order(custom_id, &package))
-        .await;
-    assert_eq!(status, 201, "{order}");
+    let (_, order) = place_us_order(harness, ACCOUNT, custom_id).await;
     until_webhooks_delivered(harness).await;
     order
 }
@@ -148,8 +132,8 @@ async fn invitation_deleted_delivered_twice_after_a_cancel_keeps_one_canceled_ba
     assert_eq!(status, 200, "{canceled}");
     // Every event once, and the invitation.deleted a second time.
     for _ in 0..2_000 {
-        let events = sandbox_get(&harness, "/sandbox/events").await;
-        let delivery = sandbox_get(&harness, "/sandbox/delivery").await;
+        let events: Value = sandbox_get(&harness, "/sandbox/events").await;
+        let delivery: Value = sandbox_get(&harness, "/sandbox/delivery").await;
         if delivery["delivered"].as_u64() == Some(events.as_array().unwrap().len() as u64 + 1) {
             break;
         }
@@ -525,7 +509,7 @@ fn tagged_order(custom_id: &str, package: &str, tags: Value) -> Value {
 
 async fn sandbox_report_tags(harness: &Harness, report_id: &str) -> Vec<Value> {
     let token = {
-        let accounts = sandbox_get(harness, "/sandbox/accounts").await;
+        let accounts: Value = sandbox_get(harness, "/sandbox/accounts").await;
         accounts
             .as_array()
             .unwrap()
@@ -708,7 +692,7 @@ async fn setting_tags_adds_and_removes_one_tag_per_checkr_call() {
 #[tokio::test]
 async fn the_sandbox_answers_report_tag_calls_as_checkr_does() {
     let harness = Harness::start().await;
-    let accounts = sandbox_get(&harness, "/sandbox/accounts").await;
+    let accounts: Value = sandbox_get(&harness, "/sandbox/accounts").await;
     let key = accounts
         .as_array()
         .unwrap()

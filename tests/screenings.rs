@@ -9,33 +9,10 @@ mod support;
 use std::time::Duration;
 
 use bgcheck::proxy::identity::Role;
-use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, us_order};
+use support::{Harness, place_us_order, sandbox_control, set_customer_type};
 
 const ACCOUNT: &str = "blue-bakery";
-
-async fn place(harness: &Harness, custom_id: &str) -> Value {
-    let package = first_package(harness, ACCOUNT).await;
-    let (status, order) = harness
-        .post(ACCOUNT, "/api/orders", &us_order(custom_id, &package))
-        .await;
-    assert_eq!(status, 201, "{order}");
-    order
-}
-
-async fn set_customer_type(harness: &Harness, customer_type: &str) {
-    let (status, body) = harness
-        .send_as(
-            ACCOUNT,
-            Role::Admin,
-            Method::PUT,
-            "/api/account/settings",
-            &json!({"customer_type": customer_type}),
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
-}
 
 /// The order's screenings as `role` sees them, once `done` holds (the proxy reads them in
 /// the background after the webhook); panics after a few seconds.
@@ -73,15 +50,8 @@ fn statuses(answer: &Value) -> Vec<(String, String)> {
 }
 
 async fn complete_screening(harness: &Harness, screening_id: &str, result: &str) -> u16 {
-    harness
-        .http
-        .post(harness.sandbox(&format!("/sandbox/screenings/{screening_id}/complete")))
-        .json(&json!({"result": result}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let path = format!("/sandbox/screenings/{screening_id}/complete");
+    sandbox_control(harness, &path, &json!({"result": result})).await
 }
 
 fn reads_of_screenings(requests: &[Value]) -> usize {
@@ -105,7 +75,7 @@ fn reads_of_screenings(requests: &[Value]) -> usize {
 #[tokio::test]
 async fn an_order_without_a_report_has_no_screenings_yet() {
     let harness = Harness::start().await;
-    let order = place(&harness, "SCR-0").await;
+    let (_, order) = place_us_order(&harness, ACCOUNT, "SCR-0").await;
     let (status, answer) = harness
         .get_as(
             ACCOUNT,
@@ -123,7 +93,7 @@ async fn an_order_without_a_report_has_no_screenings_yet() {
 #[tokio::test]
 async fn screenings_follow_report_events_one_by_one() {
     let harness = Harness::start().await;
-    let order = place(&harness, "SCR-1").await;
+    let (_, order) = place_us_order(&harness, ACCOUNT, "SCR-1").await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     let invitation = order["invitation_id"].as_str().unwrap().to_owned();
     let created = harness.step(&invitation, "invitation_completed").await;
@@ -173,7 +143,7 @@ async fn screenings_follow_report_events_one_by_one() {
 #[tokio::test]
 async fn opening_the_list_again_does_not_read_checkr_again() {
     let harness = Harness::start().await;
-    let order = place(&harness, "SCR-2").await;
+    let (_, order) = place_us_order(&harness, ACCOUNT, "SCR-2").await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     harness
         .step(order["invitation_id"].as_str().unwrap(), "report_clear")
@@ -209,8 +179,8 @@ async fn opening_the_list_again_does_not_read_checkr_again() {
 async fn a_segregated_recruiter_sees_statuses_but_not_results_and_everyone_sees_why_one_was_canceled()
  {
     let harness = Harness::start().await;
-    set_customer_type(&harness, "segregated").await;
-    let order = place(&harness, "SCR-3").await;
+    set_customer_type(&harness, ACCOUNT, "segregated").await;
+    let (_, order) = place_us_order(&harness, ACCOUNT, "SCR-3").await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     harness
         .step(
@@ -252,7 +222,7 @@ async fn a_segregated_recruiter_sees_statuses_but_not_results_and_everyone_sees_
 #[tokio::test]
 async fn another_accounts_order_is_not_found() {
     let harness = Harness::start().await;
-    let order = place(&harness, "SCR-4").await;
+    let (_, order) = place_us_order(&harness, ACCOUNT, "SCR-4").await;
     let (status, answer) = harness
         .get_as(
             "corner-cafe",
@@ -275,7 +245,7 @@ async fn bare_report_events_still_bring_the_screenings_by_reading_the_report() {
         .await
         .unwrap();
     assert!(response.status().is_success());
-    let order = place(&harness, "SCR-5").await;
+    let (_, order) = place_us_order(&harness, ACCOUNT, "SCR-5").await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     harness
         .step(order["invitation_id"].as_str().unwrap(), "report_consider")

@@ -9,7 +9,7 @@ mod support;
 use bgcheck::proxy::identity::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Harness, first_package, us_order};
+use support::{Harness, place_abroad_order, place_us_order};
 
 const ACCOUNT: &str = "blue-bakery";
 const PATH: &str = "/api/candidates/EMP-1/subscriptions";
@@ -21,15 +21,6 @@ fn in_days(days: i64) -> String {
         .unwrap()
         .as_secs() as i64;
     bgcheck::domain::subscription::Day::of_unix_seconds(seconds + days * 86_400).to_iso()
-}
-
-async fn hired(harness: &Harness, custom_id: &str) -> String {
-    let package = first_package(harness, ACCOUNT).await;
-    let (status, order) = harness
-        .post(ACCOUNT, "/api/orders", &us_order(custom_id, &package))
-        .await;
-    assert_eq!(status, 201, "{order}");
-    package
 }
 
 async fn send(
@@ -45,7 +36,7 @@ async fn send(
 #[tokio::test]
 async fn an_adjudicator_subscribes_an_employee_changes_the_interval_and_cancels() {
     let harness = Harness::start().await;
-    let package = hired(&harness, "EMP-1").await;
+    let (package, _) = place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let start = in_days(10);
     let (status, created) = send(
         &harness,
@@ -95,7 +86,7 @@ async fn an_adjudicator_subscribes_an_employee_changes_the_interval_and_cancels(
 #[tokio::test]
 async fn bad_requests_get_field_errors_and_nothing_reaches_checkr() {
     let harness = Harness::start().await;
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let (status, answer) = send(
         &harness,
         Role::Admin,
@@ -127,11 +118,7 @@ async fn bad_requests_get_field_errors_and_nothing_reaches_checkr() {
 #[tokio::test]
 async fn only_employees_in_the_us_can_be_subscribed_and_others_subscriptions_are_not_found() {
     let harness = Harness::start().await;
-    let package = first_package(&harness, ACCOUNT).await;
-    let mut abroad = us_order("EMP-GB", &package);
-    abroad["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
-    let (status, _) = harness.post(ACCOUNT, "/api/orders", &abroad).await;
-    assert_eq!(status, 201);
+    let package = place_abroad_order(&harness, ACCOUNT, "EMP-GB").await;
     let body = json!({"package": package, "start_date": in_days(1), "interval_count": 1, "interval_unit": "year"});
     let (status, answer) = send(
         &harness,
@@ -149,7 +136,7 @@ async fn only_employees_in_the_us_can_be_subscribed_and_others_subscriptions_are
             .contains("US work locations only")
     );
 
-    hired(&harness, "EMP-1").await;
+    place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let (_, created) = send(&harness, Role::Admin, Method::POST, PATH, body).await;
     let id = created["id"].as_str().unwrap();
     let (status, _) = send(
@@ -167,7 +154,7 @@ async fn only_employees_in_the_us_can_be_subscribed_and_others_subscriptions_are
 #[tokio::test]
 async fn a_report_of_a_subscription_joins_the_applicants_orders_and_the_next_run_moves_on() {
     let harness = Harness::start().await;
-    let package = hired(&harness, "EMP-1").await;
+    let (package, _) = place_us_order(&harness, ACCOUNT, "EMP-1").await;
     let today = in_days(0);
     let (_, created) = send(
         &harness,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::domain::continuous::{
     AutoEnrolment, CONSENT_REQUIRED, ContinuousKind, EnrolmentDraft, auto_enrolment, event_notice,
@@ -21,6 +21,7 @@ use crate::domain::continuous::{
 use crate::domain::validation::Region;
 
 use super::AppState;
+use super::employee_checks::{invalid, name_node, provider, us_candidate_id};
 use super::error::{ApiError, ApiJson};
 use super::identity::Identity;
 use super::orders::ordering_account_by_id;
@@ -224,30 +225,6 @@ fn is_plain_id(id: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
-fn provider(source: super::checkr::CheckrError) -> ApiError {
-    ApiError::Provider {
-        source,
-        order: None,
-    }
-}
-
-/// The 422 answer in the API's error shape, for the enrolment's own fields.
-fn invalid(errors: Vec<(&'static str, &'static str)>) -> Response {
-    let fields: Map<String, Value> = errors
-        .into_iter()
-        .map(|(field, message)| (field.to_owned(), Value::from(message)))
-        .collect();
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({
-            "code": "invalid",
-            "message": "some fields need attention",
-            "fields": fields,
-        })),
-    )
-        .into_response()
-}
-
 /// The applicant's US Checkr candidate, or why there is none to enrol.
 async fn us_candidate(
     state: &AppState,
@@ -278,31 +255,20 @@ async fn enrol(
         Err(errors) => return Ok(invalid(errors)),
     };
     let account = ordering_account_by_id(&state, &identity.account_id).await?;
-    let Some(candidate_id) = us_candidate(&state, &account.record.id, &custom_id).await? else {
-        let abroad = state
-            .store
-            .candidate(&account.record.id, &custom_id, Region::NonUs)
-            .await?
-            .is_some();
-        return Err(ApiError::Conflict(if abroad {
-            "Continuous checks are for employees in US work locations only; this applicant's checks are outside the US.".to_owned()
-        } else {
-            "Order a background check for this applicant first: continuous checks enrol an existing Checkr candidate.".to_owned()
-        }));
-    };
-    // Hierarchy accounts name the node and work location, as the applicant's latest US order did.
+    let candidate_id = us_candidate_id(
+        &state,
+        &account.record.id,
+        &custom_id,
+        "Continuous checks are for employees in US work locations only; this applicant's checks are outside the US.",
+        "Order a background check for this applicant first: continuous checks enrol an existing Checkr candidate.",
+    )
+    .await?;
     let orders = state
         .store
         .orders_for_candidate(&account.record.id, &custom_id)
         .await?;
-    let latest = orders.iter().find(|order| order.region == Region::Us);
     let mut body = json!({"type": kind.as_str()});
-    if let Some(order) = latest
-        && let Some(node) = &order.draft.node
-    {
-        body["node"] = Value::from(node.as_str());
-        body["work_locations"] = json!([order.draft.candidate.work_location]);
-    }
+    name_node(&mut body, &orders);
     let created = state
         .checkr
         .post_value(

@@ -9,6 +9,7 @@ pub mod config;
 pub mod continuous;
 pub mod crypto;
 pub mod demo;
+mod employee_checks;
 pub mod error;
 pub mod identity;
 pub mod karmacheck;

@@ -14,10 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::domain::subscription::{Day, IntervalUnit, SubscriptionDraft, validate_subscription};
-use crate::domain::validation::Region;
 
 use super::AppState;
-use super::checkr::CheckrError;
+use super::employee_checks::{invalid, name_node, provider, us_candidate_id};
 use super::error::{ApiError, ApiJson};
 use super::identity::Identity;
 use super::orders::ordering_account_by_id;
@@ -64,25 +63,6 @@ impl SubscriptionView {
     }
 }
 
-fn provider(source: CheckrError) -> ApiError {
-    ApiError::Provider {
-        source,
-        order: None,
-    }
-}
-
-fn invalid(errors: Vec<(&'static str, &'static str)>) -> Response {
-    let fields: Map<String, Value> = errors
-        .into_iter()
-        .map(|(field, message)| (field.to_owned(), Value::from(message)))
-        .collect();
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"code": "invalid", "message": "some fields need attention", "fields": fields})),
-    )
-        .into_response()
-}
-
 fn today() -> Day {
     Day::of_unix_seconds(super::unix_seconds())
 }
@@ -106,39 +86,26 @@ async fn create(
         Err(errors) => return Ok(invalid(errors)),
     };
     let account = ordering_account_by_id(&state, &identity.account_id).await?;
-    let Some(candidate) = state
-        .store
-        .candidate(&account.record.id, &custom_id, Region::Us)
-        .await?
-    else {
-        let abroad = state
-            .store
-            .candidate(&account.record.id, &custom_id, Region::NonUs)
-            .await?
-            .is_some();
-        return Err(ApiError::Conflict(if abroad {
-            "Subscriptions are for employees in US work locations only; this applicant's checks are outside the US.".to_owned()
-        } else {
-            "Order a background check for this applicant first: a subscription re-runs a package for an existing Checkr candidate.".to_owned()
-        }));
-    };
+    let candidate_id = us_candidate_id(
+        &state,
+        &account.record.id,
+        &custom_id,
+        "Subscriptions are for employees in US work locations only; this applicant's checks are outside the US.",
+        "Order a background check for this applicant first: a subscription re-runs a package for an existing Checkr candidate.",
+    )
+    .await?;
     let orders = state
         .store
         .orders_for_candidate(&account.record.id, &custom_id)
         .await?;
     let mut body = json!({
         "package": valid.package,
-        "candidate_id": candidate.id,
+        "candidate_id": candidate_id,
         "start_date": valid.start_date.to_iso(),
         "interval_count": valid.interval_count,
         "interval_unit": valid.interval_unit.as_str(),
     });
-    if let Some(order) = orders.iter().find(|order| order.region == Region::Us)
-        && let Some(node) = &order.draft.node
-    {
-        body["node"] = Value::from(node.as_str());
-        body["work_locations"] = json!([order.draft.candidate.work_location]);
-    }
+    name_node(&mut body, &orders);
     let created = state
         .checkr
         .post_value(

@@ -14,9 +14,8 @@ use super::Sandbox;
 use super::api::Caller;
 use super::clock;
 use super::error::ApiError;
-use super::model::{
-    Outcome, Report, ReportStatus, Screening, ScreeningKind, ScreeningStatus, WorkLocation,
-};
+use super::model::{Outcome, ScreeningKind, WorkLocation};
+use super::started_reports::{StartedReport, complete_at_once};
 
 /// One enrolment.
 #[derive(Debug, Clone)]
@@ -102,53 +101,22 @@ async fn new_report(
         } else {
             ("continuous_check", ScreeningKind::CountyCriminalSearch)
         };
-        let mut screening = Screening {
-            id: screening_id.clone(),
-            kind,
-            status: ScreeningStatus::Pending,
-            result: None,
-            created_at: now.clone(),
-            completed_at: None,
-            cancellation_reason: None,
-            cancellation_reason_description: None,
-        };
-        screening.complete(outcome, &now);
-        account.screenings.push(screening);
-        let mut report = Report {
-            id: report_id.clone(),
-            candidate_id: check.candidate_id.clone(),
-            package: package.to_owned(),
-            source: "continuous_check",
-            status: ReportStatus::Pending,
-            result: None,
-            adjudication: None,
-            assessment: None,
-            includes_canceled: false,
-            created_at: now.clone(),
-            completed_at: None,
-            estimated_completion_time: None,
-            work_locations: check.work_locations.clone(),
-            tags: Vec::new(),
-            screening_ids: vec![screening_id],
-        };
-        let created = account.report_json(&report, &host);
-        report.status = ReportStatus::Complete;
-        report.result = Some(outcome);
-        report.completed_at = Some(now);
-        let completed = account.report_json(&report, &host);
-        account.reports.push(report);
         if let Some(candidate) = account
             .candidates
             .iter_mut()
             .find(|candidate| candidate.id == check.candidate_id)
         {
-            candidate.report_ids.push(report_id);
+            candidate.report_ids.push(report_id.clone());
         }
-        let events = vec![
-            state.emit(&account_id, "report.created", created),
-            state.emit(&account_id, "report.completed", completed.clone()),
-        ];
-        Ok(Json(json!({"report": completed, "events": events})))
+        let started = StartedReport {
+            id: report_id,
+            candidate_id: check.candidate_id,
+            package: package.to_owned(),
+            source: "continuous_check",
+            work_locations: check.work_locations,
+            screenings: vec![(screening_id, kind)],
+        };
+        complete_at_once(state, &account_id, started, outcome, now, &host).map(Json)
     })
 }
 

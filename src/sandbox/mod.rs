@@ -29,6 +29,7 @@ mod lifecycle;
 mod model;
 mod partner;
 mod screenings;
+mod started_reports;
 mod state;
 mod subscriptions;
 

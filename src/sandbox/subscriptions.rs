@@ -17,7 +17,8 @@ use super::Sandbox;
 use super::api::Caller;
 use super::clock;
 use super::error::ApiError;
-use super::model::{Outcome, Report, ReportStatus, Screening, ScreeningStatus, WorkLocation};
+use super::model::{Outcome, WorkLocation};
+use super::started_reports::{StartedReport, complete_at_once};
 
 /// One subscription.
 #[derive(Debug, Clone)]
@@ -290,47 +291,14 @@ async fn run(
         let subscription = find(account, &id)?;
         subscription.runs += 1;
         let subscription = subscription.clone();
-        for (kind, screening_id) in kinds.iter().zip(&screening_ids) {
-            let mut screening = Screening {
-                id: screening_id.clone(),
-                kind: *kind,
-                status: ScreeningStatus::Pending,
-                result: None,
-                created_at: now.clone(),
-                completed_at: None,
-                cancellation_reason: None,
-                cancellation_reason_description: None,
-            };
-            screening.complete(Outcome::Clear, &now);
-            account.screenings.push(screening);
-        }
-        let mut report = Report {
-            id: report_id.clone(),
-            candidate_id: subscription.candidate_id.clone(),
-            package: subscription.package.clone(),
+        let started = StartedReport {
+            id: report_id,
+            candidate_id: subscription.candidate_id,
+            package: subscription.package,
             source: "recurrence",
-            status: ReportStatus::Pending,
-            result: None,
-            adjudication: None,
-            assessment: None,
-            includes_canceled: false,
-            created_at: now.clone(),
-            completed_at: None,
-            estimated_completion_time: None,
-            work_locations: subscription.work_locations.clone(),
-            tags: Vec::new(),
-            screening_ids,
+            work_locations: subscription.work_locations,
+            screenings: screening_ids.into_iter().zip(kinds).collect(),
         };
-        let created = account.report_json(&report, &host);
-        report.status = ReportStatus::Complete;
-        report.result = Some(Outcome::Clear);
-        report.completed_at = Some(now);
-        let completed = account.report_json(&report, &host);
-        account.reports.push(report);
-        let events = vec![
-            state.emit(&account_id, "report.created", created),
-            state.emit(&account_id, "report.completed", completed.clone()),
-        ];
-        Ok(Json(json!({"report": completed, "events": events})))
+        complete_at_once(state, &account_id, started, Outcome::Clear, now, &host).map(Json)
     })
 }

@@ -241,14 +241,7 @@ impl Harness {
 
     /// Requests the sandbox received for an account, as `(method, path)` with their bodies.
     pub async fn upstream(&self, account_id: &str) -> Vec<Value> {
-        self.http
-            .get(self.sandbox(&format!("/sandbox/requests?account_id={account_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        sandbox_get(self, &format!("/sandbox/requests?account_id={account_id}")).await
     }
 
     /// The HTTP statuses the sandbox answered an account with, in order.
@@ -301,6 +294,68 @@ pub async fn first_package(harness: &Harness, account: &str) -> String {
     let (status, catalog) = harness.get(account, "/api/catalog").await;
     assert_eq!(status, 200, "{catalog}");
     catalog["packages"][0]["slug"].as_str().unwrap().to_owned()
+}
+
+/// Places a US order for `custom_id` with the account's first package and asserts it was
+/// accepted; the package and the order as the proxy answered.
+pub async fn place_us_order(harness: &Harness, account: &str, custom_id: &str) -> (String, Value) {
+    let package = first_package(harness, account).await;
+    let (status, order) = harness
+        .post(account, "/api/orders", &us_order(custom_id, &package))
+        .await;
+    assert_eq!(status, 201, "{order}");
+    (package, order)
+}
+
+/// Places an order for `custom_id` with a work location in Great Britain and the account's
+/// first package, and asserts it was accepted; the package.
+pub async fn place_abroad_order(harness: &Harness, account: &str, custom_id: &str) -> String {
+    let package = first_package(harness, account).await;
+    let mut abroad = us_order(custom_id, &package);
+    abroad["candidate"]["work_location"] = json!({"country": "GB", "city": "London"});
+    let (status, order) = harness.post(account, "/api/orders", &abroad).await;
+    assert_eq!(status, 201, "{order}");
+    package
+}
+
+/// What a sandbox route answers to a plain `GET`.
+pub async fn sandbox_get<T: serde::de::DeserializeOwned>(harness: &Harness, path: &str) -> T {
+    harness
+        .http
+        .get(harness.sandbox(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The account's admin makes it a customer of `customer_type`; asserts it was accepted.
+pub async fn set_customer_type(harness: &Harness, account: &str, customer_type: &str) {
+    let (status, body) = harness
+        .send_as(
+            account,
+            Role::Admin,
+            reqwest::Method::PUT,
+            "/api/account/settings",
+            &json!({"customer_type": customer_type}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+}
+
+/// Posts `body` to a sandbox control route; the HTTP status it answers.
+pub async fn sandbox_control(harness: &Harness, path: &str, body: &Value) -> u16 {
+    harness
+        .http
+        .post(harness.sandbox(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 /// A finished visit to Checkr's hosted pages: where Checkr sends the browser back, and the

@@ -101,6 +101,35 @@ pub struct CaseOrder {
     pub updated_at: String,
 }
 
+impl CaseOrder {
+    /// A new order with a fresh `kco_…` id, in the `Sending` step of its first attempt; both
+    /// stores insert it as such.
+    pub(super) fn sending(
+        account_id: &str,
+        ordered_by: &str,
+        custom_id: &str,
+        draft: &CaseDraft,
+        now: &str,
+    ) -> Self {
+        Self {
+            id: format!("kco_{}", uuid::Uuid::new_v4().simple()),
+            account_id: account_id.to_owned(),
+            custom_id: custom_id.to_owned(),
+            ordered_by: ordered_by.to_owned(),
+            draft: draft.clone(),
+            step: crate::domain::karmacheck_order::CaseStep::Sending,
+            case_id: None,
+            failure: None,
+            attempts: 1,
+            overall: None,
+            case_state: None,
+            read_stamp: None,
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+        }
+    }
+}
+
 /// A read of a case, to apply to its order.
 #[derive(Debug, Clone)]
 pub struct CaseRead {

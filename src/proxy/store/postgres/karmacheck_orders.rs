@@ -8,7 +8,7 @@ use crate::domain::karmacheck_order::CaseStep;
 use super::super::karmacheck::{
     CaseDraft, CaseEventRecorded, CaseOrder, CaseRead, draft_context, read_is_newer,
 };
-use super::PostgresStore;
+use super::{Params, PostgresStore};
 
 const COLUMNS: &str = "id, account_id, custom_id, ordered_by, draft, step, case_id, failure, \
     attempts, overall, case_state, read_stamp, created_at, updated_at";
@@ -82,6 +82,22 @@ impl PostgresStore {
         })
     }
 
+    /// The order picked out by `filter`, a `WHERE` clause (and any locking) over `params`.
+    async fn select_case_order(
+        &self,
+        db: &impl GenericClient,
+        filter: &str,
+        params: Params<'_>,
+    ) -> anyhow::Result<Option<CaseOrder>> {
+        let row = db
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM karmacheck_orders WHERE {filter}"),
+                params,
+            )
+            .await?;
+        row.map(|row| self.case_order_from(&row)).transpose()
+    }
+
     pub(in super::super) async fn insert_case_order(
         &self,
         account_id: &str,
@@ -90,35 +106,19 @@ impl PostgresStore {
         draft: &CaseDraft,
         now: &str,
     ) -> anyhow::Result<CaseOrder> {
-        let id = format!("kco_{}", uuid::Uuid::new_v4().simple());
+        let order = CaseOrder::sending(account_id, ordered_by, custom_id, draft, now);
         let sealed = self
             .vault
-            .seal(&serde_json::to_string(draft)?, &draft_context(&id))?;
+            .seal(&serde_json::to_string(draft)?, &draft_context(&order.id))?;
         let mut client = self.client().await?;
         let transaction = client.transaction().await?;
         transaction
             .execute(
                 "INSERT INTO karmacheck_orders (id, account_id, custom_id, ordered_by, draft, \
                  step, attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'sending', 1, $6, $6)",
-                &[&id, &account_id, &custom_id, &ordered_by, &sealed, &now],
+                &[&order.id, &account_id, &custom_id, &ordered_by, &sealed, &now],
             )
             .await?;
-        let order = CaseOrder {
-            id,
-            account_id: account_id.to_owned(),
-            custom_id: custom_id.to_owned(),
-            ordered_by: ordered_by.to_owned(),
-            draft: draft.clone(),
-            step: CaseStep::Sending,
-            case_id: None,
-            failure: None,
-            attempts: 1,
-            overall: None,
-            case_state: None,
-            read_stamp: None,
-            created_at: now.to_owned(),
-            updated_at: now.to_owned(),
-        };
         super::outbox::karmacheck::created(&transaction, &order).await?;
         transaction.commit().await?;
         Ok(order)
@@ -161,17 +161,12 @@ impl PostgresStore {
         account_id: &str,
         order_id: &str,
     ) -> anyhow::Result<Option<CaseOrder>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM karmacheck_orders WHERE id = $1 AND account_id = $2"
-                ),
-                &[&order_id, &account_id],
-            )
-            .await?;
-        row.map(|row| self.case_order_from(&row)).transpose()
+        self.select_case_order(
+            &self.client().await?,
+            "id = $1 AND account_id = $2",
+            &[&order_id, &account_id],
+        )
+        .await
     }
 
     pub(in super::super) async fn case_orders_for_candidate(
@@ -198,17 +193,12 @@ impl PostgresStore {
         account_id: &str,
         case_id: &str,
     ) -> anyhow::Result<Option<CaseOrder>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM karmacheck_orders WHERE case_id = $1 AND account_id = $2"
-                ),
-                &[&case_id, &account_id],
-            )
-            .await?;
-        row.map(|row| self.case_order_from(&row)).transpose()
+        self.select_case_order(
+            &self.client().await?,
+            "case_id = $1 AND account_id = $2",
+            &[&case_id, &account_id],
+        )
+        .await
     }
 
     pub(in super::super) async fn case_event_seen(
@@ -251,29 +241,26 @@ impl PostgresStore {
         let mut changed = None;
         if let Some((case_id, read)) = case {
             // Locked, so two reads of one case applied at once keep the newer.
-            let row = transaction
-                .query_opt(
-                    &format!(
-                        "SELECT {COLUMNS} FROM karmacheck_orders WHERE case_id = $1 \
-                         AND account_id = $2 FOR UPDATE"
-                    ),
+            let locked = self
+                .select_case_order(
+                    &transaction,
+                    "case_id = $1 AND account_id = $2 FOR UPDATE",
                     &[&case_id, &account_id],
                 )
                 .await?;
-            if let Some(row) = row {
-                let mut order = self.case_order_from(&row)?;
-                if read_is_newer(order.read_stamp.as_deref(), &read.stamp) {
-                    let moved = order.case_state != Some(read.state);
-                    order.case_state = Some(read.state);
-                    order.overall = Some(read.overall);
-                    order.read_stamp = Some(read.stamp);
-                    if moved {
-                        order.updated_at = now.to_owned();
-                    }
-                    save(&transaction, &order).await?;
-                    super::outbox::karmacheck::saved(&transaction, &order).await?;
-                    changed = moved.then_some(order);
+            if let Some(mut order) = locked
+                && read_is_newer(order.read_stamp.as_deref(), &read.stamp)
+            {
+                let moved = order.case_state != Some(read.state);
+                order.case_state = Some(read.state);
+                order.overall = Some(read.overall);
+                order.read_stamp = Some(read.stamp);
+                if moved {
+                    order.updated_at = now.to_owned();
                 }
+                save(&transaction, &order).await?;
+                super::outbox::karmacheck::saved(&transaction, &order).await?;
+                changed = moved.then_some(order);
             }
         }
         transaction.commit().await?;

@@ -120,26 +120,10 @@ impl SqliteStore {
         draft: &CaseDraft,
         now: &str,
     ) -> anyhow::Result<CaseOrder> {
-        let id = format!("kco_{}", uuid::Uuid::new_v4().simple());
+        let order = CaseOrder::sending(account_id, ordered_by, custom_id, draft, now);
         let sealed = self
             .vault
-            .seal(&serde_json::to_string(draft)?, &draft_context(&id))?;
-        let order = CaseOrder {
-            id,
-            account_id: account_id.to_owned(),
-            custom_id: custom_id.to_owned(),
-            ordered_by: ordered_by.to_owned(),
-            draft: draft.clone(),
-            step: CaseStep::Sending,
-            case_id: None,
-            failure: None,
-            attempts: 1,
-            overall: None,
-            case_state: None,
-            read_stamp: None,
-            created_at: now.to_owned(),
-            updated_at: now.to_owned(),
-        };
+            .seal(&serde_json::to_string(draft)?, &draft_context(&order.id))?;
         let row = order.clone();
         self.call(move |db| {
             let transaction = db.transaction()?;
