@@ -18,7 +18,8 @@ use crate::domain::geo::{COUNTRY_CHOICES, Choices, US_STATE_CHOICES};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{Field, OrderRules};
 
-use super::api::{CatalogView, Client, Order, Problem, Session};
+use super::api::{CatalogView, Client, Order, Problem, Provider, Session};
+use super::karmacheck::{CaseOrder, CasePackage};
 use super::host::{View, emit};
 use super::hub::{Hub, Update as HubUpdate, Watch};
 use super::model::{
@@ -27,6 +28,9 @@ use super::model::{
 
 #[cfg(feature = "status-view")]
 mod account;
+mod karmacheck;
+#[cfg(feature = "order-form")]
+mod karmacheck_form;
 #[cfg(feature = "order-form")]
 mod continuous;
 #[cfg(feature = "order-form")]
@@ -46,6 +50,11 @@ mod unlink;
 
 #[cfg(feature = "status-view")]
 use account::*;
+pub(super) use karmacheck::case_follower;
+#[cfg(feature = "status-view")]
+use karmacheck::*;
+#[cfg(feature = "order-form")]
+use karmacheck_form::*;
 #[cfg(feature = "order-form")]
 use continuous::*;
 #[cfg(feature = "order-form")]
@@ -88,6 +97,10 @@ pub struct Ctx {
     pub(super) session: RwSignal<Load<Session>>,
     pub(super) orders: RwSignal<Load<Vec<Order>>>,
     catalog: RwSignal<Load<CatalogView>>,
+    /// A KarmaCheck account's cases of the applicant (see `karmacheck.rs`).
+    pub(super) cases: RwSignal<Load<Vec<CaseOrder>>>,
+    /// The account's KarmaCheck packages, once the form read them (names for the case list).
+    case_packages: RwSignal<Vec<CasePackage>>,
     announced_ready: StoredValue<bool>,
 }
 
@@ -109,6 +122,8 @@ impl Ctx {
             session: RwSignal::new(Load::Loading),
             orders: RwSignal::new(Load::Loading),
             catalog: RwSignal::new(Load::Loading),
+            cases: RwSignal::new(Load::Loading),
+            case_packages: RwSignal::new(Vec::new()),
             announced_ready: StoredValue::new(false),
         }
     }
@@ -277,6 +292,7 @@ impl Ctx {
                 ("orderId", JsValue::from_str(&order.id)),
                 ("label", JsValue::from_str(badge.label)),
                 ("final", JsValue::from_bool(badge.is_final)),
+                ("provider", JsValue::from_str(Provider::Checkr.as_str())),
             ],
         );
     }
