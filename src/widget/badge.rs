@@ -127,13 +127,15 @@ pub fn Badge(ctx: Ctx, clickable: bool) -> impl IntoView {
     let line = Memo::new(move |_| {
         ctx.session.with(|session| {
             let newest = match session {
-                Load::Ready(ready) if ready.provider == Provider::KarmaCheck => {
-                    ctx.cases.with(|cases| newest_of(cases, |case| (case.badge(), None)))
-                }
+                Load::Ready(ready) if ready.provider == Provider::KarmaCheck => ctx
+                    .cases
+                    .with(|cases| newest_of(cases, |case| (case.badge(), None))),
                 Load::Ready(ready) => {
                     let customer = ready.customer_type;
                     ctx.orders.with(|orders| {
-                        newest_of(orders, |order| (badge_of(order, customer), order.eta.clone()))
+                        newest_of(orders, |order| {
+                            (badge_of(order, customer), order.eta.clone())
+                        })
                     })
                 }
                 Load::Loading | Load::Failed(_) => Load::Loading,

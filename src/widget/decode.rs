@@ -18,8 +18,8 @@ use crate::domain::time::Timestamp;
 use crate::domain::validation::{CandidateDraft, OrderDraft};
 
 use super::wire::{
-    CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, Provider, ProviderDetail, Role,
-    Session,
+    CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, Provider, ProviderDetail,
+    Role, Session,
 };
 
 /// `value[key]`, or `None` when it is absent or `null` (or `value` is no object).
@@ -120,7 +120,11 @@ pub(super) fn optional_named<T>(
 }
 
 /// An optional nested object.
-pub(super) fn nested<T>(value: &JsValue, key: &str, read: fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
+pub(super) fn nested<T>(
+    value: &JsValue,
+    key: &str,
+    read: fn(&JsValue) -> Option<T>,
+) -> Option<Option<T>> {
     match field(value, key) {
         None => Some(None),
         Some(found) => read(&found).map(Some),

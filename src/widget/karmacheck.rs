@@ -3,7 +3,8 @@
 //! `app/karmacheck.rs` and `app/karmacheck_form.rs` only wire these to the DOM.
 //!
 //! The proxy's live stream carries Checkr orders only, so a KarmaCheck case list is read again
-//! on a timer while a case can still move ([`needs_polling`]).
+//! on a timer: often while a case can still move ([`needs_polling`]), seldom once every case
+//! is final (a placed case can still be reopened for review).
 
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -17,8 +18,7 @@ use crate::domain::validation::{Field, FieldErrors};
 
 use super::api::{Client, Problem};
 use super::decode::{
-    failure, flag, items, named, nested, optional_named, optional_text, text,
-    text_or_empty,
+    failure, flag, items, named, nested, optional_named, optional_text, text, text_or_empty,
 };
 use super::model::Prefill;
 use super::transport::Method;
@@ -183,7 +183,12 @@ impl Client {
 
     /// `GET /api/karmacheck/candidates/{custom_id}/orders`: newest first.
     pub async fn karmacheck_cases(&self, custom_id: &str) -> Result<Vec<CaseOrder>, Problem> {
-        let path = ["/api/karmacheck/candidates/", &encoded(custom_id), "/orders"].concat();
+        let path = [
+            "/api/karmacheck/candidates/",
+            &encoded(custom_id),
+            "/orders",
+        ]
+        .concat();
         self.call(Method::Get, &path, None, decode_case_orders)
             .await
     }
@@ -216,6 +221,26 @@ impl Client {
             .await
     }
 }
+
+thread_local! {
+    static POLL_EVERY: std::cell::Cell<std::time::Duration> =
+        const { std::cell::Cell::new(std::time::Duration::from_secs(10)) };
+}
+
+/// How often a KarmaCheck case list that can still move is read again; one that cannot is
+/// read every [`SLOW_POLL_TICKS`]th time.
+pub fn poll_interval() -> std::time::Duration {
+    POLL_EVERY.with(std::cell::Cell::get)
+}
+
+/// Sets [`poll_interval`] for the widgets mounted afterwards (tests use a short one).
+#[doc(hidden)]
+pub fn set_poll_interval(every: std::time::Duration) {
+    POLL_EVERY.with(|cell| cell.set(every));
+}
+
+/// A list whose cases are all final or waiting for the user is read once a minute.
+pub const SLOW_POLL_TICKS: u32 = 6;
 
 /// Whether the list may still change without the user: a case being sent, or created and not
 /// final. Failed orders wait for the user, so they do not keep the timer running.

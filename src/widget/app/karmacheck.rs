@@ -6,11 +6,9 @@
 use super::*;
 use crate::domain::karmacheck_order::CaseStep;
 use crate::widget::karmacheck::{
-    Override, case_failure_text, case_package_name, changed_cases, needs_polling, upsert_case,
+    Override, SLOW_POLL_TICKS, case_failure_text, case_package_name, changed_cases, needs_polling,
+    poll_interval, upsert_case,
 };
-
-/// How often an applicant's KarmaCheck cases are read again while one can still move.
-const POLL_CASES: Duration = Duration::from_secs(10);
 
 impl Ctx {
     /// The account's provider, once the session is known.
@@ -103,9 +101,10 @@ impl Ctx {
     }
 }
 
-/// Returns a starter that reads the applicant's cases, then reads them again every
-/// [`POLL_CASES`] while one can still move, until the calling view is disposed. Starting it
-/// twice keeps one timer. Call it where the view is built, start it from anywhere.
+/// Returns a starter that reads the applicant's cases, then reads them again on the
+/// [`poll_interval`] while one can still move and every [`SLOW_POLL_TICKS`]th tick otherwise,
+/// until the calling view is disposed. Starting it twice keeps one timer. Call it where the
+/// view is built, start it from anywhere.
 pub(in crate::widget) fn case_follower(ctx: Ctx) -> impl Fn() + Copy + 'static {
     let polling = StoredValue::new_local(None::<IntervalHandle>);
     on_cleanup(move || {
@@ -118,18 +117,23 @@ pub(in crate::widget) fn case_follower(ctx: Ctx) -> impl Fn() + Copy + 'static {
             return;
         }
         ctx.load_cases(false);
+        let ticks = std::cell::Cell::new(0_u32);
         if let Ok(handle) = set_interval_with_handle(
             move || {
                 let moving = ctx.cases.try_with_untracked(|load| match load {
-                    Load::Ready(cases) => needs_polling(cases),
+                    Load::Ready(cases) => Some(needs_polling(cases)),
                     // A list that could not be read is read again by its Try again button.
-                    Load::Loading | Load::Failed(_) => false,
+                    Load::Loading | Load::Failed(_) => None,
                 });
-                if moving == Some(true) {
-                    ctx.load_cases(true);
+                let tick = ticks.get().wrapping_add(1);
+                ticks.set(tick);
+                match moving.flatten() {
+                    Some(true) => ctx.load_cases(true),
+                    Some(false) if tick.is_multiple_of(SLOW_POLL_TICKS) => ctx.load_cases(true),
+                    Some(false) | None => {}
                 }
             },
-            POLL_CASES,
+            poll_interval(),
         ) {
             polling.set_value(Some(handle));
         }

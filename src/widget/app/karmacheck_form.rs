@@ -134,9 +134,7 @@ fn CaseOrderForm(ctx: Ctx, packages: Vec<CasePackage>) -> impl IntoView {
                         Problem::Api { body, .. } => body.fields.clone(),
                         Problem::Network => Vec::new(),
                     };
-                    let field = form
-                        .try_update(|form| form.server_errors(fields))
-                        .flatten();
+                    let field = form.try_update(|form| form.server_errors(fields)).flatten();
                     if let Some(field) = field {
                         ctx.focus(field);
                     } else if failed.code() == "karmacheck_duplicate_email" {

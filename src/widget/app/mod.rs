@@ -19,22 +19,22 @@ use crate::domain::order::OrderStep;
 use crate::domain::validation::{Field, OrderRules};
 
 use super::api::{CatalogView, Client, Order, Problem, Provider, Session};
-use super::karmacheck::{CaseOrder, CasePackage};
 use super::host::{View, emit};
 use super::hub::{Hub, Update as HubUpdate, Watch};
+use super::karmacheck::{CaseOrder, CasePackage};
 use super::model::{
     AccountView, OrderForm, Picker, Prefill, badge_of, package_name, package_price, upsert,
 };
 
 #[cfg(feature = "status-view")]
 mod account;
-mod karmacheck;
-#[cfg(feature = "order-form")]
-mod karmacheck_form;
 #[cfg(feature = "order-form")]
 mod continuous;
 #[cfg(feature = "order-form")]
 mod form;
+mod karmacheck;
+#[cfg(feature = "order-form")]
+mod karmacheck_form;
 #[cfg(feature = "status-view")]
 mod manage;
 #[cfg(feature = "status-view")]
@@ -50,15 +50,15 @@ mod unlink;
 
 #[cfg(feature = "status-view")]
 use account::*;
+#[cfg(feature = "order-form")]
+use continuous::*;
+#[cfg(feature = "order-form")]
+use form::*;
 pub(super) use karmacheck::case_follower;
 #[cfg(feature = "status-view")]
 use karmacheck::*;
 #[cfg(feature = "order-form")]
 use karmacheck_form::*;
-#[cfg(feature = "order-form")]
-use continuous::*;
-#[cfg(feature = "order-form")]
-use form::*;
 #[cfg(feature = "status-view")]
 use manage::*;
 #[cfg(feature = "status-view")]
