@@ -239,8 +239,9 @@ pub fn set_poll_interval(every: std::time::Duration) {
     POLL_EVERY.with(|cell| cell.set(every));
 }
 
-/// A list whose cases are all final or waiting for the user is read once a minute.
-pub const SLOW_POLL_TICKS: u32 = 6;
+/// A list whose cases are all final or waiting for the user is read every 30 seconds: a final
+/// case can still be reopened, and a case ordered elsewhere (another tab, the ATS) appears.
+pub const SLOW_POLL_TICKS: u32 = 3;
 
 /// Whether the list may still change without the user: a case being sent, or created and not
 /// final. Failed orders wait for the user, so they do not keep the timer running.
