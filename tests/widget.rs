@@ -3614,7 +3614,8 @@ async fn the_karmacheck_form_follows_karmachecks_name_rules_and_asks_for_no_work
 }
 
 #[wasm_bindgen_test]
-async fn a_karmacheck_duplicate_email_offers_another_case_or_replacing_the_existing_one_after_confirming() {
+async fn a_karmacheck_duplicate_email_offers_another_case_or_replacing_the_existing_one_after_confirming()
+ {
     let stub = karmacheck_stub("A-1042", "[]");
     stub.get(
         "/api/karmacheck/candidates/A-1042/orders",

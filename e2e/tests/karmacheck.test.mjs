@@ -61,6 +61,8 @@ test("the widget orders a KarmaCheck case and its badge follows the case to Plac
   await panel.getByRole("button", { name: "Reopen for review" }).click();
   // Once every case is final, every 30 s: a placed case can still be reopened.
   await row.locator("[data-badge]").filter({ hasText: "Needs review" }).waitFor({ timeout: 50_000 });
+  // The confirmation above the form follows the case too.
+  await widget.getByText("Status: Needs review").waitFor();
   await shot(page, "63-karmacheck-widget-needs-review");
   const status = page.widgetEvents.filter((event) => event.type === "bgcheck:status").map((event) => event.detail);
   assert.deepEqual(

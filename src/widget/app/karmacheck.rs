@@ -87,6 +87,18 @@ impl Ctx {
         );
     }
 
+    /// The newest copy of `case` in the list (tracked), else `case` itself: a confirmation
+    /// follows the case as the list is read again.
+    pub(super) fn latest_case(&self, case: &CaseOrder) -> CaseOrder {
+        self.cases
+            .try_with(|load| match load {
+                Load::Ready(cases) => cases.iter().find(|listed| listed.id == case.id).cloned(),
+                Load::Loading | Load::Failed(_) => None,
+            })
+            .flatten()
+            .unwrap_or_else(|| case.clone())
+    }
+
     /// Folds a case the proxy sent into the list; true when its badge changed or it is new.
     pub(super) fn merge_case(&self, case: CaseOrder) -> bool {
         let mut changed = false;

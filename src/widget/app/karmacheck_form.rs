@@ -219,7 +219,7 @@ fn CaseOrderForm(ctx: Ctx, packages: Vec<CasePackage>) -> impl IntoView {
         {move || match placed.get() {
             Some(case) => Either::Left(view! {
                 <div class="bgc-notice bgc-notice-positive" role="status" tabindex="-1" data-confirmation="">
-                    <p>"Ordered through KarmaCheck. Status: " {case.badge().label} "."</p>
+                    <p>"Ordered through KarmaCheck. Status: " {move || ctx.latest_case(&case).badge().label} "."</p>
                     <button type="button" class="bgc-button bgc-primary" on:click=move |_| {
                         form.update(CaseForm::another);
                         problem.set(None);
