@@ -1095,3 +1095,25 @@ async fn a_karmacheck_flow_logs_no_credentials_tokens_or_candidate_details() {
         assert!(!logs.contains(secret), "{secret} reached the logs");
     }
 }
+
+#[tokio::test]
+async fn the_session_of_a_karmacheck_account_names_its_provider_and_offers_no_checkr_connect() {
+    let harness = Harness::start().await;
+    let (status, before) = harness.get_as(ACCOUNT, Role::Admin, "/api/session").await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["provider"], "checkr");
+    assert_eq!(before["connection"], "not_connected");
+    assert!(before.get("connect").is_some(), "{before}");
+
+    let group = new_group(&harness);
+    let (status, body) = connect(&harness, ACCOUNT, &group).await;
+    assert_eq!(status, 200, "{body}");
+    for role in [Role::Admin, Role::Recruiter] {
+        let (status, session) = harness.get_as(ACCOUNT, role, "/api/session").await;
+        assert_eq!(status, 200, "{session}");
+        assert_eq!(session["provider"], "karmacheck", "{session}");
+        assert_eq!(session["connection"], "connected", "{session}");
+        assert_eq!(session["credentialed"], true, "{session}");
+        assert!(session.get("connect").is_none(), "{session}");
+    }
+}

@@ -3306,3 +3306,442 @@ async fn a_subscription_is_checked_before_sending_then_created_and_canceled_afte
     );
     assert!(widget.text().contains("Subscription canceled."));
 }
+
+// ---------------------------------------------------------------------------------------
+// KarmaCheck accounts: the case list and badge from the seed's overall statuses, the form
+// with KarmaCheck's rules, and the choice after a 409 for a duplicate email
+
+fn karmacheck_session() -> String {
+    let checkr = ready_session();
+    [&checkr[..checkr.len() - 1], r#","provider":"karmacheck"}"#].concat()
+}
+
+const KC_PACKAGES: &str =
+    r#"[{"id":"pkg_basic","name":"Basic screen"},{"id":"pkg_plus","name":"Plus screen"}]"#;
+
+/// A KarmaCheck order as the proxy lists it; `overall` is the seed's status once read.
+fn case_json(id: &str, custom_id: &str, step: &str, overall: Option<&str>) -> String {
+    let overall = overall.map_or_else(|| "null".to_owned(), |name| format!("\"{name}\""));
+    let retry = matches!(step, "failed" | "duplicate_email");
+    let duplicate = step == "duplicate_email";
+    let case_id = if step == "created" {
+        r#""case_1""#
+    } else {
+        "null"
+    };
+    let failure = if retry {
+        r#"{"status":409,"message":"An order already exists for this email"}"#
+    } else {
+        "null"
+    };
+    format!(
+        r#"{{"id":"{id}","provider":"karmacheck","custom_id":"{custom_id}","package_id":"pkg_basic","step":"{step}","can_retry":{retry},"needs_override":{duplicate},"failure":{failure},"case_id":{case_id},"badge":{{"label":"(the widget maps it)","tone":"neutral","is_final":false,"canceled_indicator":false}},"overall_status":{overall},"case_state":null,"attempts":1,"ordered_by":"u1","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}}"#
+    )
+}
+
+fn karmacheck_stub(custom_id: &str, cases: &str) -> Rc<Stub> {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &karmacheck_session())
+        .get("/api/karmacheck/packages", 200, KC_PACKAGES)
+        // Checkr's list of the same applicant must not be what a KarmaCheck account shows.
+        .get(
+            &format!("/api/candidates/{custom_id}/orders"),
+            200,
+            &format!("[{}]", order_of(custom_id, "ord_checkr", "{}", "")),
+        )
+        .get(
+            &format!("/api/karmacheck/candidates/{custom_id}/orders"),
+            200,
+            cases,
+        );
+    stub
+}
+
+/// Waits (without timing anything) until `done` holds, for changes a poll brings.
+async fn until(widget: &Mounted, what: &str, done: impl Fn(&Mounted) -> bool) {
+    for _ in 0..200 {
+        if done(widget) {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("{what} never happened: {}", widget.text());
+}
+
+#[wasm_bindgen_test]
+async fn a_karmacheck_badge_shows_the_seeds_overall_status_with_its_tone() {
+    use bgcheck::domain::karmacheck::OverallStatus;
+    for (step, overall, label, status) in [
+        (
+            "created",
+            Some("invitation_sent"),
+            "Invitation sent",
+            Some(OverallStatus::InvitationSent),
+        ),
+        (
+            "created",
+            Some("processing_screenings"),
+            "Processing screenings",
+            Some(OverallStatus::ProcessingScreenings),
+        ),
+        (
+            "created",
+            Some("needs_review"),
+            "Needs review",
+            Some(OverallStatus::NeedsReview),
+        ),
+        (
+            "created",
+            Some("placed"),
+            "Placed",
+            Some(OverallStatus::Placed),
+        ),
+        (
+            "created",
+            Some("pre_adverse_action"),
+            "Pre-adverse action",
+            Some(OverallStatus::PreAdverseAction),
+        ),
+        (
+            "created",
+            Some("canceled"),
+            "Canceled",
+            Some(OverallStatus::Canceled),
+        ),
+        // Created but not read yet: the case's first status.
+        (
+            "created",
+            None,
+            "Invitation sent",
+            Some(OverallStatus::InvitationSent),
+        ),
+        // KarmaCheck refused it: our own step.
+        ("duplicate_email", None, "Not Sent", None),
+    ] {
+        let stub = karmacheck_stub(
+            "A-7",
+            &format!("[{}]", case_json("kc_1", "A-7", step, overall)),
+        );
+        let badge = mount(&stub, badge_options("A-7")).await;
+        assert_eq!(
+            badge.line().get_attribute("data-state").as_deref(),
+            Some("ready"),
+            "{label}"
+        );
+        assert_eq!(badge.label(), label, "{step} {overall:?}");
+        let tone = status.map_or("negative", |status| status.tone().as_str());
+        let class = badge.find("[data-badge]").unwrap().class_name();
+        assert!(
+            class.ends_with(&format!("bgc-tone-{tone}")),
+            "{label}: {class}"
+        );
+        assert_eq!(
+            badge.line().get_attribute("aria-label").unwrap(),
+            format!("Background check: {label}")
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_karmacheck_case_reopened_from_placed_shows_needs_review_again_and_is_announced() {
+    use bgcheck::widget::karmacheck::set_poll_interval;
+    let reread = Gate::new();
+    let stub = karmacheck_stub(
+        "A-1042",
+        &format!(
+            "[{}]",
+            case_json("kc_1", "A-1042", "created", Some("placed"))
+        ),
+    );
+    stub.on(
+        Method::Get,
+        "/api/karmacheck/candidates/A-1042/orders",
+        Reply::Held(
+            200,
+            format!(
+                "[{}]",
+                case_json("kc_1", "A-1042", "created", Some("needs_review"))
+            ),
+            reread.clone(),
+        ),
+    );
+    // A short poll; what the widget shows next is decided by the gate, not by the timer.
+    set_poll_interval(std::time::Duration::from_millis(5));
+    let widget = mount(
+        &stub,
+        MountOptions {
+            view: bgcheck::widget::host::View::Status,
+            ..options()
+        },
+    )
+    .await;
+    set_poll_interval(std::time::Duration::from_secs(10));
+    let row = widget.find("[data-order=\"kc_1\"] [data-badge]").unwrap();
+    assert_eq!(row.text_content().unwrap(), "Placed");
+    assert_eq!(row.get_attribute("data-final").as_deref(), Some("true"));
+    assert!(!widget.text().contains("Checkr"), "{}", widget.text());
+    assert!(widget.find("[data-order=\"ord_checkr\"]").is_none());
+    assert!(widget.events("bgcheck:status").is_empty());
+    assert_eq!(widget.events("bgcheck:ready").len(), 1);
+
+    reread.open();
+    until(&widget, "the reversal", |widget| {
+        widget.text().contains("Needs review")
+    })
+    .await;
+    let row = widget.find("[data-order=\"kc_1\"] [data-badge]").unwrap();
+    assert_eq!(row.text_content().unwrap(), "Needs review");
+    assert!(row.class_name().ends_with("bgc-tone-attention"));
+    let announced = widget.events("bgcheck:status");
+    assert_eq!(announced.len(), 1, "announced once");
+    assert_eq!(prop(&announced[0], "orderId"), "kc_1");
+    assert_eq!(prop(&announced[0], "label"), "Needs review");
+    assert_eq!(prop(&announced[0], "final"), true);
+    assert_eq!(prop(&announced[0], "provider"), "karmacheck");
+}
+
+#[wasm_bindgen_test]
+async fn the_karmacheck_form_follows_karmachecks_name_rules_and_asks_for_no_work_location() {
+    let stub = karmacheck_stub("A-1042", "[]");
+    stub.post(
+        "/api/karmacheck/orders",
+        201,
+        &case_json("kc_2", "A-1042", "created", Some("invitation_sent")),
+    );
+    let widget = mount(&stub, options()).await;
+    assert_eq!(widget.events("bgcheck:ready").len(), 1);
+    let text = widget.text();
+    assert!(!text.contains("not connected"), "{text}");
+    for absent in ["country", "state", "city", "node", "zipcode"] {
+        assert!(
+            widget.find(&format!("[data-field=\"{absent}\"]")).is_none(),
+            "no {absent}: {text}"
+        );
+    }
+    assert_eq!(
+        widget.option_values("select[data-field=\"package\"]"),
+        ["pkg_basic", "pkg_plus"]
+    );
+    assert!(widget.input("custom_id").read_only());
+
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    assert!(
+        stub.requests(Method::Post, "/api/karmacheck/orders")
+            .is_empty()
+    );
+    let summary = widget
+        .find(".bgc-summary")
+        .expect("the problems are listed")
+        .text_content()
+        .unwrap();
+    assert!(
+        summary.contains("Choose one of the account's KarmaCheck packages"),
+        "{summary}"
+    );
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-field")),
+        Some("package".to_owned()),
+        "focus goes to the first problem"
+    );
+
+    widget.choose("select[data-field=\"package\"]", "pkg_plus");
+    widget.type_into("first_name", "Ana<b>");
+    widget.type_into("last_name", "O'Neil, Jr.");
+    widget.type_into("email", "ana@example.com");
+    widget.type_into("phone", "555-1234");
+    settle().await;
+    let first = widget
+        .find("#bgc-kc-first_name-error")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        first.contains("letters, digits, spaces and - ' , . _"),
+        "{first}"
+    );
+    assert_eq!(
+        widget
+            .input("first_name")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(
+        !widget
+            .find("#bgc-kc-phone-error")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        widget
+            .find("#bgc-kc-last_name-error")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .is_empty()
+    );
+
+    widget.type_into("first_name", "Ana-María");
+    widget.type_into("phone", "+15551234567");
+    settle().await;
+    assert!(widget.find(".bgc-summary").is_none(), "{}", widget.text());
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/karmacheck/orders");
+    assert_eq!(sent.len(), 1);
+    let body = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "package_id"), "pkg_plus");
+    assert_eq!(prop(&body, "first_name"), "Ana-María");
+    assert_eq!(prop(&body, "last_name"), "O'Neil, Jr.");
+    assert_eq!(prop(&body, "phone"), "+15551234567");
+    assert_eq!(prop(&body, "custom_id"), "A-1042");
+    assert!(prop(&body, "work_location").is_undefined());
+    assert!(
+        widget.text().contains("Status: Invitation sent"),
+        "{}",
+        widget.text()
+    );
+    let ordered = widget.events("bgcheck:ordered");
+    assert_eq!(ordered.len(), 1);
+    assert_eq!(prop(&ordered[0], "orderId"), "kc_2");
+    assert_eq!(prop(&ordered[0], "provider"), "karmacheck");
+    let status = widget.events("bgcheck:status");
+    assert_eq!(prop(&status[0], "label"), "Invitation sent");
+    assert_eq!(prop(&status[0], "final"), false);
+}
+
+#[wasm_bindgen_test]
+async fn a_karmacheck_duplicate_email_offers_another_case_or_replacing_the_existing_one_after_confirming()
+ {
+    let stub = karmacheck_stub("A-1042", "[]");
+    stub.get(
+        "/api/karmacheck/candidates/A-1042/orders",
+        200,
+        &format!("[{}]", case_json("kc_3", "A-1042", "duplicate_email", None)),
+    )
+    .post(
+        "/api/karmacheck/orders",
+        409,
+        &format!(
+            r#"{{"code":"karmacheck_duplicate_email","message":"KarmaCheck already has a case for this email in this account.","provider":{{"status":409,"message":"An order already exists for this email"}},"order":{}}}"#,
+            case_json("kc_3", "A-1042", "duplicate_email", None)
+        ),
+    )
+    .post(
+        "/api/karmacheck/orders/kc_3/retry",
+        200,
+        &case_json("kc_3", "A-1042", "created", Some("invitation_sent")),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.choose("select[data-field=\"package\"]", "pkg_basic");
+    widget.type_into("first_name", "Ana");
+    widget.type_into("last_name", "Lopez");
+    widget.type_into("email", "ana@example.com");
+    widget.click("button[type=\"submit\"]");
+    settle().await;
+
+    let text = widget.text();
+    assert!(text.contains("Choose in the list above"), "{text}");
+    let row = widget
+        .find("[data-order=\"kc_3\"]")
+        .expect("the kept order")
+        .text_content()
+        .unwrap();
+    assert!(row.contains("Not Sent"), "{row}");
+    assert!(
+        row.contains("Add another case") && row.contains("Replace the existing case"),
+        "{row}"
+    );
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-override")),
+        Some("add".to_owned()),
+        "focus goes to the choice"
+    );
+    assert_eq!(
+        prop(&widget.events("bgcheck:error")[0], "code"),
+        "karmacheck_duplicate_email"
+    );
+
+    // Replacing cancels the existing case: it is asked once more, and can be declined.
+    widget.click("[data-override=\"replace\"]");
+    settle().await;
+    assert!(widget.text().contains("Replace it?"), "{}", widget.text());
+    assert_eq!(
+        focused(&widget).map(|element| element.has_attribute("data-confirm-replace")),
+        Some(true)
+    );
+    widget.click("[data-keep]");
+    settle().await;
+    assert!(
+        stub.requests(Method::Post, "/api/karmacheck/orders/kc_3/retry")
+            .is_empty()
+    );
+    assert!(!widget.text().contains("Replace it?"));
+
+    widget.click("[data-override=\"replace\"]");
+    settle().await;
+    widget.click("[data-confirm-replace]");
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/karmacheck/orders/kc_3/retry");
+    assert_eq!(sent.len(), 1);
+    let body = js_sys::JSON::parse(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(prop(&body, "order_override"), "replace");
+    let row = widget
+        .find("[data-order=\"kc_3\"]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(row.contains("Invitation sent"), "{row}");
+    assert!(widget.find("[data-override]").is_none());
+    assert_eq!(
+        prop(&widget.events("bgcheck:ordered")[0], "orderId"),
+        "kc_3"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_karmacheck_order_says_why_and_retry_sends_it_again() {
+    let stub = karmacheck_stub(
+        "A-1042",
+        &format!("[{}]", case_json("kc_4", "A-1042", "failed", None)),
+    );
+    stub.post(
+        "/api/karmacheck/orders/kc_4/retry",
+        200,
+        &case_json("kc_4", "A-1042", "created", Some("invitation_sent")),
+    );
+    let widget = mount(
+        &stub,
+        MountOptions {
+            view: bgcheck::widget::host::View::Status,
+            ..options()
+        },
+    )
+    .await;
+    let row = widget
+        .find("[data-order=\"kc_4\"]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        row.contains("KarmaCheck said: An order already exists for this email (HTTP 409)"),
+        "{row}"
+    );
+    widget.click("button[data-retry]");
+    settle().await;
+    let sent = stub.requests(Method::Post, "/api/karmacheck/orders/kc_4/retry");
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].body.is_none(), "a plain retry sends no choice");
+    assert!(
+        widget.text().contains("Invitation sent"),
+        "{}",
+        widget.text()
+    );
+    assert_eq!(
+        focused(&widget).and_then(|element| element.get_attribute("data-order")),
+        Some("kc_4".to_owned())
+    );
+}

@@ -151,6 +151,8 @@ struct SessionView {
     customer_type: CustomerType,
     connection: ConnectionState,
     credentialed: bool,
+    /// `checkr` or `karmacheck`: which order form and status list the widget shows.
+    provider: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     connect: Option<ConnectLinks>,
 }
@@ -164,11 +166,32 @@ async fn session(
         .account(&identity.account_id)
         .await?
         .ok_or(ApiError::NotFound("account"))?;
+    // A KarmaCheck account is connected to its provider: the widget must not offer Checkr's
+    // connect flow for it, and it needs no Checkr credentialing.
+    if state
+        .store
+        .karmacheck_connection(&account.id)
+        .await?
+        .is_some()
+    {
+        return Ok(Json(SessionView {
+            connect: None,
+            account_id: account.id,
+            account_name: account.name,
+            user_id: identity.user_id,
+            role: identity.role,
+            customer_type: account.customer_type,
+            connection: ConnectionState::Connected,
+            credentialed: true,
+            provider: "karmacheck",
+        }));
+    }
     let connect = (identity.role.manages_account()
         && !matches!(account.connection, ConnectionState::Connected))
     .then(|| state.connect_links(&account.id, &identity.user_id));
     Ok(Json(SessionView {
         connect,
+        provider: "checkr",
         account_id: account.id,
         account_name: account.name,
         user_id: identity.user_id,

@@ -13,7 +13,8 @@ use super::decode;
 use super::transport::{HttpRequest, HttpResponse, Method, Transport};
 
 pub use super::wire::{
-    CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, ProviderDetail, Role, Session,
+    CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, Provider, ProviderDetail,
+    Role, Session,
 };
 
 /// Why a call failed.

@@ -6,8 +6,10 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::api::{Order, Session};
-use super::app::{Ctx, Load};
+use crate::domain::badge::Badge;
+
+use super::api::{Provider, Session};
+use super::app::{Ctx, Load, case_follower};
 use super::model::badge_of;
 
 /// Everything the line shows, in every state: the same shape keeps the row's height and the
@@ -43,11 +45,24 @@ fn plain(state: &'static str, text: &str, tone: &str, name: &str, title: Option<
     }
 }
 
-fn line_of(session: &Load<Session>, orders: &Load<Vec<Order>>, has_applicant: bool) -> Line {
+/// The newest order's badge and ETA, and how many orders there are: what the line needs
+/// from either provider's list.
+type Newest = (Option<(Badge, Option<String>)>, usize);
+
+fn newest_of<T>(load: &Load<Vec<T>>, read: impl Fn(&T) -> (Badge, Option<String>)) -> Load<Newest> {
+    match load {
+        Load::Loading => Load::Loading,
+        Load::Failed(problem) => Load::Failed(problem.clone()),
+        // The proxy lists newest first, and live changes of new orders are put in front.
+        Load::Ready(list) => Load::Ready((list.first().map(read), list.len())),
+    }
+}
+
+fn line_of(session: &Load<Session>, orders: &Load<Newest>, has_applicant: bool) -> Line {
     if !has_applicant {
         return plain("empty", "No applicant", "neutral", "No applicant", None);
     }
-    let (session, orders) = match (session, orders) {
+    let orders = match (session, orders) {
         (Load::Failed(problem), _) | (_, Load::Failed(problem)) => {
             let message = problem.message();
             return plain(
@@ -61,15 +76,13 @@ fn line_of(session: &Load<Session>, orders: &Load<Vec<Order>>, has_applicant: bo
         (Load::Loading, _) | (_, Load::Loading) => {
             return plain("loading", "…", "neutral", "loading", None);
         }
-        (Load::Ready(session), Load::Ready(orders)) => (session, orders),
+        (Load::Ready(_), Load::Ready(orders)) => orders,
     };
-    // The proxy lists newest first, and live changes of new orders are put in front.
-    let Some(newest) = orders.first() else {
+    let (Some((badge, eta)), total) = orders else {
         return plain("empty", "Not ordered", "neutral", "Not ordered", None);
     };
-    let badge = badge_of(newest, session.customer_type);
-    let count = (orders.len() > 1).then(|| {
-        let mut count = orders.len().to_string();
+    let count = (*total > 1).then(|| {
+        let mut count = total.to_string();
         count.push_str(" checks");
         count
     });
@@ -91,8 +104,7 @@ fn line_of(session: &Load<Session>, orders: &Load<Vec<Order>>, has_applicant: bo
         indicator: badge.canceled_indicator,
         count,
         name,
-        title: newest
-            .eta
+        title: eta
             .as_ref()
             .map(|eta| ["Estimated completion: ", eta.as_str()].concat()),
     }
@@ -105,10 +117,30 @@ pub fn Badge(ctx: Ctx, clickable: bool) -> impl IntoView {
     ctx.load_session(false);
     ctx.follow_orders();
     let has_applicant = ctx.custom_id().is_some();
+    // A KarmaCheck account's cases are read once the session names the provider.
+    let follow_cases = case_follower(ctx);
+    Effect::new(move |_| {
+        if has_applicant && ctx.provider() == Some(Provider::KarmaCheck) {
+            follow_cases();
+        }
+    });
     let line = Memo::new(move |_| {
         ctx.session.with(|session| {
-            ctx.orders
-                .with(|orders| line_of(session, orders, has_applicant))
+            let newest = match session {
+                Load::Ready(ready) if ready.provider == Provider::KarmaCheck => ctx
+                    .cases
+                    .with(|cases| newest_of(cases, |case| (case.badge(), None))),
+                Load::Ready(ready) => {
+                    let customer = ready.customer_type;
+                    ctx.orders.with(|orders| {
+                        newest_of(orders, |order| {
+                            (badge_of(order, customer), order.eta.clone())
+                        })
+                    })
+                }
+                Load::Loading | Load::Failed(_) => Load::Loading,
+            };
+            line_of(session, &newest, has_applicant)
         })
     });
     Effect::new(move |_| {

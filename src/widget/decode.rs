@@ -18,7 +18,8 @@ use crate::domain::time::Timestamp;
 use crate::domain::validation::{CandidateDraft, OrderDraft};
 
 use super::wire::{
-    CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, ProviderDetail, Role, Session,
+    CatalogView, ConnectLinks, Connection, ErrorBody, Failure, Order, Provider, ProviderDetail,
+    Role, Session,
 };
 
 /// `value[key]`, or `None` when it is absent or `null` (or `value` is no object).
@@ -32,12 +33,12 @@ pub fn field(value: &JsValue, key: &str) -> Option<JsValue> {
 }
 
 /// A required string.
-fn text(value: &JsValue, key: &str) -> Option<String> {
+pub(super) fn text(value: &JsValue, key: &str) -> Option<String> {
     field(value, key)?.as_string()
 }
 
 /// An optional string: `Some(None)` when absent, `None` when of the wrong type.
-fn optional_text(value: &JsValue, key: &str) -> Option<Option<String>> {
+pub(super) fn optional_text(value: &JsValue, key: &str) -> Option<Option<String>> {
     match field(value, key) {
         None => Some(None),
         Some(found) => found.as_string().map(Some),
@@ -45,12 +46,12 @@ fn optional_text(value: &JsValue, key: &str) -> Option<Option<String>> {
 }
 
 /// A string that defaults to empty.
-fn text_or_empty(value: &JsValue, key: &str) -> Option<String> {
+pub(super) fn text_or_empty(value: &JsValue, key: &str) -> Option<String> {
     optional_text(value, key).map(Option::unwrap_or_default)
 }
 
 /// A boolean that defaults to false.
-fn flag(value: &JsValue, key: &str) -> Option<bool> {
+pub(super) fn flag(value: &JsValue, key: &str) -> Option<bool> {
     match field(value, key) {
         None => Some(false),
         Some(found) => found.as_bool(),
@@ -102,12 +103,12 @@ fn string_item(value: &JsValue) -> Option<String> {
 }
 
 /// An enum named by a string, through `parse`.
-fn named<T>(value: &JsValue, key: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+pub(super) fn named<T>(value: &JsValue, key: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
     parse(&text(value, key)?)
 }
 
 /// An optional enum named by a string.
-fn optional_named<T>(
+pub(super) fn optional_named<T>(
     value: &JsValue,
     key: &str,
     parse: fn(&str) -> Option<T>,
@@ -119,7 +120,11 @@ fn optional_named<T>(
 }
 
 /// An optional nested object.
-fn nested<T>(value: &JsValue, key: &str, read: fn(&JsValue) -> Option<T>) -> Option<Option<T>> {
+pub(super) fn nested<T>(
+    value: &JsValue,
+    key: &str,
+    read: fn(&JsValue) -> Option<T>,
+) -> Option<Option<T>> {
     match field(value, key) {
         None => Some(None),
         Some(found) => read(&found).map(Some),
@@ -206,6 +211,8 @@ pub fn session(value: &JsValue) -> Option<Session> {
         connection: named(value, "connection", connection)?,
         credentialed: flag(value, "credentialed")?,
         connect: nested(value, "connect", connect_links)?,
+        // Proxies from before KarmaCheck only served Checkr accounts.
+        provider: optional_named(value, "provider", Provider::parse)?.unwrap_or(Provider::Checkr),
     })
 }
 
@@ -247,7 +254,7 @@ pub fn catalog(value: &JsValue) -> Option<CatalogView> {
     })
 }
 
-fn failure(value: &JsValue) -> Option<Failure> {
+pub(super) fn failure(value: &JsValue) -> Option<Failure> {
     Some(Failure {
         status: optional_status(value, "status")?,
         message: text_or_empty(value, "message")?,
@@ -350,7 +357,9 @@ pub fn error_body(value: &JsValue) -> Option<ErrorBody> {
         message: text_or_empty(value, "message")?,
         fields: messages(value, "fields")?,
         provider: nested(value, "provider", provider)?,
-        order: nested(value, "order", order)?,
+        // A KarmaCheck error carries its case order, which is no Checkr order: the rest of
+        // the body (code, message, provider detail) must still be read.
+        order: nested(value, "order", order).flatten(),
     })
 }
 

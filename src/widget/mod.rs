@@ -10,6 +10,7 @@ mod badge;
 pub mod decode;
 pub mod host;
 pub mod hub;
+pub mod karmacheck;
 pub mod model;
 pub mod transport;
 pub mod wire;
@@ -63,7 +64,7 @@ export interface MountOptions {
 export interface BgcheckEventMap {
   "bgcheck:ready": CustomEvent<{}>;
   "bgcheck:ordered": CustomEvent<{ orderId: string; candidateId: string | null; customId: string; package: string }>;
-  "bgcheck:status": CustomEvent<{ orderId: string; label: string; final: boolean }>;
+  "bgcheck:status": CustomEvent<{ orderId: string; label: string; final: boolean; provider: "checkr" | "karmacheck" }>;
   "bgcheck:error": CustomEvent<{ code: string; message: string }>;
   /** A clickable badge was activated: open the applicant's detail view. */
   "bgcheck:open": CustomEvent<{ customId: string }>;

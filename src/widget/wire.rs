@@ -20,6 +20,34 @@ pub enum Connection {
     Deauthorized,
 }
 
+/// Which provider the account orders through.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Provider {
+    /// Checkr: the order form with hierarchy and work location, the live stream.
+    Checkr,
+    /// KarmaCheck: its own packages, names and cases (see [`crate::widget::karmacheck`]).
+    KarmaCheck,
+}
+
+impl Provider {
+    /// Reads the session's `provider`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "checkr" => Some(Self::Checkr),
+            "karmacheck" => Some(Self::KarmaCheck),
+            _ => None,
+        }
+    }
+
+    /// The name `bgcheck:status` carries.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Checkr => "checkr",
+            Self::KarmaCheck => "karmacheck",
+        }
+    }
+}
+
 /// Where an admin starts the provider's sign-up or sign-in flow.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConnectLinks {
@@ -44,6 +72,8 @@ pub struct Session {
     pub credentialed: bool,
     /// Present for admins while the account can be (re)connected.
     pub connect: Option<ConnectLinks>,
+    /// Checkr or KarmaCheck.
+    pub provider: Provider,
 }
 
 /// `GET /api/catalog`.

@@ -5,6 +5,10 @@ use super::*;
 
 #[component]
 pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
+    // KarmaCheck has no connect flow, approval or hierarchy of Checkr's: its own view.
+    if session.provider == Provider::KarmaCheck {
+        return Either::Left(view! { <KarmaCheckAccount ctx/> });
+    }
     let account = AccountView::of(&session);
     // One notice shape for every account state keeps a single rendering routine in the wasm.
     let state = match account.clone() {
@@ -53,12 +57,12 @@ pub(super) fn Account(ctx: Ctx, session: Session) -> impl IntoView {
     // The badges bundle never mounts `<bgcheck-order>`: the loader sends it to the full one.
     #[cfg(not(feature = "order-form"))]
     let panel = ();
-    view! {
+    Either::Right(view! {
         <AccountLink ctx session/>
         {state}
         <Orders ctx/>
         {panel}
-    }
+    })
 }
 
 /// What the account's state tells the user, and the connect buttons when an admin may use them.

@@ -18,9 +18,10 @@ use crate::domain::geo::{COUNTRY_CHOICES, Choices, US_STATE_CHOICES};
 use crate::domain::order::OrderStep;
 use crate::domain::validation::{Field, OrderRules};
 
-use super::api::{CatalogView, Client, Order, Problem, Session};
+use super::api::{CatalogView, Client, Order, Problem, Provider, Session};
 use super::host::{View, emit};
 use super::hub::{Hub, Update as HubUpdate, Watch};
+use super::karmacheck::{CaseOrder, CasePackage};
 use super::model::{
     AccountView, OrderForm, Picker, Prefill, badge_of, package_name, package_price, upsert,
 };
@@ -31,6 +32,9 @@ mod account;
 mod continuous;
 #[cfg(feature = "order-form")]
 mod form;
+mod karmacheck;
+#[cfg(feature = "order-form")]
+mod karmacheck_form;
 #[cfg(feature = "status-view")]
 mod manage;
 #[cfg(feature = "status-view")]
@@ -50,6 +54,11 @@ use account::*;
 use continuous::*;
 #[cfg(feature = "order-form")]
 use form::*;
+pub(super) use karmacheck::case_follower;
+#[cfg(feature = "status-view")]
+use karmacheck::*;
+#[cfg(feature = "order-form")]
+use karmacheck_form::*;
 #[cfg(feature = "status-view")]
 use manage::*;
 #[cfg(feature = "status-view")]
@@ -88,6 +97,10 @@ pub struct Ctx {
     pub(super) session: RwSignal<Load<Session>>,
     pub(super) orders: RwSignal<Load<Vec<Order>>>,
     catalog: RwSignal<Load<CatalogView>>,
+    /// A KarmaCheck account's cases of the applicant (see `karmacheck.rs`).
+    pub(super) cases: RwSignal<Load<Vec<CaseOrder>>>,
+    /// The account's KarmaCheck packages, once the form read them (names for the case list).
+    case_packages: RwSignal<Vec<CasePackage>>,
     announced_ready: StoredValue<bool>,
 }
 
@@ -109,6 +122,8 @@ impl Ctx {
             session: RwSignal::new(Load::Loading),
             orders: RwSignal::new(Load::Loading),
             catalog: RwSignal::new(Load::Loading),
+            cases: RwSignal::new(Load::Loading),
+            case_packages: RwSignal::new(Vec::new()),
             announced_ready: StoredValue::new(false),
         }
     }
@@ -277,6 +292,7 @@ impl Ctx {
                 ("orderId", JsValue::from_str(&order.id)),
                 ("label", JsValue::from_str(badge.label)),
                 ("final", JsValue::from_bool(badge.is_final)),
+                ("provider", JsValue::from_str(Provider::Checkr.as_str())),
             ],
         );
     }
