@@ -44,8 +44,8 @@ test("an order list with several badges passes axe at both widths", async () => 
     if (name) await step("blue-bakery", "E2E-A11Y-LIST", name);
   }
   const page = await openPage(browser, { account: "blue-bakery", role: "recruiter", customId: "E2E-A11Y-LIST" });
-  await page.getByText("Complete w Canceled").first().waitFor();
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Complete w Canceled").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await choosePackage(page);
   const failures = await auditState(page, "62-a11y-order-list");
   assert.deepEqual(failures, []);

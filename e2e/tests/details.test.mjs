@@ -14,7 +14,7 @@ test("screenings open from the keyboard, the progress line follows the ID verifi
   const page = await openPage(browser, { account: "blue-bakery", role: "adjudicator", customId: "A-1042" });
   await choosePackage(page);
   await submitOrder(page);
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await step("blue-bakery", "A-1042", "invitation_completed");
 
   const panel = page.locator(".demo-panel");

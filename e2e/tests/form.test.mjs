@@ -27,7 +27,7 @@ test("one click on Order check submits while an invalid field still has focus", 
 
   await email.fill("jordan.rivera@example.com");
   await submit.click();
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await page.waitForFunction(() =>
     document.querySelector("bgcheck-order").shadowRoot.activeElement?.hasAttribute("data-confirmation"));
   await shot(page, "70-one-click-ordered");
@@ -69,7 +69,7 @@ test("a refusal is said once, in its order row, which takes focus; Retry's succe
   await choosePackage(page);
   await page.getByLabel("No middle name").check();
   await page.getByRole("button", { name: "Order check" }).click();
-  await page.getByText("Package is temporarily unavailable for this account").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Package is temporarily unavailable for this account").first().waitFor();
   await page.waitForFunction(() =>
     document.querySelector("bgcheck-order").shadowRoot.activeElement?.hasAttribute("data-failure"));
   const text = await widgetText(page);
@@ -80,7 +80,7 @@ test("a refusal is said once, in its order row, which takes focus; Retry's succe
   const retry = page.getByRole("button", { name: /^Retry the .+ order$/ });
   await retry.focus();
   await page.keyboard.press("Enter");
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await page.waitForFunction(() =>
     document.querySelector("bgcheck-order").shadowRoot.activeElement?.hasAttribute("data-order"));
   await page.close();
@@ -97,7 +97,7 @@ test("at 320 px the form and the longest badge reflow without sideways scrolling
   await step("blue-bakery", "E2E-NARROW", "report_clear_with_canceled");
   for (const width of [360, 320]) {
     const page = await openPage(browser, { account: "blue-bakery", role: "recruiter", customId: "E2E-NARROW", width });
-    await page.getByText("Complete w Canceled").first().waitFor();
+    await page.locator("bgcheck-order").getByText("Complete w Canceled").first().waitFor();
     await choosePackage(page);
     const priced = catalog.packages.find((item) => item.price != null) ?? catalog.packages[0];
     if (priced.price != null) {

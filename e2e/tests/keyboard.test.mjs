@@ -34,7 +34,7 @@ test("an invalid submit focuses the first invalid field, and keys alone place th
   await page.keyboard.press("Space");
   await page.getByRole("button", { name: "Order check" }).focus();
   await page.keyboard.press("Enter");
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await page.waitForFunction(() =>
     document.querySelector("bgcheck-order").shadowRoot.activeElement?.hasAttribute("data-confirmation"));
   await page.keyboard.press("Tab");

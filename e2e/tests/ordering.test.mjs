@@ -17,17 +17,17 @@ test("a recruiter orders through the node picker and follows the badge to Comple
   await page.getByLabel("Region", { exact: true }).waitFor();
   await choosePackage(page);
   await submitOrder(page);
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await shot(page, "02-invitation-sent");
 
   await step("acme", "E2E-ORDER", "invitation_completed");
-  await page.getByText("Pending", { exact: true }).first().waitFor();
+  await page.locator("bgcheck-order").getByText("Pending", { exact: true }).first().waitFor();
   await step("acme", "E2E-ORDER", "report_eta");
   await page.getByText("Estimated completion: Dec 4, 2026").waitFor();
   await shot(page, "03-pending-with-eta");
 
   await step("acme", "E2E-ORDER", "report_clear_with_canceled");
-  await page.getByText("Complete w Canceled").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Complete w Canceled").first().waitFor();
   await page.getByRole("img", { name: "Includes canceled screenings" }).first().waitFor();
   await shot(page, "04-complete-with-canceled");
 
@@ -47,11 +47,11 @@ test("pre-adverse action shows for combined customers", async () => {
   await company.selectOption({ index: 1 });
   await choosePackage(page);
   await submitOrder(page);
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await step("acme", "E2E-ADVERSE", "report_consider");
-  await page.getByText("Needs Review").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Needs Review").first().waitFor();
   await step("acme", "E2E-ADVERSE", "report_pre_adverse_action");
-  await page.getByText("Pre Adverse Action").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Pre Adverse Action").first().waitFor();
   await shot(page, "05-pre-adverse-action");
   await page.close();
 });

@@ -18,7 +18,7 @@ test("a failed invitation shows Checkr's reason and Retry places it", async () =
   const page = await openPage(browser, { account: "corner-cafe", role: "recruiter", customId: "E2E-RETRY" });
   await choosePackage(page);
   await submitOrder(page);
-  await page.getByText("Package is temporarily unavailable for this account").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Package is temporarily unavailable for this account").first().waitFor();
   // The button's name says which order it retries.
   const retry = page.getByRole("button", { name: /^Retry the .+ order$/ });
   await retry.waitFor();
@@ -26,7 +26,7 @@ test("a failed invitation shows Checkr's reason and Retry places it", async () =
 
   await sandbox("DELETE", "faults");
   await retry.click();
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
   await shot(page, "21-retried");
   const { body: orders } = await api("corner-cafe", "recruiter", "GET", "/api/candidates/E2E-RETRY/orders");
   assert.equal(orders[0].step, "invited");

@@ -18,7 +18,7 @@ test("a recruiter sees no report link and an adjudicator does", async () => {
   await step("blue-bakery", "E2E-ROLES", "report_clear");
 
   const recruiter = await openPage(browser, { account: "blue-bakery", role: "recruiter", customId: "E2E-ROLES" });
-  await recruiter.getByText("Clear", { exact: true }).first().waitFor();
+  await recruiter.locator("bgcheck-order").getByText("Clear", { exact: true }).first().waitFor();
   assert.equal(await recruiter.getByRole("link", { name: "Open the report in the Checkr Dashboard" }).count(), 0);
   await shot(recruiter, "30-recruiter-no-link");
   await recruiter.close();

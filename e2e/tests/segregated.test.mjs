@@ -18,16 +18,16 @@ test("an account without hierarchy has no picker; a segregated customer sees Pen
   await choosePackage(page);
   assert.equal(await page.getByRole("group", { name: "Account node" }).count(), 0, "no node picker");
   await submitOrder(page);
-  await page.getByText("Invitation Sent").first().waitFor();
+  await page.locator("bgcheck-order").getByText("Invitation Sent").first().waitFor();
 
   await step("blue-bakery", "E2E-SEG", "report_clear_with_canceled");
   await page.getByText("Cancellation reason:").waitFor();
-  assert.equal(await page.getByText("Complete w Canceled").count(), 0, "no result before adjudication");
-  await page.getByText("Pending", { exact: true }).first().waitFor();
+  assert.equal(await page.locator("bgcheck-order").getByText("Complete w Canceled").count(), 0, "no result before adjudication");
+  await page.locator("bgcheck-order").getByText("Pending", { exact: true }).first().waitFor();
   await shot(page, "10-segregated-pending-with-reason");
 
   await step("blue-bakery", "E2E-SEG", "report_engaged");
-  await page.getByText("Clear", { exact: true }).first().waitFor();
+  await page.locator("bgcheck-order").getByText("Clear", { exact: true }).first().waitFor();
   await shot(page, "11-segregated-engaged-clear");
   await page.close();
 });
