@@ -3368,46 +3368,33 @@ async fn until(widget: &Mounted, what: &str, done: impl Fn(&Mounted) -> bool) {
     panic!("{what} never happened: {}", widget.text());
 }
 
+/// The proxy's wire name of an overall status: serde's `snake_case` of the variant, derived
+/// here from the name itself rather than from the widget's own mapping.
+fn snake_case(status: bgcheck::domain::karmacheck::OverallStatus) -> String {
+    let mut name = String::new();
+    for (index, letter) in format!("{status:?}").chars().enumerate() {
+        if letter.is_ascii_uppercase() && index > 0 {
+            name.push('_');
+        }
+        name.push(letter.to_ascii_lowercase());
+    }
+    name
+}
+
 #[wasm_bindgen_test]
 async fn a_karmacheck_badge_shows_the_seeds_overall_status_with_its_tone() {
     use bgcheck::domain::karmacheck::OverallStatus;
-    for (step, overall, label, status) in [
+    // Every row of the seed's three tables, as the domain lists them.
+    let rows = OverallStatus::ALL.map(|status| {
         (
             "created",
-            Some("invitation_sent"),
-            "Invitation sent",
-            Some(OverallStatus::InvitationSent),
-        ),
-        (
-            "created",
-            Some("processing_screenings"),
-            "Processing screenings",
-            Some(OverallStatus::ProcessingScreenings),
-        ),
-        (
-            "created",
-            Some("needs_review"),
-            "Needs review",
-            Some(OverallStatus::NeedsReview),
-        ),
-        (
-            "created",
-            Some("placed"),
-            "Placed",
-            Some(OverallStatus::Placed),
-        ),
-        (
-            "created",
-            Some("pre_adverse_action"),
-            "Pre-adverse action",
-            Some(OverallStatus::PreAdverseAction),
-        ),
-        (
-            "created",
-            Some("canceled"),
-            "Canceled",
-            Some(OverallStatus::Canceled),
-        ),
+            Some(snake_case(status)),
+            status.label(),
+            Some(status),
+        )
+    });
+    assert_eq!(rows.len(), 14, "the seed's tables have 14 rows");
+    let extra = [
         // Created but not read yet: the case's first status.
         (
             "created",
@@ -3417,10 +3404,11 @@ async fn a_karmacheck_badge_shows_the_seeds_overall_status_with_its_tone() {
         ),
         // KarmaCheck refused it: our own step.
         ("duplicate_email", None, "Not Sent", None),
-    ] {
+    ];
+    for (step, overall, label, status) in rows.into_iter().chain(extra) {
         let stub = karmacheck_stub(
             "A-7",
-            &format!("[{}]", case_json("kc_1", "A-7", step, overall)),
+            &format!("[{}]", case_json("kc_1", "A-7", step, overall.as_deref())),
         );
         let badge = mount(&stub, badge_options("A-7")).await;
         assert_eq!(
@@ -3744,4 +3732,249 @@ async fn a_failed_karmacheck_order_says_why_and_retry_sends_it_again() {
         focused(&widget).and_then(|element| element.get_attribute("data-order")),
         Some("kc_4".to_owned())
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Connecting an account to KarmaCheck, and unlinking it (admins)
+
+/// A KarmaCheck account's session for an admin: connected, credentialed, no Checkr links.
+fn karmacheck_admin_session() -> String {
+    karmacheck_session().replace(r#""role":"recruiter""#, r#""role":"admin""#)
+}
+
+fn not_connected_admin_stub() -> Rc<Stub> {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("admin", "combined", "not_connected", false),
+    )
+    .get("/api/candidates/A-1042/orders", 200, "[]");
+    stub
+}
+
+const WEBHOOK_LOGIN: &str = r#"{"provider":"karmacheck","connected_at":"2026-12-01T13:30:00Z","webhook":{"url":"https://proxy.test/webhooks/karmacheck","username":"bgcheck-Xy12ab34c","password":"pw-7f3kQ9zL2mN8vR4tB6wY1xC5"}}"#;
+
+impl Mounted {
+    fn input_by_id(&self, id: &str) -> HtmlInputElement {
+        self.find(&format!("#{id}"))
+            .unwrap_or_else(|| panic!("an input #{id}"))
+            .unchecked_into()
+    }
+
+    fn enter(&self, id: &str, value: &str) {
+        let input = self.input_by_id(id);
+        input.set_value(value);
+        fire(&input, "input");
+    }
+
+    fn open_karmacheck_form(&self) {
+        let toggle = self.button_with("Connect KarmaCheck");
+        assert_eq!(
+            toggle.get_attribute("aria-expanded").as_deref(),
+            Some("false")
+        );
+        assert!(
+            self.find("form[data-kc-connect]").is_none(),
+            "closed at first"
+        );
+        toggle.click();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_admin_connects_karmacheck_and_sees_the_webhook_login_once() {
+    let stub = not_connected_admin_stub();
+    let answer = Gate::new();
+    stub.on(
+        Method::Put,
+        "/api/account/karmacheck",
+        Reply::Held(200, WEBHOOK_LOGIN.to_owned(), answer.clone()),
+    )
+    .get("/api/session", 200, &karmacheck_admin_session())
+    .get("/api/karmacheck/packages", 200, KC_PACKAGES)
+    .get("/api/karmacheck/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    widget.button_with("Sign up with Checkr");
+    widget.open_karmacheck_form();
+    settle().await;
+    for (id, label) in [
+        ("bgc-kc-api-key", "API key"),
+        ("bgc-kc-token", "Client access token"),
+    ] {
+        let input = widget.find(&format!("#{id}")).unwrap();
+        assert_eq!(input.get_attribute("type").as_deref(), Some("password"));
+        assert_eq!(input.get_attribute("autocomplete").as_deref(), Some("off"));
+        let text = widget
+            .find(&format!("label[for=\"{id}\"]"))
+            .unwrap_or_else(|| panic!("a label for {id}"))
+            .text_content()
+            .unwrap();
+        assert_eq!(text, label);
+    }
+    widget.enter("bgc-kc-api-key", "  kc_live_key_123 ");
+    widget.enter("bgc-kc-token", "cat_456");
+    widget.button_with("Check and connect").click();
+    settle().await;
+    assert!(
+        widget.text().contains("Checking with KarmaCheck…"),
+        "{}",
+        widget.text()
+    );
+    let sent = stub.requests(Method::Put, "/api/account/karmacheck");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body.as_deref(),
+        Some(r#"{"api_key":"kc_live_key_123","client_access_token":"cat_456"}"#)
+    );
+    answer.open();
+    settle().await;
+    let login = widget
+        .find("[data-kc-login]")
+        .expect("the webhook login")
+        .text_content()
+        .unwrap();
+    for shown in [
+        "https://proxy.test/webhooks/karmacheck",
+        "bgcheck-Xy12ab34c",
+        "pw-7f3kQ9zL2mN8vR4tB6wY1xC5",
+        "KarmaCheck's dashboard",
+        "not shown again",
+    ] {
+        assert!(login.contains(shown), "{shown} in {login}");
+    }
+    assert!(
+        widget.find("#bgc-kc-api-key").is_none(),
+        "the form is gone once connected"
+    );
+    assert_eq!(
+        stub.requests(Method::Get, "/api/session").len(),
+        1,
+        "the login stays until the admin moves on"
+    );
+    widget.click("button[data-kc-done]");
+    until(&widget, "the KarmaCheck account view", |widget| {
+        widget.text().contains("ordered through KarmaCheck")
+    })
+    .await;
+    assert!(
+        !widget.text().contains("pw-7f3kQ9zL2mN8vR4tB6wY1xC5"),
+        "the password is shown once: {}",
+        widget.text()
+    );
+    assert!(!widget.text().contains("not connected"));
+    widget.button_with("Unlink KarmaCheck");
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_karmacheck_key_is_explained_and_nothing_else_changes() {
+    let stub = not_connected_admin_stub();
+    stub.on(
+        Method::Put,
+        "/api/account/karmacheck",
+        Reply::Json(
+            422,
+            r#"{"code":"karmacheck_credentials_refused","message":"KarmaCheck refused the API key or client access token.","provider":{"status":401,"message":"Invalid API key"}}"#.to_owned(),
+        ),
+    );
+    let widget = mount(&stub, options()).await;
+    widget.open_karmacheck_form();
+    settle().await;
+    widget.enter("bgc-kc-api-key", "wrong");
+    widget.enter("bgc-kc-token", "cat_456");
+    widget.button_with("Check and connect").click();
+    settle().await;
+    let error = widget
+        .find("[data-kc-error]")
+        .expect("the refusal")
+        .text_content()
+        .unwrap();
+    assert!(error.contains("nothing was saved"), "{error}");
+    assert!(
+        error.contains("KarmaCheck refused the API key or client access token."),
+        "{error}"
+    );
+    assert!(error.contains("Invalid API key (HTTP 401)"), "{error}");
+    assert!(widget.find("[data-kc-login]").is_none());
+    assert_eq!(widget.events("bgcheck:error").len(), 1);
+    // Still a Checkr sign-up candidate; what was typed stays to be corrected.
+    assert!(widget.text().contains("not connected to Checkr"));
+    widget.button_with("Sign up with Checkr");
+    assert_eq!(widget.input_by_id("bgc-kc-api-key").value(), "wrong");
+    assert_eq!(widget.input_by_id("bgc-kc-token").value(), "cat_456");
+    assert_eq!(stub.requests(Method::Get, "/api/session").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_recruiter_sees_no_karmacheck_connect_form() {
+    let stub = Stub::new();
+    stub.get(
+        "/api/session",
+        200,
+        &session("recruiter", "combined", "not_connected", false),
+    )
+    .get("/api/candidates/A-1042/orders", 200, "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(widget.text().contains("Ask an admin"), "{}", widget.text());
+    assert!(widget.find("[data-kc-toggle]").is_none());
+    assert!(widget.find("form[data-kc-connect]").is_none());
+    assert!(!widget.text().contains("KarmaCheck"), "{}", widget.text());
+    // Nor, in a KarmaCheck account, the way to unlink it.
+    let stub = karmacheck_stub("A-1042", "[]");
+    let widget = mount(&stub, options()).await;
+    assert!(widget.text().contains("ordered through KarmaCheck"));
+    assert!(widget.find("[data-kc-unlink]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_admin_unlinks_karmacheck_after_confirming() {
+    let stub = Stub::new();
+    stub.get("/api/session", 200, &karmacheck_admin_session())
+        .get(
+            "/api/session",
+            200,
+            &session("admin", "combined", "not_connected", false),
+        )
+        .get("/api/karmacheck/packages", 200, KC_PACKAGES)
+        .get("/api/karmacheck/candidates/A-1042/orders", 200, "[]")
+        .get("/api/candidates/A-1042/orders", 200, "[]")
+        .on(
+            Method::Delete,
+            "/api/account/karmacheck",
+            Reply::Json(204, "null".to_owned()),
+        );
+    let widget = mount(&stub, options()).await;
+    widget.click("button[data-kc-unlink]");
+    settle().await;
+    let dialog = widget
+        .find("[role=\"alertdialog\"]")
+        .expect("a confirmation");
+    assert!(
+        dialog
+            .text_content()
+            .unwrap()
+            .contains("Unlink Acme from KarmaCheck?"),
+        "{}",
+        widget.text()
+    );
+    widget.button_with("No, keep it connected").click();
+    settle().await;
+    assert!(
+        stub.requests(Method::Delete, "/api/account/karmacheck")
+            .is_empty()
+    );
+    widget.click("button[data-kc-unlink]");
+    settle().await;
+    widget.button_with("Yes, unlink").click();
+    until(&widget, "the not-connected notice", |widget| {
+        widget.text().contains("not connected")
+    })
+    .await;
+    assert_eq!(
+        stub.requests(Method::Delete, "/api/account/karmacheck")
+            .len(),
+        1
+    );
+    assert_eq!(widget.events("bgcheck:disconnected").len(), 1);
+    widget.button_with("Connect KarmaCheck");
 }

@@ -78,6 +78,13 @@ pub(super) struct Notice {
 impl Notice {
     fn view(self, ctx: Ctx) -> impl IntoView {
         let reconnect = self.reconnect;
+        // KarmaCheck is offered only to an account that never connected: the proxy refuses it
+        // while Checkr's connection stands.
+        #[cfg(feature = "order-form")]
+        let karmacheck =
+            (self.links.is_some() && !reconnect).then(|| view! { <KarmaCheckConnect ctx/> });
+        #[cfg(not(feature = "order-form"))]
+        let karmacheck = ();
         let fallback = match self.links {
             Some(_) => None,
             None => self.without_links,
@@ -86,6 +93,7 @@ impl Notice {
             <div class=self.class role="status">
                 <p>{self.text}</p>
                 {self.links.map(|links| view! { <Connect ctx links reconnect/> })}
+                {karmacheck}
                 {fallback.map(|text| view! { <p class="bgc-muted">{text}</p> })}
             </div>
         }

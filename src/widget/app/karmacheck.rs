@@ -174,8 +174,13 @@ pub(super) fn KarmaCheckAccount(ctx: Ctx) -> impl IntoView {
     let panel = ordering.then(|| view! { <CaseOrderPanel ctx/> });
     #[cfg(not(feature = "order-form"))]
     let panel = ();
+    #[cfg(feature = "order-form")]
+    let unlink = view! { <KarmaCheckUnlink ctx/> };
+    #[cfg(not(feature = "order-form"))]
+    let unlink = ();
     view! {
         <p class="bgc-muted">"Background checks for this account are ordered through KarmaCheck."</p>
+        {unlink}
         <Cases ctx/>
         {panel}
     }

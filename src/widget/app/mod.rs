@@ -34,6 +34,8 @@ mod continuous;
 mod form;
 mod karmacheck;
 #[cfg(feature = "order-form")]
+mod karmacheck_connect;
+#[cfg(feature = "order-form")]
 mod karmacheck_form;
 #[cfg(feature = "status-view")]
 mod manage;
@@ -57,6 +59,8 @@ use form::*;
 pub(super) use karmacheck::case_follower;
 #[cfg(feature = "status-view")]
 use karmacheck::*;
+#[cfg(feature = "order-form")]
+use karmacheck_connect::*;
 #[cfg(feature = "order-form")]
 use karmacheck_form::*;
 #[cfg(feature = "status-view")]
