@@ -388,7 +388,7 @@ async fn a_read_that_fails_is_kept_and_done_after_a_restart() {
         .unwrap();
     let second = start_against(&own, data.path()).await;
     let mut label = Value::Null;
-    for _ in 0..200 {
+    for _ in 0..800 {
         label = badge(&http, &second, "LOST-1").await;
         if label == "Clear" {
             break;

@@ -29,8 +29,15 @@ const SUPERSEDED_RETRIES: usize = 5;
 pub(crate) async fn run(state: AppState) {
     let mut at_start = true;
     loop {
-        if let Err(error) = sweep(&state, at_start).await {
-            tracing::warn!(error = %format!("{error:#}"), "pending Checkr reads not processed");
+        match sweep(&state, at_start).await {
+            // A settled read can ask for another (an invitation read links a report whose
+            // bare events then need a read of their own): look again at once rather than at
+            // the next sweep. Failed reads are pushed back, so this ends when nothing is due.
+            Ok(settled) if settled > 0 => state.wake_reads(),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "pending Checkr reads not processed");
+            }
         }
         at_start = false;
         tokio::select! {
@@ -41,12 +48,15 @@ pub(crate) async fn run(state: AppState) {
     }
 }
 
-async fn sweep(state: &AppState, at_start: bool) -> anyhow::Result<()> {
+/// Settles every read due now; answers how many it tried.
+async fn sweep(state: &AppState, at_start: bool) -> anyhow::Result<usize> {
     let now = super::unix_seconds();
-    for read in state.store.due_reads(now, at_start).await? {
+    let due = state.store.due_reads(now, at_start).await?;
+    let tried = due.len();
+    for read in due {
         settle(state, read, now).await?;
     }
-    Ok(())
+    Ok(tried)
 }
 
 /// Checkr's ids are hex; anything else is never put into a URL path.
